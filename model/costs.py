@@ -1,0 +1,43 @@
+"""Costs per example, their batch mean C, and the output wish.
+
+squared_error (the lesson's): C_i = sum_j (a_j(L) - y_j)^2, so dC_i/da_j(L) = 2 (a_j - y_j).
+cross_entropy (softmax output): C_i = -sum_j y_j log a_j(L), so dC_i/da_j(L) = -y_j / a_j.
+Both are per example; the batch cost C is their mean over the batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def _log_softmax(z: Array) -> Array:
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def per_example(name: str, z: Array, a: Array, y: Array) -> Array:
+    """C_i for each example, shape (B,). cross_entropy reads z, for a stable log."""
+    if name == "squared_error":
+        return ((a - y) ** 2).sum(axis=-1)
+    # 0 * log(0) is 0: only entries with y > 0 contribute
+    return -np.where(y > 0, y * _log_softmax(z), 0).sum(axis=-1)
+
+
+def output_gradient(name: str, z: Array, a: Array, y: Array) -> Array:
+    """dC_i/da(L) per example, shape (B, n_L); the output wish is its negative."""
+    if name == "squared_error":
+        return 2 * (a - y)
+    with np.errstate(over="ignore"):
+        return -np.where(y > 0, y * np.exp(-_log_softmax(z)), 0)
+
+
+def output_z_gradient(name: str, z: Array, a: Array, y: Array) -> Array | None:
+    """dC_i/dz(L) in closed form where that is more stable than the chain rule, else None.
+
+    Softmax with cross-entropy: dC_i/dz_j = a_j sum_m y_m - y_j (a - y when y sums to 1).
+    """
+    if name == "cross_entropy":
+        return a * y.sum(axis=-1, keepdims=True) - y
+    return None

@@ -1,0 +1,110 @@
+"""The naive nudging method: nudge one parameter, re-run the whole network, restore, repeat.
+
+For each chosen parameter theta_k (indices in the network's flat order) and the batch cost C:
+
+    forward difference: (C(theta + eps e_k) - C(theta)) / eps                 P + 1 passes
+    central difference: (C(theta + eps e_k) - C(theta - eps e_k)) / (2 eps)   2P passes
+
+A pass is one full forward run over the whole batch, and every one is counted. The divisor is
+the step actually stored (in float32, theta + eps is rounded), so the quotient is honest.
+
+Work is given as a list of flat indices, so a job can be cut into ranges of that list and the
+ranges run anywhere and be joined. Every `check_seconds` the method reports progress and asks
+whether to stop; stopping raises `Cancelled` with the parameters restored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+Array = np.ndarray
+Progress = Callable[[int, int], None]  # (passes done, passes in all)
+ShouldStop = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """The naive method was asked to stop; `passes` were done before it did."""
+
+    def __init__(self, passes: int):
+        self.passes = passes
+        super().__init__(f"stopped after {passes} passes")
+
+
+@dataclass
+class Nudged:
+    indices: Array
+    values: Array  # dC/dtheta_k estimates, float64, one per index
+    passes: int
+    seconds: float
+
+
+def passes_needed(count: int, difference: str, base_cost_known: bool = False) -> int:
+    if difference == "central":
+        return 2 * count
+    return count + (0 if base_cost_known else 1)
+
+
+def choose_indices(parameter_count: int, sample: int | None, seed: int) -> Array:
+    """Every parameter, or `sample` of them drawn without replacement with `seed`, in order."""
+    if sample is None:
+        return np.arange(parameter_count)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(parameter_count, size=sample, replace=False))
+
+
+def nudge(
+    net: Network,
+    x: Array,
+    y: Array,
+    indices: Array,
+    epsilon: float,
+    difference: str = "central",
+    base_cost: float | None = None,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    check_seconds: float = 0.1,
+) -> Nudged:
+    start = time.perf_counter()
+    indices = np.asarray(indices, dtype=np.int64)
+    flats = [p.reshape(-1) for p in net.parameters()]  # views: writing them nudges the network
+    offsets = np.cumsum([0] + [f.size for f in flats])
+    arrays = np.searchsorted(offsets, indices, side="right") - 1
+    total = passes_needed(len(indices), difference, base_cost is not None)
+    values = np.empty(len(indices))
+    passes = 0
+    if difference == "forward" and base_cost is None:
+        base_cost = net.cost(x, y)
+        passes += 1
+    last_check = time.perf_counter()
+    for n, (k, a) in enumerate(zip(indices, arrays)):
+        flat, at = flats[a], k - offsets[a]
+        old = flat[at]
+        try:
+            flat[at] = old + epsilon
+            up = flat[at]
+            plus = net.cost(x, y)
+            if difference == "central":
+                flat[at] = old - epsilon
+                down = flat[at]
+                minus = net.cost(x, y)
+            else:
+                down, minus = old, base_cost
+        finally:
+            flat[at] = old
+        passes += 2 if difference == "central" else 1
+        values[n] = (plus - minus) / (float(up) - float(down))
+        if time.perf_counter() - last_check >= check_seconds:
+            last_check = time.perf_counter()
+            if progress is not None:
+                progress(passes, total)
+            if should_stop is not None and should_stop():
+                raise Cancelled(passes)
+    if progress is not None:
+        progress(passes, total)
+    return Nudged(indices, values, passes, time.perf_counter() - start)

@@ -1,0 +1,113 @@
+"""A fully connected network: sizes, weights, biases, an activation per layer, a cost.
+
+For sizes [2, 3, 1]: weights[0] is W(1) with shape (3, 2), biases[0] is b(1) with shape (3,),
+weights[1] is W(2) with shape (1, 3). Examples are rows, so a batch of B inputs is (B, n_0) and
+
+    z(l) = a(l-1) @ W(l).T + b(l)      (B, n_l)    # the book's W a + b, one example per row
+    a(l) = f_l(z(l))
+
+Parameters have one flat order, used by the naive method and its indices: W(1) row by row,
+then b(1), then W(2), b(2), and so on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import costs
+from .activations import ACTIVATIONS, Activation
+from .spec import Network as NetworkSpec
+
+Array = np.ndarray
+
+
+@dataclass
+class Network:
+    sizes: list[int]
+    weights: list[Array]
+    biases: list[Array]
+    activations: list[Activation]
+    cost_name: str
+
+    @classmethod
+    def from_spec(cls, spec: NetworkSpec) -> Network:
+        dtype = np.dtype(spec.dtype)
+        if spec.weights is not None:
+            weights = [np.array(w, dtype=np.float64) for w in spec.weights]
+            biases = [np.array(b, dtype=np.float64) for b in spec.biases]
+        else:
+            weights, biases = initial_parameters(spec.layers, spec.init.seed, spec.init.scheme)
+        return cls(
+            sizes=list(spec.layers),
+            weights=[w.astype(dtype) for w in weights],
+            biases=[b.astype(dtype) for b in biases],
+            activations=[ACTIVATIONS[name] for name in spec.activations],
+            cost_name=spec.cost,
+        )
+
+    def __repr__(self) -> str:
+        names = ",".join(a.name for a in self.activations)
+        return (f"Network({self.sizes}, activations=[{names}], cost={self.cost_name!r}, "
+                f"dtype={self.dtype}, parameters={self.parameter_count})")
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights[0].dtype
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+
+    def parameters(self) -> list[Array]:
+        """The parameter arrays in flat order: [W(1), b(1), W(2), b(2), ...]."""
+        return [p for w, b in zip(self.weights, self.biases) for p in (w, b)]
+
+    def locate(self, index: int) -> tuple[int, str, tuple[int, ...]]:
+        """Flat parameter index -> (layer l, "weight" or "bias", position in that array)."""
+        for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
+            if index < w.size:
+                return l, "weight", tuple(int(i) for i in np.unravel_index(index, w.shape))
+            index -= w.size
+            if index < b.size:
+                return l, "bias", (index,)
+            index -= b.size
+        raise IndexError("parameter index out of range")
+
+    def label(self, index: int) -> str:
+        """A readable name for a flat parameter index, such as W2[3,0] or b1[4]."""
+        layer, kind, where = self.locate(index)
+        return f"{'W' if kind == 'weight' else 'b'}{layer}[{','.join(map(str, where))}]"
+
+    def feedforward(self, x: Array) -> tuple[list[Array], list[Array]]:
+        """zs (z(1)..z(L)) and activations (a(0)..a(L)) for a batch x of shape (B, n_0)."""
+        zs, activations = [], [x]
+        for w, b, f in zip(self.weights, self.biases, self.activations):
+            z = activations[-1] @ w.T + b
+            zs.append(z)
+            activations.append(f.f(z))
+        return zs, activations
+
+    def cost(self, x: Array, y: Array) -> float:
+        """The batch cost C: one forward pass that keeps nothing but the last layer."""
+        a = x
+        for w, b, f in zip(self.weights, self.biases, self.activations):
+            z = a @ w.T + b
+            a = f.f(z)
+        return float(costs.per_example(self.cost_name, z, a, y).mean())
+
+
+def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:
+    """Seeded float64 parameters, drawn layer by layer: W(l) then b(l).
+
+    "scaled": W ~ N(0, 1/n_{l-1}) so that z stays O(1) at any width; "normal": W ~ N(0, 1), as in
+    Nielsen's network.py. Biases ~ N(0, 1) in both.
+    """
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    for m, n in zip(sizes[:-1], sizes[1:]):
+        scale = 1 / np.sqrt(m) if scheme == "scaled" else 1.0
+        weights.append(rng.standard_normal((n, m)) * scale)
+        biases.append(rng.standard_normal(n))
+    return weights, biases

@@ -1,0 +1,220 @@
+"""`run(spec) -> result`: the one entry point, JSON-ready in and out.
+
+The naive method can also run in parts (`naive_part`) that `run` joins (`naive_parts=`), so
+ranges of parameters can be nudged by several workers and give the same result as one process.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .backprop import Backprop, backprop, consistency, example_gradients
+from .batches import make_batch
+from .naive import Nudged, Progress, ShouldStop, choose_indices, nudge, passes_needed
+from .network import Network
+from .spec import JobSpec, Limits, SpecError, parse_spec
+from .three_ways import three_ways
+from .timing import median_seconds
+
+Array = np.ndarray
+DEFAULT_EPSILON = {("central", "float64"): 1e-6, ("central", "float32"): 1e-2,
+                   ("forward", "float64"): 1e-8, ("forward", "float32"): 1e-3}
+
+
+@dataclass
+class Job:
+    """A validated spec with its network and batch built."""
+
+    spec: JobSpec
+    net: Network
+    x: Array
+    y: Array
+    batch_info: dict[str, Any]
+
+    @property
+    def epsilon(self) -> float:
+        naive = self.spec.naive
+        return naive.epsilon or DEFAULT_EPSILON[(naive.difference, self.spec.network.dtype)]
+
+    @property
+    def naive_indices(self) -> Array:
+        naive = self.spec.naive
+        return choose_indices(self.net.parameter_count, naive.sample, naive.seed)
+
+
+def prepare(spec: Any, limits: Limits | None = None) -> Job:
+    parsed = spec if isinstance(spec, JobSpec) else parse_spec(spec, limits)
+    x, y, info = make_batch(parsed)
+    return Job(parsed, Network.from_spec(parsed.network), x, y, info)
+
+
+def naive_part(
+    spec: Any, start: int, stop: int, base_cost: float | None = None,
+    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+) -> dict[str, Any]:
+    """Nudge the parameters at positions start..stop-1 of the job's naive index list."""
+    job = prepare(spec)
+    indices = job.naive_indices[start:stop]
+    done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
+                 base_cost, progress, should_stop)
+    return {"start": start, "stop": stop, "values": done.values.tolist(),
+            "passes": done.passes, "seconds": done.seconds}
+
+
+def naive_count(spec: Any) -> int:
+    """How many parameters the naive method nudges (the length of its index list)."""
+    job = spec if isinstance(spec, JobSpec) else parse_spec(spec)
+    return job.naive.sample or job.network.parameter_count
+
+
+def run(
+    spec: Any, progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    limits: Limits | None = None, naive_parts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Run backprop (always) and the naive method (when asked) and report both, timed."""
+    job = prepare(spec, limits)
+    spec = job.spec
+    result = backprop(job.net, job.x, job.y)
+    _check_finite(result)
+    out: dict[str, Any] = {
+        "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],
+                    "cost": job.net.cost_name, "dtype": str(job.net.dtype),
+                    "parameters": job.net.parameter_count},
+        "batch": job.batch_info,
+        "cost": result.cost,
+    }
+    if spec.include.gradients:
+        out["gradients"] = {"weights": _json(result.weight_gradients),
+                            "biases": _json(result.bias_gradients)}
+    if spec.include.wishes:
+        out["wishes"] = _json(result.wishes)
+    if spec.include.layers:
+        out["layers"] = _layers(job, result)
+    if spec.include.per_example:
+        out["examples"] = _examples(job, result)
+    nudged = None
+    if "naive" in spec.methods:
+        nudged = _naive(job, naive_parts, progress, should_stop)
+        out["naive"] = _compare(job, result, nudged)
+    out["timing"] = _timing(job, nudged)
+    return out
+
+
+def _naive(job: Job, parts: list[dict[str, Any]] | None,
+           progress: Progress | None, should_stop: ShouldStop | None) -> Nudged:
+    indices = job.naive_indices
+    if parts is None:
+        return nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
+                     progress=progress, should_stop=should_stop)
+    parts = sorted(parts, key=lambda p: p["start"])
+    covered = [(p["start"], p["stop"]) for p in parts]
+    expected = list(zip([0] + [s for _, s in covered[:-1]], [s for _, s in covered]))
+    if covered != expected or covered[-1][1] != len(indices):
+        raise ValueError(f"naive parts {covered} do not cover 0..{len(indices)} exactly once")
+    values = np.concatenate([np.asarray(p["values"], dtype=np.float64) for p in parts])
+    return Nudged(indices, values, sum(p["passes"] for p in parts),
+                  sum(p["seconds"] for p in parts))
+
+
+def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
+    flat = np.concatenate([g.ravel() for g in _interleave(result)]).astype(np.float64)
+    reference = flat[nudged.indices]
+    diff = nudged.values - reference
+    scale = np.linalg.norm(nudged.values) + np.linalg.norm(reference)
+    naive = job.spec.naive
+    out: dict[str, Any] = {
+        "difference": naive.difference, "epsilon": job.epsilon,
+        "parameters": job.net.parameter_count, "nudged": len(nudged.indices),
+        "sampled": naive.sample is not None, "passes": nudged.passes,
+        "max_abs_diff": float(np.abs(diff).max()),
+        "relative_error": float(np.linalg.norm(diff) / max(scale, np.finfo(np.float64).tiny)),
+    }
+    if naive.sample is None:
+        out["gradients"] = _unflatten(job.net, nudged.values)
+    else:
+        out["indices"] = nudged.indices.tolist()
+        out["labels"] = [job.net.label(int(k)) for k in nudged.indices]
+        out["values"] = nudged.values.tolist()
+        out["backprop_values"] = reference.tolist()
+    return out
+
+
+def _timing(job: Job, nudged: Nudged | None) -> dict[str, Any]:
+    repeats = job.spec.timing.repeats
+    forward, forward_repeats = median_seconds(lambda: job.net.cost(job.x, job.y), repeats)
+    back, back_repeats = median_seconds(lambda: backprop(job.net, job.x, job.y), repeats)
+    difference = job.spec.naive.difference
+    full_passes = passes_needed(job.net.parameter_count, difference)
+    naive: dict[str, Any] = {"difference": difference, "full_passes": full_passes}
+    if nudged is not None and nudged.passes:
+        per_pass = nudged.seconds / nudged.passes
+        naive.update(seconds=nudged.seconds, passes=nudged.passes, seconds_per_pass=per_pass,
+                     pass_to_forward=per_pass / forward,
+                     measured=len(nudged.indices) == job.net.parameter_count)
+        full = nudged.seconds if naive["measured"] else per_pass * full_passes
+    else:
+        naive.update(seconds=None, passes=0, measured=False)
+        per_pass = forward
+        full = forward * full_passes
+    naive.update(full_seconds=full, basis="measured" if naive["measured"] else (
+        "sample" if nudged is not None else "forward_pass"))
+    return {
+        "forward": {"seconds": forward, "passes": 1, "repeats": forward_repeats},
+        "backprop": {"seconds": back, "passes": {"forward": 1, "backward": 1},
+                     "repeats": back_repeats, "backprop_to_forward": back / forward},
+        "naive": naive,
+        "speedup": full / back,
+    }
+
+
+def _layers(job: Job, result: Backprop) -> list[dict[str, Any]]:
+    ways = three_ways(result, job.net.weights)
+    return [
+        {"layer": l, "width": job.net.sizes[l], "activation": job.net.activations[l - 1].name,
+         "consistency": c, "three_ways": {k: v.tolist() for k, v in way.items()}}
+        for l, (way, c) in enumerate(zip(ways, consistency(result)), start=1)
+    ]
+
+
+def _examples(job: Job, result: Backprop) -> dict[str, Any]:
+    weights, biases = example_gradients(result)
+    from .costs import per_example
+    zs_last = result.activations[-1]  # cost per example needs z(L) for cross-entropy
+    z = result.activations[-2] @ job.net.weights[-1].T + job.net.biases[-1]
+    return {
+        "activations": _json(result.activations),
+        "targets": job.y.tolist(),
+        "costs": per_example(job.net.cost_name, z, zs_last, job.y).tolist(),
+        "wishes": _json(result.example_wishes),
+        "gradients": {"weights": _json(weights), "biases": _json(biases)},
+    }
+
+
+def _interleave(result: Backprop) -> list[Array]:
+    return [g for pair in zip(result.weight_gradients, result.bias_gradients) for g in pair]
+
+
+def _unflatten(net: Network, values: Array) -> dict[str, list]:
+    out: dict[str, list] = {"weights": [], "biases": []}
+    at = 0
+    for w, b in zip(net.weights, net.biases):
+        out["weights"].append(values[at:at + w.size].reshape(w.shape).tolist())
+        at += w.size
+        out["biases"].append(values[at:at + b.size].tolist())
+        at += b.size
+    return out
+
+
+def _json(arrays: list[Array]) -> list:
+    return [a.tolist() for a in arrays]
+
+
+def _check_finite(result: Backprop) -> None:
+    parts = [result.cost, *(float(np.abs(g).max()) for g in _interleave(result))]
+    if not all(math.isfinite(p) for p in parts):
+        raise SpecError([{"field": "network", "message": "the network overflows on this batch "
+                          "(cost or gradient is not finite); use smaller weights or inputs"}])
