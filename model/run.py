@@ -78,7 +78,8 @@ def run(
     """Run backprop (always) and the naive method (when asked) and report both, timed."""
     job = prepare(spec, limits)
     spec = job.spec
-    result = backprop(job.net, job.x, job.y)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        result = backprop(job.net, job.x, job.y)
     _check_finite(result)
     out: dict[str, Any] = {
         "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],

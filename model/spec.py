@@ -40,7 +40,8 @@ Row = list[float]
 
 
 class SpecError(ValueError):
-    """A spec that cannot run. `errors` lists {"field", "message"} (and "limit" where one applies)."""
+    """A spec that cannot run: `errors` lists {"field", "message"}, and "limit" where one
+    applies."""
 
     def __init__(self, errors: list[dict[str, Any]]):
         self.errors = errors
@@ -98,11 +99,11 @@ class Network(_Strict):
     def _within_limits(cls, layers: list[int], info: ValidationInfo) -> list[int]:
         limits = _limits(info)
         if limits.max_layers is not None and len(layers) - 1 > limits.max_layers:
-            raise ValueError(
-                f"{len(layers) - 1} weighted layers is over the limit of {limits.max_layers}"
-            )
+            raise _at("", f"{len(layers) - 1} weighted layers is over the limit of "
+                      f"{limits.max_layers}", limit=limits.max_layers)
         if limits.max_width is not None and max(layers) > limits.max_width:
-            raise ValueError(f"width {max(layers)} is over the limit of {limits.max_width}")
+            raise _at("", f"width {max(layers)} is over the limit of {limits.max_width}",
+                      limit=limits.max_width)
         return layers
 
     @property
@@ -309,8 +310,9 @@ class JobSpec(_Strict):
                       f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
                       "sample fewer parameters with naive.sample", limit=limit, estimate=estimate)
         limit = limits.max_per_example_numbers
-        if limit is not None and self.include.per_example and estimate["per_example_numbers"] > limit:
-            raise _at("include.per_example", f"{estimate['per_example_numbers']} numbers per "
+        numbers = estimate["per_example_numbers"]
+        if limit is not None and self.include.per_example and numbers > limit:
+            raise _at("include.per_example", f"{numbers} numbers per "
                       f"example detail is over the limit of {limit}", limit=limit)
         return self
 
@@ -352,15 +354,28 @@ def parse_spec(data: Any, limits: Limits | None = None) -> JobSpec:
     try:
         return JobSpec.model_validate(data, context={"limits": limits or Limits()})
     except ValidationError as exc:
-        raise SpecError([_describe(e) for e in exc.errors(include_url=False)]) from None
+        raise SpecError(_merge([_describe(e) for e in exc.errors(include_url=False)])) from None
+
+
+def _merge(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per field: a union (one name or a list of names) fails once per member."""
+    merged: dict[str, dict[str, Any]] = {}
+    for error in errors:
+        if error["field"] in merged:
+            merged[error["field"]]["message"] += f", or {error['message'][0].lower()}" \
+                f"{error['message'][1:]}"
+        else:
+            merged[error["field"]] = error
+    return list(merged.values())
 
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    path = [str(p) for p in error["loc"]]
+    # pydantic names the member of a union in the path (e.g. "list[int]"): not a field
+    path = [str(p) for p in error["loc"] if not (isinstance(p, str) and "[" in p)]
     cause = (error.get("ctx") or {}).get("error")
     out: dict[str, Any] = {"field": ".".join(path) or "(body)", "message": error["msg"]}
     if isinstance(cause, _FieldError):
-        out["field"] = ".".join([*path, cause.field]) if path else cause.field
+        out["field"] = ".".join([*path, cause.field] if cause.field else path)
         out["message"] = str(cause)
         out.update(cause.extra)
     elif error["type"] in ("finite_number",):
