@@ -28,7 +28,7 @@ class Activation:
 def _sigmoid(z: Array) -> Array:
     # exp of a non-positive number never overflows: split by sign
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return np.where(z >= 0, 1, e) / (1 + e)
 
 
 def _softmax(z: Array) -> Array:

@@ -38,17 +38,23 @@ class Backprop:
     cost: float
     activations: list[Array]
     z_gradients: list[Array]
-    example_wishes: list[Array]
+    example_wishes: list[Array | None]  # [0] is None when backprop(input_wishes=False)
     weight_gradients: list[Array]
     bias_gradients: list[Array]
 
     @property
-    def wishes(self) -> list[Array]:
+    def wishes(self) -> list[Array | None]:
         """The batch mean of -dC/da(l) for l = 0..L."""
-        return [w.mean(axis=0) for w in self.example_wishes]
+        return [None if w is None else w.mean(axis=0) for w in self.example_wishes]
 
 
-def backprop(net: Network, x: Array, y: Array) -> Backprop:
+def backprop(net: Network, x: Array, y: Array, input_wishes: bool = True) -> Backprop:
+    """One forward pass and one backward sweep over the batch x (B, n_0), targets y (B, n_L).
+
+    input_wishes=False skips the input layer's wishes -dC/da(0): a (B, n_0) product that no
+    gradient needs (for 784 inputs, the largest step of the sweep), so timing can leave it out.
+    example_wishes[0] is then None; everything else is the same.
+    """
     batch = len(x)
     # forward pass
     zs, activations = net.feedforward(x)
@@ -61,9 +67,11 @@ def backprop(net: Network, x: Array, y: Array) -> Backprop:
     for l in range(len(net.weights) - 1, -1, -1):
         if grad_z is None:
             grad_z = net.activations[l].backward(zs[l], activations[l + 1], grad_a)
-        weight_gradients.append(grad_z.T @ activations[l] / batch)
+        grad_w = grad_z.T @ activations[l]
+        grad_w /= batch  # in place: no second copy shaped like W(l)
+        weight_gradients.append(grad_w)
         bias_gradients.append(grad_z.mean(axis=0))
-        grad_a = grad_z @ net.weights[l]
+        grad_a = grad_z @ net.weights[l] if l > 0 or input_wishes else None
         grads_a.append(grad_a)
         grads_z.append(grad_z)
         grad_z = None
@@ -71,7 +79,7 @@ def backprop(net: Network, x: Array, y: Array) -> Backprop:
         cost=float(cost),
         activations=activations,
         z_gradients=grads_z[::-1],
-        example_wishes=[-g for g in grads_a[::-1]],
+        example_wishes=[None if g is None else -g for g in grads_a[::-1]],
         weight_gradients=weight_gradients[::-1],
         bias_gradients=bias_gradients[::-1],
     )

@@ -84,7 +84,8 @@ class Network:
         """zs (z(1)..z(L)) and activations (a(0)..a(L)) for a batch x of shape (B, n_0)."""
         zs, activations = [], [x]
         for w, b, f in zip(self.weights, self.biases, self.activations):
-            z = activations[-1] @ w.T + b
+            z = activations[-1] @ w.T
+            z += b  # in place: the same sum without a second (B, n_l) array
             zs.append(z)
             activations.append(f.f(z))
         return zs, activations
@@ -93,7 +94,8 @@ class Network:
         """The batch cost C: one forward pass that keeps nothing but the last layer."""
         a = x
         for w, b, f in zip(self.weights, self.biases, self.activations):
-            z = a @ w.T + b
+            z = a @ w.T
+            z += b
             a = f.f(z)
         return float(costs.per_example(self.cost_name, z, a, y).mean())
 
