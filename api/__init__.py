@@ -1,0 +1,56 @@
+"""The backprop-lab HTTP API: `gunicorn 'api:create_app()'`.
+
+create_app wires the config (api.config), the job store and Celery client (api.jobs), the
+/v1 routes (api.views), the problem documents (api.errors), CORS, the OpenAPI document, its
+browsable page at /docs, and the teaching page at /.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+from flask import Flask, jsonify, request, send_from_directory
+from flask_cors import CORS
+
+from worker.config import make_celery
+from worker.records import JobStore
+
+from . import errors, openapi
+from .config import Config
+from .jobs import Services
+from .views import v1
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, static_folder=str(STATIC))
+    app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.extensions["backprop-lab"] = Services(
+        config, JobStore.from_url(config.redis_url, config.job_ttl),
+        make_celery(config.redis_url, config.queue))
+    errors.register(app)
+    v1.before_request(lambda: _check_key(config))
+    app.register_blueprint(v1)
+    CORS(app, origins=list(config.cors_origins), expose_headers=["Location"],
+         allow_headers=["Content-Type", "Authorization", "X-API-Key"])
+    spec = openapi.document(app, config)
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))
+    app.add_url_rule("/docs", "docs", lambda: send_from_directory(STATIC, "docs.html"))
+    app.add_url_rule("/", "index", lambda: send_from_directory(STATIC, "index.html"))
+    return app
+
+
+def _check_key(config: Config) -> None:
+    """With API_KEYS set, writes (POST, DELETE) need one, as a Bearer token or X-API-Key."""
+    if not config.api_keys or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    given = request.headers.get("X-API-Key") or request.headers.get("Authorization", "")
+    given = given.removeprefix("Bearer ").strip()
+    if not any(hmac.compare_digest(given.encode(), key.encode()) for key in config.api_keys):
+        raise errors.Problem(401, "Unauthorized", "this write needs an API key (Authorization: "
+                             "Bearer <key> or X-API-Key)", "api-key",
+                             headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,59 @@
+"""What the service offers besides jobs: readiness, the built-in data sets, the example specs."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import model
+from model.spec import DIGITS_CLASSES, DIGITS_COUNT, DIGITS_RESOLUTIONS
+
+from .errors import Problem
+from .jobs import services
+
+# From a checkout (or an editable install) the specs sit at the repository's top level.
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PING_SECONDS = 0.5
+
+
+def readiness() -> dict[str, Any]:
+    s = services()
+    try:
+        s.store.redis.ping()
+    except Exception as exc:
+        raise _not_ready(f"Redis does not answer: {type(exc).__name__}") from None
+    try:
+        replies = s.celery.control.ping(timeout=PING_SECONDS, limit=1)
+    except Exception as exc:
+        raise _not_ready(f"the worker ping failed: {type(exc).__name__}") from None
+    if not replies:
+        raise _not_ready(f"no worker answered a ping within {PING_SECONDS} s")
+    return {"status": "ready", "redis": "ok", "workers": len(replies)}
+
+
+def datasets() -> dict[str, Any]:
+    return {"datasets": [
+        {"name": "digits", "description": "The real handwritten digits scikit-learn ships "
+         "(8x8 pixels in [0, 1]), also resampled to 28x28 for 784-input networks.",
+         "count": DIGITS_COUNT, "classes": DIGITS_CLASSES,
+         "resolutions": [{"resolution": r, "inputs": n} for r, n in DIGITS_RESOLUTIONS.items()]},
+        {"name": "random", "description": "Seeded uniform inputs in [0, 1); targets uniform in "
+         "[0, 1) for squared_error, one-hot for cross_entropy. Any shape.",
+         "count": None, "classes": None, "resolutions": []},
+    ]}
+
+
+@cache
+def examples() -> dict[str, Any]:
+    out = []
+    for path in sorted(EXAMPLES.glob("*.json")):
+        spec = json.loads(path.read_text())
+        out.append({"name": path.stem, "spec": spec,
+                    "estimate": model.estimate_cost(model.parse_spec(spec))})
+    return {"examples": out}
+
+
+def _not_ready(detail: str) -> Problem:
+    return Problem(503, "Not Ready", detail, "not-ready", headers={"Retry-After": "5"})

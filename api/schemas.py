@@ -1,0 +1,99 @@
+"""The answers' shapes, for the OpenAPI document (the request's shape is `model.JobSpec`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class Progress(BaseModel):
+    done: int = Field(description="Naive passes done.")
+    total: int = Field(description="Naive passes in all.")
+
+
+class JobError(BaseModel):
+    type: str
+    title: str
+    detail: str
+
+
+class Links(BaseModel):
+    self: str
+
+
+class JobSummary(BaseModel):
+    id: str = Field(description="Unguessable job id.")
+    status: Status
+    created_at: str = Field(description="ISO 8601, UTC.")
+    started_at: str | None
+    finished_at: str | None
+    progress: Progress | None = Field(description="Naive passes; null without the naive method.")
+    links: Links
+
+
+class Job(JobSummary):
+    spec: dict[str, Any] = Field(description="The spec as submitted (see JobSpec).")
+    result: dict[str, Any] | None = Field(description="`model.run`'s result once succeeded.")
+    error: JobError | None = Field(description="Why the job failed.")
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+    next: str | None = Field(description="The next page's URL, null on the last page.")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path into the body or query, e.g. network.layers.1.")
+    message: str
+    limit: float | None = None
+    estimate: dict[str, int] | None = Field(None, description="The naive cost estimate.")
+
+
+class ProblemDocument(BaseModel):
+    """application/problem+json (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    redis: Literal["ok"]
+    workers: int
+
+
+class Resolution(BaseModel):
+    resolution: int
+    inputs: int
+
+
+class Dataset(BaseModel):
+    name: str
+    description: str
+    count: int | None
+    classes: int | None
+    resolutions: list[Resolution]
+
+
+class Datasets(BaseModel):
+    datasets: list[Dataset]
+
+
+class Example(BaseModel):
+    name: str
+    spec: dict[str, Any]
+    estimate: dict[str, int]
+
+
+class Examples(BaseModel):
+    examples: list[Example]

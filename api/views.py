@@ -1,0 +1,62 @@
+"""The /v1 routes. Each view only connects a request to `jobs` or `catalog` and answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import catalog, jobs
+from .inputs import ListQuery, SubmitQuery, json_body, query
+
+v1 = Blueprint("v1", __name__, url_prefix="/v1")
+
+
+@v1.post("/jobs")
+def submit_job():
+    """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
+    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait))
+    status = 200 if job["status"] in jobs.TERMINAL else 202
+    return job, status, {"Location": job["links"]["self"]}
+
+
+@v1.get("/jobs/<job_id>")
+def get_job(job_id: str):
+    """A job: status, progress, timestamps, its spec, and the result or the error."""
+    return jobs.with_links(jobs.find(job_id))
+
+
+@v1.delete("/jobs/<job_id>")
+def cancel_job(job_id: str):
+    """Cancel a job: a queued one never starts, a running one stops within a second or two."""
+    job, status = jobs.cancel(job_id)
+    return jobs.with_links(job), status
+
+
+@v1.get("/jobs")
+def list_jobs():
+    """Recent jobs, newest first, without spec and result; follow `next` for more."""
+    page = query(ListQuery)
+    return jobs.recent(page.limit, page.cursor)
+
+
+@v1.get("/health")
+def health():
+    """The API process is up."""
+    return {"status": "ok"}
+
+
+@v1.get("/ready")
+def ready():
+    """Redis answers and at least one worker answers a ping; 503 otherwise."""
+    return catalog.readiness()
+
+
+@v1.get("/datasets")
+def datasets():
+    """The built-in batch sources: the real digits and seeded random numbers."""
+    return catalog.datasets()
+
+
+@v1.get("/examples")
+def examples():
+    """Ready job specs (the lesson's 784-16-16-10 net on digits, ...) with their cost estimate."""
+    return catalog.examples()

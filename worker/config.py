@@ -1,0 +1,50 @@
+"""Celery settings from the environment (REDIS_URL, QUEUE and the job time limits).
+
+Late acknowledgement with requeue when a worker dies means the broker must not hand a running
+job to another worker first: Redis' `visibility_timeout` is longer than the hard time limit, set
+for the broker and the result store alike (Celery ignores the one without the other).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+
+def settings(env: dict[str, str] | None = None) -> dict:
+    env = os.environ if env is None else env
+    redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    soft = float(env.get("JOB_SOFT_TIME_LIMIT") or 300)
+    hard = float(env.get("JOB_TIME_LIMIT") or soft + 30)
+    visibility = {"visibility_timeout": int(max(3600, 2 * hard))}
+    return {
+        "broker_url": redis_url,
+        "result_backend": redis_url,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": env.get("QUEUE") or "backprop-lab",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "broker_transport_options": visibility,
+        "result_backend_transport_options": visibility,
+        "worker_prefetch_multiplier": 1,
+        "task_track_started": True,
+        "task_soft_time_limit": soft,
+        "task_time_limit": hard,
+        "result_expires": int(env.get("JOB_TTL") or 24 * 3600),
+        "broker_connection_retry_on_startup": True,
+    }
+
+
+def make_celery(redis_url: str | None = None, queue: str | None = None) -> Celery:
+    """The worker's app, or (with arguments) the API's client for the same broker and queue."""
+    conf = settings()
+    if redis_url:
+        conf.update(broker_url=redis_url, result_backend=redis_url)
+    if queue:
+        conf["task_default_queue"] = queue
+    app = Celery("backprop-lab", include=["worker.tasks"])
+    app.conf.update(conf)
+    return app

@@ -1,0 +1,144 @@
+"""Job records in Redis: the one truth about a job, written by the API and updated by the worker.
+
+A record is a hash `backprop-lab:job:<id>` with JSON-encoded fields and a time to live; an index
+`backprop-lab:jobs` (sorted set, score = creation time in microseconds) lists recent ids.
+Status moves one way: queued -> running -> succeeded | failed | cancelled (queued -> cancelled
+too). Transitions that race (start against cancel) are single Lua scripts, so a queued job that
+is cancelled never starts.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+PREFIX = "backprop-lab:"
+INDEX = PREFIX + "jobs"
+TERMINAL = ("succeeded", "failed", "cancelled")
+_JSON_FIELDS = ("progress", "spec", "result", "error")
+
+# KEYS[1] record; ARGV[1] now. Queued (or running again after a lost worker) -> running.
+_START = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if (status == 'queued' or status == 'running') and redis.call('HGET', KEYS[1], 'cancel') ~= '1'
+then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1])
+  return 1
+end
+return 0
+"""
+# KEYS[1] record; ARGV[1] now. Queued -> cancelled; running -> cancel flag for the task.
+_CANCEL = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'cancel', '1')
+elseif status == 'running' then
+  redis.call('HSET', KEYS[1], 'cancel', '1')
+end
+return status
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class JobStore:
+    def __init__(self, client: redis.Redis, ttl: int = 24 * 3600):
+        self.redis, self.ttl = client, ttl
+        self._start = client.register_script(_START)
+        self._cancel = client.register_script(_CANCEL)
+
+    @classmethod
+    def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0) -> JobStore:
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                      decode_responses=True)
+        return cls(client, ttl)
+
+    # -- the API's side
+    def create(self, spec: Any, progress: dict[str, int] | None = None) -> dict[str, Any]:
+        job_id, created = new_id(), time.time()
+        record = {"id": job_id, "status": "queued", "created_at": now(), "started_at": None,
+                  "finished_at": None, "progress": progress, "spec": spec, "result": None,
+                  "error": None}
+        key = self.key(job_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=_encode(record | {"ttl": self.ttl}))
+            pipe.expire(key, self.ttl)
+            pipe.zadd(INDEX, {job_id: int(created * 1e6)})
+            pipe.zremrangebyscore(INDEX, "-inf", int((created - self.ttl) * 1e6))
+            pipe.execute()
+        return record
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        raw = self.redis.hgetall(self.key(job_id))
+        return _decode(raw) if raw.get("status") else None
+
+    def status(self, job_id: str) -> str | None:
+        return self.redis.hget(self.key(job_id), "status")
+
+    def recent(self, limit: int, before: int | None = None) -> tuple[list[dict], int | None]:
+        """Up to `limit` records, newest first, created before the cursor `before`."""
+        top = f"({before}" if before is not None else "+inf"
+        scored = self.redis.zrevrangebyscore(INDEX, top, "-inf", start=0, num=limit + 1,
+                                             withscores=True)
+        summary = ("id", "created_at", "started_at", "finished_at", "progress")
+        with self.redis.pipeline() as pipe:
+            for job_id, _ in scored[:limit]:
+                pipe.hmget(self.key(job_id), ("status", *summary))
+            rows = pipe.execute()
+        jobs = [_decode(dict(zip(("status", *summary), row))) for row in rows if row[0]]
+        more = len(scored) > limit
+        return jobs, int(scored[limit - 1][1]) if more else None
+
+    def cancel(self, job_id: str) -> str | None:
+        """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
+        return self._cancel(keys=[self.key(job_id)], args=[now()])
+
+    # -- the worker's side
+    def start(self, job_id: str) -> bool:
+        return bool(self._start(keys=[self.key(job_id)], args=[now()]))
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return self.redis.hget(self.key(job_id), "cancel") == "1"
+
+    def progress(self, job_id: str, done: int, total: int) -> None:
+        self.redis.hset(self.key(job_id), "progress", json.dumps({"done": done, "total": total}))
+
+    def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> None:
+        key = self.key(job_id)
+        ttl = self.redis.hget(key, "ttl")
+        if ttl is None:  # expired or never issued: nothing to update
+            return
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping=_encode({"status": status, "finished_at": now(),
+                                            "result": result, "error": error}))
+            pipe.expire(key, int(ttl))
+            pipe.execute()
+
+    @staticmethod
+    def key(job_id: str) -> str:
+        return f"{PREFIX}job:{job_id}"
+
+
+def _encode(record: dict[str, Any]) -> dict[str, str]:
+    return {k: json.dumps(v, allow_nan=False) if k in _JSON_FIELDS or v is None else str(v)
+            for k, v in record.items()}
+
+
+def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        if k in ("ttl", "cancel"):
+            continue
+        out[k] = json.loads(v) if v is not None and (k in _JSON_FIELDS or v == "null") else v
+    return out
