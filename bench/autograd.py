@@ -1,0 +1,95 @@
+"""Backprop vs torch autograd on the same network, batch, dtype and thread count.
+
+Runs only when torch is importable (it is not a dependency). Torch computes the same cost from
+the same arrays (shared memory, no copy) with `F.linear` and its own activations, and
+`torch.autograd.grad` gives the parameters' gradient only, like backprop(input_wishes=False).
+The two gradients are checked equal before timing. Both use `bench.THREADS` threads; with more
+than one, the two are interleaved in stretches of 0.2 s rather than call by call (see
+`common.interleaved`), and "rounds" counts stretches.
+Target (issue 2): backprop faster than torch autograd at batch 100 and 1000 in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bench import common
+from model.backprop import backprop
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # the benchmark says so and skips
+    torch = None
+
+TORCH_ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+def torch_gradient(j: common.Job) -> Callable[[], list]:
+    """A function that runs forward + backward in torch and returns [dW1, db1, dW2, ...]."""
+    if j.net.cost_name != "squared_error" or any(
+            a.name not in TORCH_ACTIVATIONS for a in j.net.activations):
+        raise ValueError("the torch twin covers squared error with sigmoid, tanh or relu")
+    params = [torch.from_numpy(p).requires_grad_() for p in j.net.parameters()]
+    fs = [getattr(torch, TORCH_ACTIVATIONS[a.name]) for a in j.net.activations]
+    x, y = torch.from_numpy(j.x), torch.from_numpy(j.y)
+
+    def gradient() -> list:
+        a = x
+        for w, b, f in zip(params[0::2], params[1::2], fs):
+            a = f(F.linear(a, w, b))  # a W^T + b, as in Network.feedforward
+        cost = ((a - y) ** 2).sum(dim=1).mean()
+        return torch.autograd.grad(cost, params)
+
+    return gradient
+
+
+def check(j: common.Job, gradient: Callable[[], list]) -> None:
+    result = backprop(j.net, j.x, j.y, input_wishes=False)
+    ours = [g for pair in zip(result.weight_gradients, result.bias_gradients) for g in pair]
+    rtol = 1e-10 if j.net.dtype == np.float64 else 1e-4
+    for got, want in zip(gradient(), ours):
+        np.testing.assert_allclose(got.numpy(), want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+# more than one thread: numpy's and torch's thread pools would fight if called alternately
+BLOCK = 0.2 if common.THREADS > 1 else 0.0
+
+
+def timers(j: common.Job) -> dict[str, Callable[[], object]]:
+    if torch is None:
+        return {}
+    gradient = torch_gradient(j)
+    check(j, gradient)
+    return {"backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
+            "torch": gradient}
+
+
+def verdict(r: float, batch: int, dtype: str) -> str:
+    if batch < 100 or dtype != "float64":
+        return "(no target)"
+    return "ok" if r < 1 else "MISSED"
+
+
+def main() -> None:
+    args = common.arguments(__doc__.splitlines()[0])
+    if torch is None:
+        print("torch is not importable: nothing to compare")
+        return
+    rows = []
+    for layers, batch in common.CASES:
+        times = common.interleaved(timers(common.job(layers, batch, args.dtype)), args.budget,
+                                   block=BLOCK)
+        r = common.ratio(times["backprop"], times["torch"])
+        rows.append([common.name(layers), batch, common.seconds(common.median(times["backprop"])),
+                     common.seconds(common.median(times["torch"])), common.spread(r),
+                     verdict(r[0], batch, args.dtype), len(times["torch"])])
+    print("torch gradient checked against model.backprop: equal (rtol 1e-10)")
+    common.print_table(["network", "batch", "backprop", "torch autograd",
+                        "backprop/torch (< 1 at 100, 1000)", "", "rounds"], rows)
+
+
+if __name__ == "__main__":
+    main()

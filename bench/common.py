@@ -1,0 +1,157 @@
+"""What every benchmark shares: the jobs, interleaved timing, the environment line, tables.
+
+Things compared are timed side by side: one call of each in turn, round after round (the order
+rotating), so that drift and the load of other processes fall on all of them alike. Times are
+medians over the rounds; ratios are medians of the per-round ratios, with their quartiles as
+the noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import model
+from bench import THREADS
+from model.run import Job
+
+LESSON, WIDE = [784, 16, 16, 10], [784, 128, 128, 10]
+CASES = [(LESSON, 1), (LESSON, 100), (LESSON, 1000), (WIDE, 1), (WIDE, 100), (WIDE, 1000)]
+Times = dict[str, list[float]]
+
+
+def job(layers: list[int], batch: int, dtype: str = "float64") -> Job:
+    """The lesson's network (sigmoid, squared error, seed 7) on `batch` digits at 28x28."""
+    return model.prepare({
+        "network": {"layers": layers, "dtype": dtype, "init": {"seed": 7}},
+        "batch": {"dataset": "digits", "resolution": 28, "size": batch, "seed": 0},
+    })
+
+
+def interleaved(fns: dict[str, Callable[[], object]], budget: float, least: int = 7,
+                block: float = 0.0) -> Times:
+    """Seconds of each call, round after round, until `budget` seconds and `least` rounds.
+
+    With `block` > 0 each turn is a stretch of calls lasting `block` seconds, and the turn
+    counts as the median of the calls in its second half. That is for libraries whose thread
+    pools spin after a call (OpenBLAS, OpenMP): called alternately they fight for the cores, so
+    each gets a stretch to itself and the other's pool has time to go to sleep.
+    """
+    for fn in fns.values():
+        fn()  # warm-up
+    names = list(fns)
+    times: Times = {name: [] for name in names}
+    began, rounds = time.perf_counter(), 0
+    while rounds < least or time.perf_counter() - began < budget:
+        for name in names[rounds % len(names):] + names[:rounds % len(names)]:
+            times[name].append(_turn(fns[name], block))
+        rounds += 1
+    return times
+
+
+def _turn(fn: Callable[[], object], block: float) -> float:
+    start = time.perf_counter()
+    settled: list[float] = []
+    while True:
+        t = time.perf_counter()
+        fn()
+        end = time.perf_counter()
+        if t - start >= block / 2:
+            settled.append(end - t)
+        if end - start >= block and settled:
+            return statistics.median(settled)
+
+
+def median(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+def ratio(top: list[float], bottom: list[float]) -> tuple[float, float, float]:
+    """Median of the per-round ratios top/bottom, and its first and third quartiles."""
+    q1, q2, q3 = statistics.quantiles([t / b for t, b in zip(top, bottom)], n=4)
+    return q2, q1, q3
+
+
+def limit_threads() -> None:
+    """BLAS (and torch, when loaded) to THREADS; `bench` set the environment on import too."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(THREADS, user_api="blas")
+    except ImportError:
+        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(THREADS)
+
+
+def environment() -> str:
+    """numpy, its BLAS kernel and threads, the OPENBLAS_* overrides in force, torch if loaded."""
+    parts = [f"numpy {np.__version__}"]
+    try:
+        from threadpoolctl import threadpool_info
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        parts += [f"{i['internal_api']} {i.get('version')} kernel {i.get('architecture')} "
+                  f"threads {i['num_threads']}" for i in blas]
+    except ImportError:
+        parts.append(f"BLAS threads {THREADS} (by environment; threadpoolctl not installed)")
+    overrides = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                 if k in os.environ]
+    parts.append(" ".join(overrides) if overrides else "no OPENBLAS_CORETYPE/L2_SIZE override")
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        parts.append(f"torch {torch.__version__} threads {torch.get_num_threads()}")
+    return "; ".join(parts)
+
+
+def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="seconds of timing per network and batch (default 2)")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    if full_limit:
+        parser.add_argument("--full-limit", type=float, default=10.0,
+                            help="measure the naive method over every parameter too when it is "
+                                 "estimated to take less than this many seconds (default 10)")
+    args = parser.parse_args()
+    limit_threads()
+    print(environment())
+    return args
+
+
+def seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-6:.2g} us"
+
+
+def spread(r: tuple[float, float, float] | None) -> str:
+    """A ratio with its quartiles: 2.04 [1.98-2.11]."""
+    if r is None:
+        return "-"
+    decimals = 2 if r[0] < 10 else 1 if r[0] < 100 else 0
+    return f"{r[0]:.{decimals}f} [{r[1]:.{decimals}f}-{r[2]:.{decimals}f}]"
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    """A Markdown table, so the README can take it as it is."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
+
+
+def name(layers: list[int]) -> str:
+    return "-".join(map(str, layers))
