@@ -19,7 +19,8 @@ def main() -> None:
         if autograd.torch is not None:
             side = common.interleaved(autograd.timers(j), args.budget, block=autograd.BLOCK)
             versus = common.ratio(side["backprop"], side["torch"])
-        checks = [("backprop/forward <= 2.5", to_forward, model.verdict(to_forward[0], batch)),
+        checks = [("backprop/forward <= 2.5", to_forward,
+                   model.verdict(to_forward[0], batch, args.dtype)),
                   ("loop/backprop >= 25", speedup,
                    loop.verdict(speedup[0], batch, args.dtype)),
                   ("naive pass/forward <= 1.2", nv.pass_to_forward,

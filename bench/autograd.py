@@ -73,23 +73,10 @@ def verdict(r: float, batch: int, dtype: str) -> str:
     return "ok" if r < 1 else "MISSED"
 
 
-def main() -> None:
-    args = common.arguments(__doc__.splitlines()[0])
+if __name__ == "__main__":
     if torch is None:
         print("torch is not importable: nothing to compare")
-        return
-    rows = []
-    for layers, batch in common.CASES:
-        times = common.interleaved(timers(common.job(layers, batch, args.dtype)), args.budget,
-                                   block=BLOCK)
-        r = common.ratio(times["backprop"], times["torch"])
-        rows.append([common.name(layers), batch, common.seconds(common.median(times["backprop"])),
-                     common.seconds(common.median(times["torch"])), common.spread(r),
-                     verdict(r[0], batch, args.dtype), len(times["torch"])])
-    print("torch gradient checked against model.backprop: equal (rtol 1e-10)")
-    common.print_table(["network", "batch", "backprop", "torch autograd",
-                        "backprop/torch (< 1 at 100, 1000)", "", "rounds"], rows)
-
-
-if __name__ == "__main__":
-    main()
+    else:
+        common.compare(__doc__.splitlines()[0], timers, "backprop", "torch", verdict,
+                       "backprop/torch (< 1 at 100, 1000)", block=BLOCK)
+        print("(torch's gradient was checked equal to model.backprop's, rtol 1e-10, each time)")

@@ -155,3 +155,18 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 def name(layers: list[int]) -> str:
     return "-".join(map(str, layers))
+
+
+def compare(description: str, timers: Callable[[Job], dict[str, Callable[[], object]]],
+            top: str, bottom: str, verdict: Callable[[float, int, str], str], heading: str,
+            block: float = 0.0) -> None:
+    """A script's main: time `top` against `bottom` for every case and print the table."""
+    args = arguments(description)
+    rows = []
+    for layers, batch in CASES:
+        times = interleaved(timers(job(layers, batch, args.dtype)), args.budget, block=block)
+        r = ratio(times[top], times[bottom])
+        rows.append([name(layers), batch, seconds(median(times[top])),
+                     seconds(median(times[bottom])), spread(r), verdict(r[0], batch, args.dtype),
+                     len(times[top])])
+    print_table(["network", "batch", top, bottom, heading, "", "rounds"], rows)

@@ -74,19 +74,7 @@ def verdict(r: float, batch: int, dtype: str) -> str:
     return "ok" if r >= TARGET else "MISSED"
 
 
-def main() -> None:
-    args = common.arguments(__doc__.splitlines()[0])
-    rows = []
-    for layers, batch in common.CASES:
-        times = common.interleaved(timers(common.job(layers, batch, args.dtype)), args.budget)
-        r = common.ratio(times["loop"], times["backprop"])
-        rows.append([common.name(layers), batch, common.seconds(common.median(times["loop"])),
-                     common.seconds(common.median(times["backprop"])), common.spread(r),
-                     verdict(r[0], batch, args.dtype), len(times["loop"])])
-    print("per-example loop gradient checked against model.backprop: equal (rtol 1e-10)")
-    common.print_table(["network", "batch", "loop", "backprop",
-                        f"loop/backprop (>= {TARGET:g} at 1000)", "", "rounds"], rows)
-
-
 if __name__ == "__main__":
-    main()
+    common.compare(__doc__.splitlines()[0], timers, "loop", "backprop", verdict,
+                   f"loop/backprop (>= {TARGET:g} at 1000)")
+    print("(the loop's gradient was checked equal to model.backprop's, rtol 1e-10, each time)")

@@ -21,24 +21,12 @@ def timers(j: common.Job) -> dict[str, Callable[[], object]]:
             "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False)}
 
 
-def verdict(r: float, batch: int) -> str:
+def verdict(r: float, batch: int, dtype: str) -> str:
     if batch < 100:
         return "(no target)"
     return "ok" if r <= TARGET else "MISSED"
 
 
-def main() -> None:
-    args = common.arguments(__doc__.splitlines()[0])
-    rows = []
-    for layers, batch in common.CASES:
-        times = common.interleaved(timers(common.job(layers, batch, args.dtype)), args.budget)
-        r = common.ratio(times["backprop"], times["forward"])
-        rows.append([common.name(layers), batch, common.seconds(common.median(times["forward"])),
-                     common.seconds(common.median(times["backprop"])), common.spread(r),
-                     verdict(r[0], batch), len(times["forward"])])
-    common.print_table(["network", "batch", "forward", "backprop",
-                        f"backprop/forward (<= {TARGET})", "", "rounds"], rows)
-
-
 if __name__ == "__main__":
-    main()
+    common.compare(__doc__.splitlines()[0], timers, "backprop", "forward", verdict,
+                   f"backprop/forward (<= {TARGET} at >= 100)")
