@@ -10,60 +10,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
+from processes import answers, free_port, stop, wait_until, with_db
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
-STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
-    except (redis.RedisError, ValueError):
-        return False
-
-
-def with_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{db}"))
-
-
-def wait_until(check, what: str, seconds: float = STARTUP_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start within {seconds} s")
-        time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
-    """SIGTERM the process group (a Celery worker and its pool), SIGKILL after `grace`."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @pytest.fixture(scope="session")

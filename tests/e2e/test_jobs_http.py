@@ -1,0 +1,168 @@
+"""The service end to end: HTTP -> API -> Redis -> Celery worker process -> model.run -> back.
+
+Long jobs are the lesson's 784-16-16-10 net on 1000 digits with every parameter nudged (about
+half a minute of naive passes); each test cancels its own, so the single worker stays free.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+
+import model
+from api.schemas import Job
+from worker.records import TERMINAL
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+SAMPLED = LESSON | {"naive": {"difference": "central", "sample": 200, "seed": 3}}
+LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
+
+
+def submit(api: str, spec, wait: float | None = None) -> requests.Response:
+    params = {"wait": wait} if wait is not None else None
+    return requests.post(f"{api}/v1/jobs", json=spec, params=params, timeout=PATIENCE)
+
+
+def job(api: str, reply_or_id) -> dict:
+    job_id = reply_or_id if isinstance(reply_or_id, str) else reply_or_id.json()["id"]
+    reply = requests.get(f"{api}/v1/jobs/{job_id}", timeout=10)
+    assert reply.status_code == 200
+    return reply.json()
+
+
+def poll(api: str, job_id: str, until) -> dict:
+    deadline = time.monotonic() + PATIENCE
+    while not until(current := job(api, job_id)):
+        assert time.monotonic() < deadline, f"job {job_id} stuck at {current['status']}"
+        time.sleep(0.05)
+    return current
+
+
+def close(actual, expected, path="result"):
+    """Equal structure, numbers within a stated tolerance: the worker runs one BLAS thread and
+    this process maybe more, so sums are reordered; central differences divide that rounding
+    (~1e-16) by 2 eps (2e-6), so naive numbers get an absolute 1e-8."""
+    if isinstance(expected, dict):
+        assert actual.keys() == expected.keys(), path
+        for key in expected:
+            close(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list) and expected and not isinstance(expected[0], (int, float)):
+        assert len(actual) == len(expected), path
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            close(a, e, f"{path}.{i}")
+    elif isinstance(expected, (int, float, list)) and not isinstance(expected, bool):
+        atol = 1e-8 if path.startswith("result.naive") else 1e-12
+        np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=atol, err_msg=path)
+    else:
+        assert actual == expected, path
+
+
+def test_the_lessons_spec_gives_what_model_run_gives(live_api):
+    reply = submit(live_api, SAMPLED, wait=5)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    Job.model_validate(body)
+    assert reply.headers["Location"] == body["links"]["self"] == f"/v1/jobs/{body['id']}"
+    assert body["status"] == "succeeded" and body["spec"] == SAMPLED
+    assert body["progress"] == {"done": 400, "total": 400}
+    expected = model.run(SAMPLED)
+    for result in (body["result"], job(live_api, body["id"])["result"]):
+        close({k: v for k, v in result.items() if k != "timing"},
+              {k: v for k, v in expected.items() if k != "timing"})
+        assert result["timing"]["naive"]["passes"] == expected["timing"]["naive"]["passes"]
+
+
+def test_without_wait_a_job_is_accepted_then_finishes(live_api):
+    reply = submit(live_api, TINY)
+    assert reply.status_code == 202 and reply.json()["status"] in ("queued", "running",
+                                                                   "succeeded")
+    done = poll(live_api, reply.json()["id"], lambda j: j["status"] == "succeeded")
+    assert done["started_at"] and done["finished_at"] and done["error"] is None
+
+
+def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_promptly(live_api):
+    reply = submit(live_api, LONG, wait=0.5)
+    assert reply.status_code == 202, reply.text
+    job_id = reply.json()["id"]
+    first = poll(live_api, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
+    first_at = time.monotonic()
+    time.sleep(1.0)
+    later = poll(live_api, job_id, lambda j: j["progress"]["done"] > first["progress"]["done"])
+    rate = (later["progress"]["done"] - first["progress"]["done"]) / (time.monotonic() - first_at)
+    assert later["status"] == "running" and later["progress"]["total"] == 2 * 13002
+
+    cancelling = requests.delete(f"{live_api}/v1/jobs/{job_id}", timeout=10)
+    assert cancelling.status_code == 202 and cancelling.json()["status"] == "running"
+    at_cancel = cancelling.json()["progress"]["done"]
+    ended = poll(live_api, job_id, lambda j: j["status"] != "running")
+    assert ended["status"] == "cancelled" and ended["result"] is None and ended["error"] is None
+    # It stopped within about two seconds of its own work: a pass count, not a wall clock.
+    assert ended["progress"]["done"] - at_cancel <= 2 * rate
+
+
+def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(live_api):
+    running = submit(live_api, LONG).json()["id"]
+    poll(live_api, running, lambda j: j["status"] == "running")
+    queued = submit(live_api, TINY).json()["id"]
+    behind = submit(live_api, TINY).json()["id"]
+    reply = requests.delete(f"{live_api}/v1/jobs/{queued}", timeout=10)
+    assert reply.status_code == 200 and reply.json()["status"] == "cancelled"
+    assert job(live_api, running)["status"] == "running"
+    requests.delete(f"{live_api}/v1/jobs/{running}", timeout=10)
+    assert poll(live_api, behind, lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
+    never = job(live_api, queued)
+    assert never["status"] == "cancelled" and never["started_at"] is None
+    assert job(live_api, running)["status"] == "cancelled"
+
+
+def test_a_job_that_cannot_run_fails_with_a_reason(live_api):
+    overflow = {"network": {"layers": [1, 1], "activation": "identity",
+                            "weights": [[[1e200]]], "biases": [[0.0]]},
+                "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
+    body = submit(live_api, overflow, wait=5).json()
+    assert body["status"] == "failed" and body["result"] is None
+    assert body["error"]["type"] == "/problems/spec" and "finite" in body["error"]["detail"]
+
+
+def test_unknown_ids_are_404_and_recent_jobs_are_listed(live_api):
+    for method in ("get", "delete"):
+        reply = requests.request(method, f"{live_api}/v1/jobs/never-issued", timeout=10)
+        assert reply.status_code == 404
+        assert reply.headers["Content-Type"] == "application/problem+json"
+    mine = submit(live_api, TINY, wait=5).json()["id"]
+    page = requests.get(f"{live_api}/v1/jobs", params={"limit": 2}, timeout=10).json()
+    assert page["jobs"][0]["id"] == mine and len(page["jobs"]) == 2 and page["next"]
+    older = requests.get(live_api + page["next"], timeout=10).json()
+    assert mine not in [j["id"] for j in older["jobs"]]
+
+
+def test_health_and_ready(live_api):
+    assert requests.get(f"{live_api}/v1/health", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{live_api}/v1/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["workers"] >= 1
+
+
+@pytest.mark.parametrize("data, headers, status", [
+    (b'{"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": NaN}}',
+     {"Content-Type": "application/json"}, 400),
+    (b"{", {"Content-Type": "application/json"}, 400),
+    (json.dumps(TINY).encode(), {"Content-Type": "text/plain"}, 415),
+    (json.dumps(TINY | {"extra": 1}).encode(), {"Content-Type": "application/json"}, 422),
+    (json.dumps(LESSON | {"batch": {"dataset": "digits", "size": 1797}}).encode(),
+     {"Content-Type": "application/json"}, 422),
+    (b" " * (9 * 1024 * 1024), {"Content-Type": "application/json"}, 413),
+])
+def test_bad_input_over_http_is_a_4xx_problem(live_api, data, headers, status):
+    reply = requests.post(f"{live_api}/v1/jobs", data=data, headers=headers, timeout=PATIENCE)
+    assert reply.status_code == status, reply.text
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["status"] == status
+
