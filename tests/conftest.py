@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from processes import answers, free_port, stop, wait_until, with_db
+from processes import answers, celery_worker, free_port, stop, wait_until, with_db
 
-ROOT = Path(__file__).resolve().parents[1]
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
 
@@ -52,29 +48,8 @@ def queue() -> str:
 @pytest.fixture(scope="session")
 def worker(redis_url: str, queue: str, tmp_path_factory) -> Iterator[str]:
     """A Celery worker process (prefork, one child) on the test queue; yields its name."""
-    from worker.config import make_celery
-
-    name = f"{queue}@{socket.gethostname()}"
-    env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"}
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
-             "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
-             "--without-mingle"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    control = make_celery(redis_url, queue).control
-    try:
-        try:
-            wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
-                       "the Celery worker")
-            if process.poll() is not None:
-                raise RuntimeError("the Celery worker exited")
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; its log:\n{log.read_text()[-3000:]}") from None
+    with celery_worker(redis_url, queue, tmp_path_factory.mktemp("worker")) as name:
         yield name
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")

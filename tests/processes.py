@@ -6,11 +6,16 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30
 
 
@@ -50,3 +55,32 @@ def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+@contextmanager
+def celery_worker(redis_url: str, queue: str, folder: Path, **env: str) -> Iterator[str]:
+    """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
+    yields its name. `env` adds settings (JOB_SOFT_TIME_LIMIT=...)."""
+    from worker.config import make_celery
+
+    name = f"{queue}@{socket.gethostname()}"
+    env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"} | env
+    log = folder / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
+             "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
+             "--without-mingle"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    control = make_celery(redis_url, queue).control
+    try:
+        try:
+            wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
+                       "the Celery worker")
+            if process.poll() is not None:
+                raise RuntimeError("the Celery worker exited")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; its log:\n{log.read_text()[-3000:]}") from None
+        yield name
+    finally:
+        stop(process)

@@ -42,6 +42,15 @@ elseif status == 'running' then
 end
 return status
 """
+# KEYS[1] record; ARGV: now, status, result, error. Only an unfinished job ends, and only once.
+_FINISH = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'queued' and status ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[1], 'result', ARGV[3],
+           'error', ARGV[4])
+redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'ttl')))
+return 1
+"""
 
 
 def now() -> str:
@@ -57,6 +66,7 @@ class JobStore:
         self.redis, self.ttl = client, ttl
         self._start = client.register_script(_START)
         self._cancel = client.register_script(_CANCEL)
+        self._finish = client.register_script(_FINISH)
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0) -> JobStore:
@@ -114,16 +124,11 @@ class JobStore:
     def progress(self, job_id: str, done: int, total: int) -> None:
         self.redis.hset(self.key(job_id), "progress", json.dumps({"done": done, "total": total}))
 
-    def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> None:
-        key = self.key(job_id)
-        ttl = self.redis.hget(key, "ttl")
-        if ttl is None:  # expired or never issued: nothing to update
-            return
-        with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=_encode({"status": status, "finished_at": now(),
-                                            "result": result, "error": error}))
-            pipe.expire(key, int(ttl))
-            pipe.execute()
+    def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> bool:
+        """End an unfinished job (False if it had ended or is unknown); the TTL starts again."""
+        outcome = _encode({"result": result, "error": error})
+        return bool(self._finish(keys=[self.key(job_id)],
+                                 args=[now(), status, outcome["result"], outcome["error"]]))
 
     @staticmethod
     def key(job_id: str) -> str:

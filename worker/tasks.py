@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from celery import current_app, shared_task
+from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 import model
@@ -23,7 +23,14 @@ RUN_JOB = "backprop-lab.run_job"
 log = logging.getLogger(__name__)
 
 
-@shared_task(name=RUN_JOB)
+class JobTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """Reached only when the task could not record its own end: the hard time limit."""
+        store().finish(args[0], "failed", error=_error(
+            "time-limit", "Time limit", f"the worker stopped the job: {exc!r}"))
+
+
+@shared_task(name=RUN_JOB, base=JobTask)
 def run_job(job_id: str) -> str:
     """Run a queued job's spec; a job cancelled while queued never starts."""
     jobs = store()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+
 import model
-from worker.tasks import Edge, execute
+from worker.config import make_celery
+from worker.tasks import Edge, execute, run_job
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
 
@@ -33,6 +37,7 @@ def test_endings(store):
              (raises(model.SpecError([{"field": "network", "message": "overflows"}])), "failed",
               "/problems/spec"),
              (raises(KeyError("bug")), "failed", "/problems/internal"),
+             (raises(SoftTimeLimitExceeded()), "failed", "/problems/time-limit"),
              (lambda edge: {"cost": math.inf}, "failed", "/problems/not-finite")]
     for work, status, error in cases:
         job_id = started(store)
@@ -63,3 +68,17 @@ def test_progress_is_throttled_but_the_last_report_is_written(store):
     assert not edge.should_stop()
     store.cancel(job_id)
     assert edge.should_stop()
+
+
+def test_the_hard_time_limit_marks_a_running_job_failed_once(store, redis_url):
+    job_id = started(store)
+    previous = current_app._get_current_object()
+    make_celery(redis_url).set_current()  # the task finds its store through its app
+    try:
+        run_job.on_failure(TimeLimitExceeded(3), job_id, (job_id,), {}, None)
+    finally:
+        previous.set_current()
+    job = store.get(job_id)
+    assert job["status"] == "failed" and job["error"]["type"] == "/problems/time-limit"
+    assert not store.finish(job_id, "succeeded", result={})
+    assert store.get(job_id)["status"] == "failed"
