@@ -1,0 +1,345 @@
+// The page's controller: build a job spec from the form, run it through the service, and hand
+// the result to the three views. State lives here; the views only draw what they are given.
+
+import { ServiceError, cancelJob, examples, runJob } from "./api.js";
+import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
+import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
+import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("setup");
+
+const LESSON = { layers: [784, 16, 16, 10], activation: "sigmoid", cost: "squared_error", init: { seed: 7 } };
+const TINY = { layers: [2, 3, 2], activation: "sigmoid", cost: "squared_error", init: { seed: 7 } };
+const NAIVE_SAMPLE = 200; // parameters the naive method nudges; the full cost is estimated from them
+const DIGITS = 1797;
+
+const state = {
+  tiny: null, // the service's tiny 2-3-2 example spec, when it lists one
+  job: null, lesson: null, revealedFrom: 0, selected: null,
+  batchJob: null, batchStale: true,
+  running: null, // {controller, id}
+};
+
+const numbers = (value) => value.split(/[\s,;]+/).filter(Boolean).map(Number);
+const parameterCount = (layers) => layers.slice(1).reduce((n, w, i) => n + w * (layers[i] + 1), 0);
+
+function network() {
+  const choice = form.elements.net.value;
+  if (choice === "lesson") return LESSON;
+  if (choice === "tiny") return state.tiny ? state.tiny.network : TINY;
+  return { layers: numbers($("widths").value), activation: $("activation").value, cost: "squared_error", init: { seed: 7 } };
+}
+
+function usesDigits(net) {
+  const n = net.layers;
+  return n.length >= 2 && (n[0] === 784 || n[0] === 64) && n[n.length - 1] === 10;
+}
+
+const include = { gradients: false, wishes: true, layers: true, per_example: true };
+
+function singleSpec() {
+  const net = network();
+  let batch;
+  if (usesDigits(net)) batch = { dataset: "digits", indices: [Number($("digit").value)] };
+  else if (form.elements.source.value === "random") batch = { dataset: "random", size: 1, seed: Number($("seed").value) };
+  else batch = { inputs: [numbers($("inputs").value)], targets: [numbers($("targets").value)] };
+  const sample = parameterCount(net.layers) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
+  return { network: net, batch, methods: ["backprop", "naive"], naive: { difference: "central", sample, seed: 0 }, include };
+}
+
+function batchSpec() {
+  const net = network();
+  const size = Number($("batch-size").value);
+  const seed = Number($("batch-seed").value);
+  const batch = usesDigits(net) ? { dataset: "digits", size, seed } : { dataset: "random", size, seed };
+  return { network: net, batch, methods: ["backprop"], include };
+}
+
+// ---- status and errors -------------------------------------------------------------------
+
+function setStatus(mode, message) {
+  $("status").dataset.state = mode;
+  $("status-text").textContent = message;
+  $("cancel").hidden = mode !== "running";
+  if (mode !== "running") $("progress").hidden = true;
+}
+
+function showProgress(job, what) {
+  const p = job.progress;
+  if (job.status === "queued") setStatus("running", `${what}: queued, waiting for a worker\u2026`);
+  else if (p && p.total) {
+    setStatus("running", `${what}: naive method, ${fmt.int(p.done)} of ${fmt.int(p.total)} passes`);
+    Object.assign($("progress"), { hidden: false, max: p.total, value: p.done });
+  } else setStatus("running", `${what}: running\u2026`);
+}
+
+function showError(err) {
+  const box = $("error");
+  clear(box);
+  const title = err instanceof ServiceError ? err.title : "Something went wrong";
+  box.append(html("strong", { text: title }));
+  if (err instanceof ServiceError) {
+    if (err.detail) box.append(html("p", { text: err.detail }));
+    if (err.errors.length) {
+      const list = html("ul");
+      for (const e of err.errors) {
+        const told = e.limit === undefined || String(e.message).includes(String(e.limit));
+        const limit = told ? "" : ` (limit ${e.limit})`;
+        list.append(html("li", {}, html("code", { text: e.field || "(body)" }), ` ${e.message}${limit}`));
+      }
+      box.append(list);
+    }
+  } else box.append(html("p", { text: String(err.message || err) }));
+  box.hidden = false;
+}
+
+// ---- running jobs ------------------------------------------------------------------------
+
+async function run(kind) {
+  stop();
+  const controller = new AbortController();
+  const running = { controller, id: null };
+  state.running = running;
+  $("error").hidden = true;
+  const what = kind === "single" ? "Backprop and the naive method" : "The batch";
+  setStatus("running", `${what}: sending\u2026`);
+  try {
+    const job = await runJob(kind === "single" ? singleSpec() : batchSpec(), {
+      signal: controller.signal,
+      onUpdate: (update) => { running.id = update.id; showProgress(update, what); },
+    });
+    if (kind === "single") showSingle(job);
+    else showBatch(job);
+    setStatus("done", `${what}: done (job ${job.id}).`);
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    setStatus("error", `${what}: failed.`);
+    showError(err);
+  } finally {
+    if (state.running === running) state.running = null;
+  }
+}
+
+function stop() {
+  if (!state.running) return;
+  state.running.controller.abort();
+  if (state.running.id) cancelJob(state.running.id);
+  state.running = null;
+  setStatus("idle", "Stopped.");
+}
+
+// ---- the network view --------------------------------------------------------------------
+
+function showSingle(job) {
+  state.job = job;
+  state.lesson = lessonFrom(job.result);
+  state.revealedFrom = state.lesson.sizes.length - 1;
+  state.selected = null;
+  state.batchStale = true;
+  $("net").dataset.jobId = job.id;
+  $("cost").dataset.jobId = job.id;
+  Object.assign($("job-link"), { href: `v1/jobs/${job.id}`, hidden: false });
+  showExample(state.lesson);
+  clear($("detail"));
+  $("detail").append(html("p", { class: "hint", text: "Choose a neuron to see the three ways to grant its wish." }));
+  ["step-back", "show-all", "restart"].forEach((id) => { $(id).disabled = false; });
+  renderNetwork();
+  renderCost();
+  if (!$("panel-batch").hidden) run("batch");
+}
+
+function showExample(lesson) {
+  const figure = $("example");
+  const image = $("example-image");
+  clear(image);
+  if (lesson.side) {
+    image.setAttribute("viewBox", "0 0 56 56");
+    drawImage(image, lesson.acts[0], lesson.side, 0, 0, 56, pixelColour);
+    image.hidden = false;
+    $("example-caption").textContent = `Digit #${lesson.index}: a handwritten ${lesson.label}`;
+  } else {
+    image.hidden = true;
+    const show = (xs) => xs.map((x) => fmt.plain(x, 2)).join(", ");
+    $("example-caption").textContent = `Inputs ${show(lesson.acts[0])} \u2192 targets ${show(lesson.target)}`;
+  }
+  figure.hidden = false;
+}
+
+function stepText() {
+  const { sizes, activations } = state.lesson;
+  const L = sizes.length - 1;
+  const l = state.revealedFrom;
+  const f = activations[l] === "sigmoid" ? "\u03c3\u2032" : "f\u2032";
+  if (l === L) {
+    return "Output: each neuron wishes to move toward its target, wish = \u22122(a \u2212 y) for the "
+      + "squared-error cost. Step backward to see where those wishes go.";
+  }
+  if (l === 0) {
+    return "Input: the pixels' wishes, the sum of the shares the first layer sends back. The input "
+      + "itself can't change; every weight got its gradient on the way here.";
+  }
+  return `${layerName(l, sizes.length)[0].toUpperCase()}${layerName(l, sizes.length).slice(1)}: each neuron's `
+    + `wish is the sum of the shares that ${layerName(l + 1, sizes.length)} sends back, `
+    + `\u03a3\u2c7c w\u2c7c\u2096 ${f}(z\u2c7c) wish\u2c7c. Backprop is this sum, one layer at a time.`;
+}
+
+function renderNetwork() {
+  if (!state.lesson || $("panel-network").hidden) return;
+  const width = Math.floor($("net-figure").clientWidth);
+  if (width <= 0) return;
+  drawNetwork($("net"), state.lesson, { revealedFrom: state.revealedFrom, selected: state.selected }, width);
+  $("step-text").textContent = stepText();
+  $("step-back").disabled = state.revealedFrom === 0;
+  $("show-all").disabled = state.revealedFrom === 0;
+  $("restart").disabled = state.revealedFrom === state.lesson.sizes.length - 1;
+}
+
+function select(layer, neuron) {
+  state.selected = { layer, neuron };
+  showDetail($("detail"), state.lesson, layer, neuron);
+  renderNetwork();
+  const again = $("net").querySelector(`.neuron[data-layer="${layer}"][data-neuron="${neuron}"]`);
+  if (again) again.focus({ preventScroll: true });
+}
+
+$("net").addEventListener("click", (event) => {
+  const target = event.target.closest(".neuron");
+  if (target) select(Number(target.dataset.layer), Number(target.dataset.neuron));
+});
+$("net").addEventListener("keydown", (event) => {
+  const target = event.target.closest(".neuron");
+  if (target && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    select(Number(target.dataset.layer), Number(target.dataset.neuron));
+  }
+});
+$("step-back").addEventListener("click", () => { state.revealedFrom = Math.max(0, state.revealedFrom - 1); renderNetwork(); });
+$("show-all").addEventListener("click", () => { state.revealedFrom = 0; renderNetwork(); });
+$("restart").addEventListener("click", () => { state.revealedFrom = state.lesson.sizes.length - 1; renderNetwork(); });
+
+// ---- the batch and cost views ------------------------------------------------------------
+
+function showBatch(job) {
+  state.batchJob = job;
+  state.batchStale = false;
+  $("batch").dataset.jobId = job.id;
+  renderBatch();
+}
+
+function renderBatch() {
+  if (!state.batchJob || $("panel-batch").hidden) return;
+  const width = Math.floor($("batch").parentElement.clientWidth);
+  if (width <= 0) return;
+  drawBatch($("batch"), state.batchJob.result, width);
+  drawConsistency($("consistency"), state.batchJob.result, width);
+}
+
+function renderCost() {
+  if (!state.job) return;
+  const result = state.job.result;
+  const t = result.timing;
+  const n = result.network.parameters;
+  const twice = t.naive.difference === "central";
+  $("cost-headline").textContent = `${fmt.int(t.naive.full_passes)} run-throughs vs 1\u00a0+\u00a01`;
+  $("cost-text").textContent = `To get the gradient by nudging, the naive method runs the whole network `
+    + `${twice ? "twice for each" : "once for each (plus once)"} of the ${fmt.int(n)} parameters. Backprop `
+    + `runs it forward once and backward once: ${fmt.int(t.speedup)}\u00d7 faster here.`;
+  const naive = result.naive;
+  $("agreement").textContent = naive ? `Both give the same gradient: relative error `
+    + `${naive.relative_error.toExponential(1)}, largest difference ${naive.max_abs_diff.toExponential(1)}, over `
+    + `${fmt.int(naive.nudged)} ${naive.sampled ? "sampled " : ""}parameters.` : "";
+  $("cost").dataset.bars = costBars(result).length;
+  if ($("panel-cost").hidden) return;
+  const width = Math.floor($("cost").parentElement.clientWidth);
+  if (width > 0) drawCost($("cost"), result, width);
+}
+
+$("run-batch").addEventListener("click", () => run("batch"));
+
+// ---- tabs --------------------------------------------------------------------------------
+
+const tabs = [...document.querySelectorAll("[role=tab]")];
+
+function showTab(tab) {
+  for (const other of tabs) {
+    const chosen = other === tab;
+    other.setAttribute("aria-selected", String(chosen));
+    other.tabIndex = chosen ? 0 : -1;
+    $(other.getAttribute("aria-controls")).hidden = !chosen;
+  }
+  if (tab.id === "tab-network") renderNetwork();
+  if (tab.id === "tab-cost") renderCost();
+  if (tab.id === "tab-batch") {
+    if (state.batchStale && !state.running) run("batch");
+    else renderBatch();
+  }
+}
+
+tabs.forEach((tab, i) => {
+  tab.addEventListener("click", () => showTab(tab));
+  tab.addEventListener("keydown", (event) => {
+    const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = tabs[(moves[event.key] + tabs.length) % tabs.length];
+    next.focus();
+    showTab(next);
+  });
+});
+
+// ---- the form ----------------------------------------------------------------------------
+
+function syncForm() {
+  const choice = form.elements.net.value;
+  $("custom-fields").hidden = choice !== "custom";
+  const digits = usesDigits(network());
+  $("digit-fields").hidden = !digits;
+  $("inline-fields").hidden = digits;
+}
+
+form.addEventListener("change", (event) => {
+  // the tiny net has its own example's numbers; other widths start from random ones
+  if (event.target.name === "net") form.elements.source.value = event.target.value === "tiny" ? "inline" : "random";
+  syncForm();
+});
+$("widths").addEventListener("input", syncForm);
+form.addEventListener("submit", (event) => { event.preventDefault(); run("single"); });
+$("cancel").addEventListener("click", stop);
+$("random-digit").addEventListener("click", () => {
+  $("digit").value = Math.floor(Math.random() * DIGITS);
+  run("single");
+});
+$("random-inputs").addEventListener("click", () => {
+  form.elements.source.value = "random";
+  $("seed").value = Math.floor(Math.random() * 10000);
+  run("single");
+});
+
+let lastWidth = 0;
+new ResizeObserver(() => {
+  const width = document.body.clientWidth;
+  if (Math.abs(width - lastWidth) < 4) return;
+  lastWidth = width;
+  requestAnimationFrame(() => {
+    renderNetwork();
+    renderBatch();
+    if (!$("panel-cost").hidden) renderCost();
+  });
+}).observe(document.body);
+
+async function start() {
+  const specs = await examples();
+  const tiny = specs.find((s) => s.network && String(s.network.layers) === "2,3,2");
+  if (tiny) {
+    state.tiny = tiny;
+    if (tiny.batch && tiny.batch.inputs) {
+      $("inputs").value = tiny.batch.inputs[0].join(", ");
+      if (tiny.batch.targets) $("targets").value = tiny.batch.targets[0].join(", ");
+    }
+  }
+  syncForm();
+  run("single");
+}
+
+start();
