@@ -25,7 +25,7 @@ class Config:
     max_layers: int = 16
     max_width: int = 4096
     max_batch: int = 2000
-    max_parameters: int = 2_000_000
+    max_parameters: int = 1_000_000  # results carry several numbers per parameter
     max_naive_multiply_adds: int = 500_000_000_000
     max_per_example_numbers: int = 5_000_000
     cors_origins: tuple[str, ...] = ("*",)

@@ -45,6 +45,7 @@ def make_celery(redis_url: str | None = None, queue: str | None = None) -> Celer
         conf.update(broker_url=redis_url, result_backend=redis_url)
     if queue:
         conf["task_default_queue"] = queue
-    app = Celery("backprop-lab", include=["worker.tasks"])
+    # The API's client must not become the process' current app (the worker's own app is).
+    app = Celery("backprop-lab", include=["worker.tasks"], set_as_current=redis_url is None)
     app.conf.update(conf)
     return app
