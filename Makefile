@@ -18,8 +18,10 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
+# The machine may pin OpenBLAS to an older kernel (OPENBLAS_CORETYPE) for old OpenBLAS builds;
+# NumPy's own current OpenBLAS is measured without the pin (see README, Benchmarks).
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
