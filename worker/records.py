@@ -1,7 +1,9 @@
 """Job records in Redis: the one truth about a job, written by the API and updated by the worker.
 
 A record is a hash `backprop-lab:job:<id>` with JSON-encoded fields and a time to live; an index
-`backprop-lab:jobs` (sorted set, score = creation time in microseconds) lists recent ids.
+`backprop-lab:jobs` (sorted set, score = creation time in microseconds) lists recent ids. A job
+made with an API key has an `owner` (a hash of the key, never the key) and is listed in that
+owner's index `backprop-lab:jobs:<owner>` too; reads given an owner see only that owner's jobs.
 Status moves one way: queued -> running -> succeeded | failed | cancelled (queued -> cancelled
 too). Transitions that race (start against cancel) are single Lua scripts, so a queued job that
 is cancelled never starts.
@@ -75,31 +77,39 @@ class JobStore:
         return cls(client, ttl)
 
     # -- the API's side
-    def create(self, spec: Any, progress: dict[str, int] | None = None) -> dict[str, Any]:
+    def create(self, spec: Any, progress: dict[str, int] | None = None,
+               owner: str | None = None) -> dict[str, Any]:
         job_id, created = new_id(), time.time()
         record = {"id": job_id, "status": "queued", "created_at": now(), "started_at": None,
                   "finished_at": None, "progress": progress, "spec": spec, "result": None,
                   "error": None}
-        key = self.key(job_id)
+        key, internal = self.key(job_id), {"ttl": self.ttl} | ({"owner": owner} if owner else {})
         with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=_encode(record | {"ttl": self.ttl}))
+            pipe.hset(key, mapping=_encode(record | internal))
             pipe.expire(key, self.ttl)
-            pipe.zadd(INDEX, {job_id: int(created * 1e6)})
-            pipe.zremrangebyscore(INDEX, "-inf", int((created - self.ttl) * 1e6))
+            for index in {INDEX, self.index(owner)}:
+                pipe.zadd(index, {job_id: int(created * 1e6)})
+                pipe.zremrangebyscore(index, "-inf", int((created - self.ttl) * 1e6))
+                pipe.expire(index, self.ttl)
             pipe.execute()
         return record
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
+    def get(self, job_id: str, owner: str | None = None) -> dict[str, Any] | None:
+        """The record, or None if it is unknown or (given an owner) belongs to someone else."""
         raw = self.redis.hgetall(self.key(job_id))
-        return _decode(raw) if raw.get("status") else None
+        if not raw.get("status") or (owner is not None and raw.get("owner") != owner):
+            return None
+        return _decode(raw)
 
     def status(self, job_id: str) -> str | None:
         return self.redis.hget(self.key(job_id), "status")
 
-    def recent(self, limit: int, before: int | None = None) -> tuple[list[dict], int | None]:
-        """Up to `limit` records, newest first, created before the cursor `before`."""
+    def recent(self, limit: int, before: int | None = None,
+               owner: str | None = None) -> tuple[list[dict], int | None]:
+        """Up to `limit` records (of `owner`'s, if given), newest first, created before the
+        cursor `before`."""
         top = f"({before}" if before is not None else "+inf"
-        scored = self.redis.zrevrangebyscore(INDEX, top, "-inf", start=0, num=limit + 1,
+        scored = self.redis.zrevrangebyscore(self.index(owner), top, "-inf", start=0, num=limit + 1,
                                              withscores=True)
         summary = ("id", "created_at", "started_at", "finished_at", "progress")
         with self.redis.pipeline() as pipe:
@@ -134,6 +144,10 @@ class JobStore:
     def key(job_id: str) -> str:
         return f"{PREFIX}job:{job_id}"
 
+    @staticmethod
+    def index(owner: str | None = None) -> str:
+        return f"{INDEX}:{owner}" if owner else INDEX
+
 
 def _encode(record: dict[str, Any]) -> dict[str, str]:
     return {k: json.dumps(v, allow_nan=False) if k in _JSON_FIELDS or v is None else str(v)
@@ -143,7 +157,7 @@ def _encode(record: dict[str, Any]) -> dict[str, str]:
 def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in raw.items():
-        if k in ("ttl", "cancel"):
+        if k in ("ttl", "cancel", "owner"):
             continue
         out[k] = json.loads(v) if v is not None and (k in _JSON_FIELDS or v == "null") else v
     return out

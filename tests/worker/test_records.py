@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 
 import pytest
 
@@ -69,3 +70,14 @@ def test_recent_pages_newest_first(store):
     seen = [j["id"] for j in first + second]
     assert seen[:3] == ids[::-1][:3] and ids[1] in seen[3:]
     assert "spec" not in first[0] and first[0]["status"] == "queued"
+
+
+def test_an_owned_record_is_seen_and_listed_by_its_owner_only(store):
+    mine, theirs = (secrets.token_hex(16) for _ in range(2))
+    job = store.create(SPEC, owner=mine)
+    assert store.get(job["id"], owner=mine) == job and "owner" not in job
+    assert store.get(job["id"], owner=theirs) is None
+    assert store.get(store.create(SPEC)["id"], owner=mine) is None  # made without a key
+    assert [j["id"] for j in store.recent(10, owner=mine)[0]] == [job["id"]]
+    assert store.recent(10, owner=theirs) == ([], None)
+    assert job["id"] in [j["id"] for j in store.recent(100)[0]]
