@@ -1,8 +1,9 @@
 """The backprop-lab HTTP API: `gunicorn 'api:create_app()'`.
 
 create_app wires the config (api.config), the job store and Celery client (api.jobs), the
-/v1 routes (api.views), the problem documents (api.errors), CORS, the OpenAPI document, its
-browsable page at /docs, and the teaching page at /.
+/v1 routes (api.views), the problem documents (api.errors), API keys and rate limits
+(api.clients), CORS, the OpenAPI document, its browsable page at /docs, and the teaching page
+at /.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_cors import CORS
 from worker.config import make_celery
 from worker.records import JobStore
 
-from . import errors, openapi
+from . import clients, errors, openapi
 from .config import Config
 from .jobs import Services
 from .views import v1
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         config, JobStore.from_url(config.redis_url, config.job_ttl),
         make_celery(config.redis_url, config.queue))
     errors.register(app)
+    clients.limit(app, config)
     app.register_blueprint(v1)
     CORS(app, origins=list(config.cors_origins), expose_headers=["Location"],
          allow_headers=["Content-Type", "Authorization", "X-API-Key"])

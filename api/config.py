@@ -29,7 +29,9 @@ class Config:
     max_naive_multiply_adds: int = 500_000_000_000
     max_per_example_numbers: int = 5_000_000
     cors_origins: tuple[str, ...] = ("*",)
-    api_keys: tuple[str, ...] = field(default=(), repr=False)  # empty: writes are open
+    api_keys: tuple[str, ...] = field(default=(), repr=False)  # empty: jobs are open to all
+    rate_limit: str = ""  # POST and DELETE per key or address, e.g. "60/minute"; empty: none
+    rate_limit_read: str = ""  # the other /v1 requests (not health, ready), e.g. "600/minute"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:

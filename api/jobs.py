@@ -33,11 +33,12 @@ def services() -> Services:
     return current_app.extensions["backprop-lab"]
 
 
-def submit(data: Any, wait: float) -> dict[str, Any]:
+def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     s = services()
     spec = model.parse_spec(data, s.config.limits)
     passes = model.estimate_cost(spec)["naive_passes"]
-    record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None)
+    record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
+                            owner=owner)
     try:
         s.celery.send_task(RUN_JOB, args=[record["id"]], task_id=record["id"])
     except Exception:
@@ -46,36 +47,39 @@ def submit(data: Any, wait: float) -> dict[str, Any]:
             "detail": "the queue did not accept the job"})
         raise
     if wait > 0:
-        return wait_for(record["id"], min(wait, s.config.max_wait))
+        return wait_for(record["id"], min(wait, s.config.max_wait), owner)
     return record
 
 
-def wait_for(job_id: str, seconds: float) -> dict[str, Any]:
+def wait_for(job_id: str, seconds: float, owner: str | None = None) -> dict[str, Any]:
     """The job once it has finished, or as it is after `seconds`; polls its status only."""
     store, deadline, pause = services().store, time.monotonic() + seconds, 0.02
     while store.status(job_id) not in TERMINAL and time.monotonic() < deadline:
         time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
         pause = min(pause * 1.5, 0.25)
-    return find(job_id)
+    return find(job_id, owner)
 
 
-def find(job_id: str) -> dict[str, Any]:
-    record = services().store.get(job_id)
+def find(job_id: str, owner: str | None = None) -> dict[str, Any]:
+    """The job; with an owner (API keys on), only if it is that owner's."""
+    record = services().store.get(job_id, owner)
     if record is None:
         raise not_found(job_id)
     return record
 
 
-def cancel(job_id: str) -> tuple[dict[str, Any], int]:
+def cancel(job_id: str, owner: str | None = None) -> tuple[dict[str, Any], int]:
     """Cancel a queued job (200, cancelled) or ask a running one to stop (202, still running)."""
+    if owner is not None:
+        find(job_id, owner)  # another owner's job is as unknown as one never issued
     before = services().store.cancel(job_id)
     if before is None:
         raise not_found(job_id)
-    return find(job_id), 202 if before == "running" else 200
+    return find(job_id, owner), 202 if before == "running" else 200
 
 
-def recent(limit: int, cursor: int | None) -> dict[str, Any]:
-    jobs, after = services().store.recent(limit, cursor)
+def recent(limit: int, cursor: int | None, owner: str | None = None) -> dict[str, Any]:
+    jobs, after = services().store.recent(limit, cursor, owner)
     return {"jobs": [with_links(j) for j in jobs],
             "next": url_for("v1.list_jobs", limit=limit, cursor=after) if after else None}
 

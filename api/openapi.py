@@ -11,26 +11,36 @@ from pydantic import BaseModel
 import model
 
 from . import inputs, schemas
+from .clients import JOB_ENDPOINTS, UNLIMITED
 from .config import Config
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
-# endpoint -> (success status -> answer schema, error statuses, request body, query model)
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                               "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+LOCATION = {"Location": {"description": "The job's URL.", "schema": {"type": "string"}}}
+# endpoint -> (success status -> answer schema, error statuses, request body, query model);
+# 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ) are added when they are configured.
 ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None, type | None]] = {
-    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 401, 413, 415, 422, 503),
+    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 503),
                       model.JobSpec, inputs.SubmitQuery),
-    "v1.get_job": ({200: schemas.Job}, (404,), None, None),
-    "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (401, 404), None, None),
-    "v1.list_jobs": ({200: schemas.JobList}, (422,), None, inputs.ListQuery),
+    "v1.get_job": ({200: schemas.Job}, (404, 503), None, None),
+    "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (404, 503), None, None),
+    "v1.list_jobs": ({200: schemas.JobList}, (422, 503), None, inputs.ListQuery),
     "v1.health": ({200: schemas.Health}, (), None, None),
     "v1.ready": ({200: schemas.Ready}, (503,), None, None),
     "v1.datasets": ({200: schemas.Datasets}, (), None, None),
     "v1.examples": ({200: schemas.Examples}, (), None, None),
 }
 SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
-        400: "Malformed JSON", 401: "A write without a valid API key (when API_KEYS is set)",
-        404: "No such job (never issued, or expired)", 413: "Body over MAX_BODY_BYTES",
-        415: "Not application/json", 422: "Invalid: each field and limit is listed",
-        503: "Redis or every worker is gone"}
+        400: "Malformed JSON", 401: "No valid API key (API_KEYS is set)",
+        404: "No such job (never issued, expired, or another key's)",
+        413: "Body over MAX_BODY_BYTES", 415: "Not application/json",
+        422: "Invalid: each field and limit is listed",
+        429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); retry after Retry-After",
+        503: "Redis or every worker is gone; retry after Retry-After"}
+SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_KEYS."},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                       "description": "One of API_KEYS, the other way to send it."}}
 MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, schemas.JobList,
           schemas.ProblemDocument, schemas.Health, schemas.Ready, schemas.Datasets,
           schemas.Examples)
@@ -50,7 +60,8 @@ def document(app: Flask, config: Config) -> dict[str, Any]:
         path = rule.rule.replace("<job_id>", "{job_id}")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
-                rule.endpoint, app.view_functions[rule.endpoint], "{job_id}" in path)
+                rule.endpoint, app.view_functions[rule.endpoint], "{job_id}" in path,
+                _guards(rule.endpoint, method, config))
     limits = ", ".join(f"{k} = {v}" for k, v in vars(config.limits).items())
     return {
         "openapi": "3.1.0",
@@ -59,11 +70,19 @@ def document(app: Flask, config: Config) -> dict[str, Any]:
                  f"Limits: {limits}; body up to {config.max_body_bytes} bytes; "
                  f"?wait up to {config.max_wait} s."},
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": components} | (
+            {"securitySchemes": SECURITY} if config.api_keys else {}),
     }
 
 
-def _operation(endpoint: str, view: Any, has_id: bool) -> dict[str, Any]:
+def _guards(endpoint: str, method: str, config: Config) -> tuple[int, ...]:
+    """The statuses that API_KEYS and the rate limits add to an operation, as configured."""
+    limited = config.rate_limit if method in ("POST", "DELETE") else config.rate_limit_read
+    return ((401,) if config.api_keys and endpoint in JOB_ENDPOINTS else ()) + (
+        (429,) if limited and endpoint not in UNLIMITED else ())
+
+
+def _operation(endpoint: str, view: Any, has_id: bool, guards: tuple[int, ...]) -> dict[str, Any]:
     answers, problems, body, query = ROUTES[endpoint]
     op: dict[str, Any] = {"operationId": endpoint.split(".")[-1],
                           "summary": (view.__doc__ or "").strip().splitlines()[0],
@@ -79,9 +98,15 @@ def _operation(endpoint: str, view: Any, has_id: bool) -> dict[str, Any]:
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+    if 401 in guards:
+        op["security"] = [{"bearer": []}, {"apiKey": []}]
     for status, schema in sorted(answers.items()):
         op["responses"][str(status)] = {"description": SAYS.get(status, "OK"), "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}}}
-    for status in problems:
+        if endpoint == "v1.submit_job":
+            op["responses"][str(status)]["headers"] = LOCATION
+    for status in sorted(problems + guards):
         op["responses"][str(status)] = {"description": SAYS[status], "content": PROBLEM}
+        if status in (429, 503):
+            op["responses"][str(status)]["headers"] = RETRY_AFTER
     return op

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
-
-from flask import Blueprint, request
+from flask import Blueprint
 
 from . import catalog, jobs
-from .errors import Problem
+from .clients import owner, require_key
 from .inputs import ListQuery, SubmitQuery, json_body, query
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
-
-
-@v1.before_request
-def check_key() -> None:
-    """With API_KEYS set, writes (POST, DELETE) need one, as a Bearer token or X-API-Key."""
-    keys = jobs.services().config.api_keys
-    if not keys or request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    given = request.headers.get("X-API-Key") or request.headers.get("Authorization", "")
-    given = given.removeprefix("Bearer ").strip().encode()
-    if not any(hmac.compare_digest(given, key.encode()) for key in keys):
-        raise Problem(401, "Unauthorized", "this write needs an API key (Authorization: "
-                      "Bearer <key> or X-API-Key)", "api-key",
-                      headers={"WWW-Authenticate": "Bearer"})
+v1.before_request(require_key)
 
 
 @v1.post("/jobs")
 def submit_job():
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
-    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait))
+    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait, owner()))
     status = 200 if job["status"] in jobs.TERMINAL else 202
     return job, status, {"Location": job["links"]["self"]}
 
@@ -38,13 +23,13 @@ def submit_job():
 @v1.get("/jobs/<job_id>")
 def get_job(job_id: str):
     """A job: status, progress, timestamps, its spec, and the result or the error."""
-    return jobs.with_links(jobs.find(job_id))
+    return jobs.with_links(jobs.find(job_id, owner()))
 
 
 @v1.delete("/jobs/<job_id>")
 def cancel_job(job_id: str):
     """Cancel a job: a queued one never starts, a running one stops within a second or two."""
-    job, status = jobs.cancel(job_id)
+    job, status = jobs.cancel(job_id, owner())
     return jobs.with_links(job), status
 
 
@@ -52,7 +37,7 @@ def cancel_job(job_id: str):
 def list_jobs():
     """Recent jobs, newest first, without spec and result; follow `next` for more."""
     page = query(ListQuery)
-    return jobs.recent(page.limit, page.cursor)
+    return jobs.recent(page.limit, page.cursor, owner())
 
 
 @v1.get("/health")

@@ -1,0 +1,116 @@
+"""Who is calling: API keys (API_KEYS) and rate limits (RATE_LIMIT, RATE_LIMIT_READ).
+
+With keys set, every /v1/jobs request needs one, as `Authorization: Bearer <key>` or
+`X-API-Key: <key>`. A job belongs to the key that made it: its record keeps the key's owner id
+(the first 128 bits of the key's SHA-256, never the key), and a request with another key finds
+no such job (404) and lists only its own. The rest (health, readiness, data sets, examples, the
+documents and the page) stays open.
+
+Rate limits count requests per key, or per client address when no valid key comes with the
+request, in a moving window kept in the same Redis, so every API process shares one count. If
+that Redis does not answer, the counts fall back to each process' memory: a limiter never turns
+a request into an error of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limit, Limiter, RateLimitExceeded
+from limits import parse_many
+
+from .config import Config
+from .errors import Problem, problem_response
+
+JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.cancel_job", "v1.list_jobs")
+UNLIMITED = ("v1.health", "v1.ready")
+REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead
+
+
+def owner_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def presented_key() -> str | None:
+    """The key the request carries, from X-API-Key or else an `Authorization: Bearer` header."""
+    given = request.headers.get("X-API-Key")
+    if given is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        given = token if scheme.lower() == "bearer" else None
+    return (given or "").strip() or None
+
+
+def owner() -> str | None:
+    """The caller's owner id when it presents a configured key; None with keys off, or none."""
+    if "owner" not in g:
+        g.owner = _match(presented_key(), current_app.extensions["backprop-lab"].config.api_keys)
+    return g.owner
+
+
+def _match(given: str | None, keys: tuple[str, ...]) -> str | None:
+    if not given or not keys:
+        return None
+    # Equal-length digests compared in constant time, against every key: the time taken tells
+    # neither which key nor how much of one matched.
+    digest, found = hashlib.sha256(given.encode()).digest(), False
+    for key in keys:
+        found |= hmac.compare_digest(digest, hashlib.sha256(key.encode()).digest())
+    return owner_id(given) if found else None
+
+
+def require_key() -> None:
+    """With API_KEYS set, a job request without a valid key is refused (401)."""
+    keys = current_app.extensions["backprop-lab"].config.api_keys
+    if not keys or request.endpoint not in JOB_ENDPOINTS or request.method == "OPTIONS":
+        return
+    if owner() is None:
+        wrong = presented_key() is not None
+        raise Problem(401, "Unauthorized", ("this API key is not valid" if wrong else
+                      "job requests need an API key") + " (send it as Authorization: Bearer "
+                      "<key> or X-API-Key: <key>)", "api-key", headers={
+                          "WWW-Authenticate": 'Bearer realm="backprop-lab"'
+                          + (', error="invalid_token"' if wrong else "")})
+
+
+def rate_key() -> str:
+    key = owner() if request.endpoint in JOB_ENDPOINTS else None
+    return f"key:{key}" if key else f"address:{request.remote_addr}"
+
+
+def _exempt() -> bool:
+    return request.blueprint != "v1" or request.endpoint in UNLIMITED
+
+
+def limit(app: Flask, config: Config) -> Limiter | None:
+    """Rate limits on /v1: RATE_LIMIT for writes (POST, DELETE), RATE_LIMIT_READ for reads."""
+    if not (config.rate_limit or config.rate_limit_read):
+        return None
+    for value in (config.rate_limit, config.rate_limit_read):
+        if value:
+            parse_many(value)  # a typo fails at start, not at each request
+    limiter = Limiter(
+        rate_key, app=app, strategy="moving-window", key_prefix="backprop-lab",
+        storage_uri=config.redis_url, storage_options={
+            "socket_timeout": REDIS_SECONDS, "socket_connect_timeout": REDIS_SECONDS},
+        swallow_errors=True, in_memory_fallback_enabled=True, headers_enabled=False,
+        default_limits=[
+            Limit(config.rate_limit, scope="writes", shared=True, methods=["POST", "DELETE"],
+                  exempt_when=_exempt),
+            Limit(config.rate_limit_read, scope="reads", shared=True, methods=["GET", "HEAD"],
+                  exempt_when=_exempt)])
+    app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
+    return limiter
+
+
+def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
+    window = limiter.current_limit.window if limiter.current_limit else (time.time(), 0)
+    seconds = max(1, math.ceil(window[0] - time.time()))  # when the oldest request counted ends
+    kind = "job submissions and cancels" if request.method in ("POST", "DELETE") else "reads"
+    return problem_response(Problem(
+        429, "Too Many Requests", f"over the rate limit for {kind} of {exc.limit.limit} per "
+        f"{'key' if rate_key().startswith('key:') else 'address'}; retry after {seconds} s",
+        "rate-limit", headers={"Retry-After": str(seconds)}))
