@@ -42,6 +42,7 @@ class Nudged:
     values: Array  # dC/dtheta_k estimates, float64, one per index
     passes: int
     seconds: float
+    base_cost: float | None = None  # C(theta), for forward differences
 
 
 def passes_needed(count: int, difference: str, base_cost_known: bool = False) -> int:
@@ -107,4 +108,4 @@ def nudge(
                 raise Cancelled(passes)
     if progress is not None:
         progress(passes, total)
-    return Nudged(indices, values, passes, time.perf_counter() - start)
+    return Nudged(indices, values, passes, time.perf_counter() - start, base_cost)

@@ -56,13 +56,17 @@ def naive_part(
     spec: Any, start: int, stop: int, base_cost: float | None = None,
     progress: Progress | None = None, should_stop: ShouldStop | None = None,
 ) -> dict[str, Any]:
-    """Nudge the parameters at positions start..stop-1 of the job's naive index list."""
+    """Nudge the parameters at positions start..stop-1 of the job's naive index list.
+
+    For forward differences without `base_cost`, the part also runs the base pass C(theta) and
+    returns it as `base_cost`: an empty part (start == stop) is that one pass, done once, whose
+    cost the other parts are given, so the joined passes stay P + 1."""
     job = prepare(spec)
     indices = job.naive_indices[start:stop]
     done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
                  base_cost, progress, should_stop)
     return {"start": start, "stop": stop, "values": done.values.tolist(),
-            "passes": done.passes, "seconds": done.seconds}
+            "passes": done.passes, "seconds": done.seconds, "base_cost": done.base_cost}
 
 
 def naive_count(spec: Any) -> int:
@@ -111,7 +115,7 @@ def _naive(job: Job, parts: list[dict[str, Any]] | None,
     if parts is None:
         return nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
                      progress=progress, should_stop=should_stop)
-    parts = sorted(parts, key=lambda p: p["start"])
+    parts = sorted(parts, key=lambda p: (p["start"], p["stop"]))  # an empty base part first
     covered = [(p["start"], p["stop"]) for p in parts]
     expected = list(zip([0] + [s for _, s in covered[:-1]], [s for _, s in covered]))
     if covered != expected or covered[-1][1] != len(indices):

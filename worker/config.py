@@ -1,8 +1,13 @@
-"""Celery settings from the environment (REDIS_URL, QUEUE and the job time limits).
+"""Celery settings from the environment (REDIS_URL, QUEUE, the job time limits, the split).
 
 Late acknowledgement with requeue when a worker dies means the broker must not hand a running
 job to another worker first: Redis' `visibility_timeout` is longer than the hard time limit, set
-for the broker and the result store alike (Celery ignores the one without the other).
+for the broker and the result store alike (Celery ignores the one without the other). A message
+whose worker vanished (SIGKILL, a lost machine) is handed out again once that timeout has
+passed; VISIBILITY_TIMEOUT shortens it (the tests kill workers), and the broker then looks for
+such messages every third of it rather than every 100 s.
+
+A naive job of at least NAIVE_SPLIT_PASSES passes runs as NAIVE_PARTS parts (worker/split.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ def settings(env: dict[str, str] | None = None) -> dict:
     redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     soft = float(env.get("JOB_SOFT_TIME_LIMIT") or 300)
     hard = float(env.get("JOB_TIME_LIMIT") or soft + 30)
-    visibility = {"visibility_timeout": int(max(3600, 2 * hard))}
+    visibility: dict = {"visibility_timeout": int(max(3600, 2 * hard))}
+    if env.get("VISIBILITY_TIMEOUT"):
+        seconds = float(env["VISIBILITY_TIMEOUT"])
+        visibility = {"visibility_timeout": seconds,
+                      "unacked_restore_interval": max(seconds / 3, 0.5),
+                      "unacked_restore_throttle": 1}
     return {
         "broker_url": redis_url,
         "result_backend": redis_url,
@@ -35,6 +45,8 @@ def settings(env: dict[str, str] | None = None) -> dict:
         "task_time_limit": hard,
         "result_expires": int(env.get("JOB_TTL") or 24 * 3600),
         "broker_connection_retry_on_startup": True,
+        "naive_split_passes": int(float(env.get("NAIVE_SPLIT_PASSES") or 10_000)),
+        "naive_parts": int(env.get("NAIVE_PARTS") or 4),
     }
 
 

@@ -44,6 +44,18 @@ elseif status == 'running' then
 end
 return status
 """
+# KEYS[1] record; ARGV: part, its passes done, passes in all, then every part's name. A part of
+# a split job writes its own count (field done:<part>); the job's progress is their sum.
+_PART_PROGRESS = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'done:' .. ARGV[1], ARGV[2])
+local done = 0
+for i = 4, #ARGV do
+  done = done + (tonumber(redis.call('HGET', KEYS[1], 'done:' .. ARGV[i])) or 0)
+end
+redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
+return 1
+"""
 # KEYS[1] record; ARGV: now, status, result, error. Only an unfinished job ends, and only once.
 _FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -69,6 +81,7 @@ class JobStore:
         self._start = client.register_script(_START)
         self._cancel = client.register_script(_CANCEL)
         self._finish = client.register_script(_FINISH)
+        self._part_progress = client.register_script(_PART_PROGRESS)
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0) -> JobStore:
@@ -134,6 +147,16 @@ class JobStore:
     def progress(self, job_id: str, done: int, total: int) -> None:
         self.redis.hset(self.key(job_id), "progress", json.dumps({"done": done, "total": total}))
 
+    def part_progress(self, job_id: str, part: str, done: int, total: int,
+                      parts: list[str]) -> None:
+        """A part's passes done; the job's progress becomes the sum over `parts` of `total`."""
+        self._part_progress(keys=[self.key(job_id)], args=[part, done, total, *parts])
+
+    def ended(self, job_id: str) -> bool:
+        """Cancel asked, or the job already over (a part failed): a part's reason to stop."""
+        status, cancel = self.redis.hmget(self.key(job_id), ("status", "cancel"))
+        return cancel == "1" or status not in ("queued", "running")
+
     def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> bool:
         """End an unfinished job (False if it had ended or is unknown); the TTL starts again."""
         outcome = _encode({"result": result, "error": error})
@@ -157,7 +180,7 @@ def _encode(record: dict[str, Any]) -> dict[str, str]:
 def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in raw.items():
-        if k in ("ttl", "cancel", "owner"):
+        if k in ("ttl", "cancel", "owner") or k.startswith("done:"):
             continue
         out[k] = json.loads(v) if v is not None and (k in _JSON_FIELDS or v == "null") else v
     return out

@@ -1,7 +1,9 @@
-"""The job task: a thin edge around `model.run`. JSON in (a job id), JSON out (the record).
+"""The job tasks: thin edges around `model.run`. JSON in (a job id), JSON out (the record).
 
-The spec comes from the job record, not the message, so the record is the one truth; the task
-only moves the status along, reports progress (throttled) and reads the cancel flag.
+The spec comes from the job record, not the message, so the record is the one truth; a task
+only moves the status along, reports progress (throttled) and reads the cancel flag. A big
+naive job runs as parts joined by a chord (worker/split.py): `run_job` sends them, `run_part`
+nudges one range, `join_parts` makes the result.
 """
 
 from __future__ import annotations
@@ -17,53 +19,112 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 import model
 
+from . import split
 from .records import JobStore
 
 RUN_JOB = "backprop-lab.run_job"
+RUN_PART = "backprop-lab.run_part"
+JOIN_PARTS = "backprop-lab.join_parts"
 log = logging.getLogger(__name__)
 
 
 class JobTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Reached only when the task could not record its own end: the hard time limit."""
-        store().finish(args[0], "failed", error=_error(
+        job_id = kwargs.get("job_id") or args[0]
+        store().finish(job_id, "failed", error=_error(
             "time-limit", "Time limit", f"the worker stopped the job: {exc!r}"))
 
 
 @shared_task(name=RUN_JOB, base=JobTask)
 def run_job(job_id: str) -> str:
-    """Run a queued job's spec; a job cancelled while queued never starts."""
+    """Run a queued job's spec, or send its parts; a job cancelled while queued never starts."""
     jobs = store()
     if not jobs.start(job_id):
         return "skipped"
     spec = jobs.get(job_id)["spec"]
-    return execute(jobs, job_id, lambda edge: model.run(spec, edge.progress, edge.should_stop))
+    conf = current_app.conf
+    cut = split.plan(spec, conf.naive_split_passes, conf.naive_parts)
+    if cut is None:
+        return execute(jobs, job_id, lambda edge: model.run(spec, edge.progress, edge.should_stop))
+    status, outcome = attempt(jobs, job_id, lambda edge: _send_parts(jobs, job_id, spec, cut))
+    return "split" if status == "succeeded" else _end(jobs, job_id, status, **outcome)
+
+
+@shared_task(name=RUN_PART, base=JobTask)
+def run_part(job_id: str, part: int, start: int, stop: int, base_cost: float | None,
+             parts: list[str]) -> dict[str, Any]:
+    """Nudge one range of a split job; a failure or cancel here ends the whole job."""
+    jobs = store()
+    if jobs.ended(job_id):  # failed or cancelled: a still running job has its cancel flag
+        _end(jobs, job_id, "cancelled")
+        return {"start": start, "stop": stop, "ended": True}
+    spec = jobs.get(job_id)["spec"]
+    edge = PartEdge(jobs, job_id, str(part), split.total_passes(spec), parts)
+    status, outcome = attempt(jobs, job_id, lambda _: model.naive_part(
+        spec, start, stop, base_cost, edge.progress, edge.should_stop), edge)
+    if status == "succeeded":
+        return outcome["result"]
+    if "error" in outcome:
+        count = len(parts) - (split.BASE in parts)
+        where = f"part {part + 1} of {count} (naive indices {start}..{stop - 1})"
+        outcome["error"]["detail"] = f"{where}: {outcome['error']['detail']}"
+    _end(jobs, job_id, status, **outcome)
+    return {"start": start, "stop": stop, "ended": True}
+
+
+@shared_task(name=JOIN_PARTS, base=JobTask)
+def join_parts(parts: list[dict], job_id: str, base: dict | None = None) -> str:
+    """The chord's callback: join the parts into the job's result, unless the job has ended."""
+    jobs = store()
+    if jobs.status(job_id) != "running":
+        return "skipped"
+    if jobs.cancel_requested(job_id) or any(p.get("ended") for p in parts):
+        return _end(jobs, job_id, "cancelled")
+    spec = jobs.get(job_id)["spec"]
+    return execute(jobs, job_id, lambda edge: split.join(spec, parts, base))
 
 
 def execute(jobs: JobStore, job_id: str, work: Callable[[Edge], Any]) -> str:
     """Run `work` and record how it ended: succeeded, cancelled or failed (with the reason)."""
-    edge = Edge(jobs, job_id)
-    try:
-        result = work(edge)
-    except model.Cancelled:
-        return _end(jobs, job_id, "cancelled")
-    except model.SpecError as exc:
-        return _end(jobs, job_id, "failed", error=_error("spec", "The spec cannot run", str(exc)))
-    except SoftTimeLimitExceeded:
-        limit = current_app.conf.task_soft_time_limit
-        return _end(jobs, job_id, "failed",
-                    error=_error("time-limit", "Time limit", f"the job ran past {limit:g} s"))
-    except Exception as exc:  # a bug: record it and let the log show it
-        log.exception("job %s failed", job_id)
-        return _end(jobs, job_id, "failed",
-                    error=_error("internal", "Internal error", f"{type(exc).__name__}: {exc}"))
+    status, outcome = attempt(jobs, job_id, work)
+    if status != "succeeded":
+        return _end(jobs, job_id, status, **outcome)
     if jobs.cancel_requested(job_id):
         return _end(jobs, job_id, "cancelled")
     try:
-        return _end(jobs, job_id, "succeeded", result=result)
+        return _end(jobs, job_id, "succeeded", **outcome)
     except ValueError:  # NaN or infinity in the result: not JSON
         return _end(jobs, job_id, "failed", error=_error(
             "not-finite", "Result not finite", "the result holds NaN or infinity"))
+
+
+def attempt(jobs: JobStore, job_id: str, work: Callable[[Edge], Any],
+            edge: Edge | None = None) -> tuple[str, dict[str, Any]]:
+    """Run `work`: ("succeeded", {"result"}), ("cancelled", {}) or ("failed", {"error"})."""
+    try:
+        return "succeeded", {"result": work(edge or Edge(jobs, job_id))}
+    except model.Cancelled:
+        return "cancelled", {}
+    except model.SpecError as exc:
+        return "failed", {"error": _error("spec", "The spec cannot run", str(exc))}
+    except SoftTimeLimitExceeded:
+        limit = current_app.conf.task_soft_time_limit
+        return "failed", {"error": _error("time-limit", "Time limit",
+                                          f"the job ran past {limit:g} s")}
+    except Exception as exc:  # a bug: record it and let the log show it
+        log.exception("job %s failed", job_id)
+        return "failed", {"error": _error("internal", "Internal error",
+                                          f"{type(exc).__name__}: {exc}")}
+
+
+def _send_parts(jobs: JobStore, job_id: str, spec: Any, cut: list[tuple[int, int]]) -> None:
+    base = None
+    if model.parse_spec(spec).naive.difference == "forward":
+        base = model.naive_part(spec, 0, 0)  # the base pass, once for every part
+        jobs.part_progress(job_id, split.BASE, 1, split.total_passes(spec),
+                           split.names(cut, True))
+    split.send(job_id, spec, cut, base)
 
 
 class Edge:
@@ -74,13 +135,32 @@ class Edge:
         self.last = 0.0
 
     def progress(self, done: int, total: int) -> None:
+        if self.due(done, total):
+            self.jobs.progress(self.job_id, done, total)
+
+    def due(self, done: int, total: int) -> bool:
         if done < total and time.monotonic() - self.last < self.interval:
-            return
+            return False
         self.last = time.monotonic()
-        self.jobs.progress(self.job_id, done, total)
+        return True
 
     def should_stop(self) -> bool:
         return self.jobs.cancel_requested(self.job_id)
+
+
+class PartEdge(Edge):
+    """A part's passes go to its own field of the record; it stops when the job has ended."""
+
+    def __init__(self, jobs: JobStore, job_id: str, part: str, total: int, parts: list[str]):
+        super().__init__(jobs, job_id)
+        self.part, self.total, self.parts = part, total, parts
+
+    def progress(self, done: int, total: int) -> None:
+        if self.due(done, total):
+            self.jobs.part_progress(self.job_id, self.part, done, self.total, self.parts)
+
+    def should_stop(self) -> bool:
+        return self.jobs.ended(self.job_id)
 
 
 @cache

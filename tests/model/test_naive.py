@@ -98,6 +98,19 @@ def test_parts_join_into_the_single_process_result():
         model.run(spec, naive_parts=parts[:2])
 
 
+def test_an_empty_base_part_counts_the_base_pass_once():
+    spec = {**SPEC, "methods": ["naive"], "naive": {"difference": "forward"}}
+    whole = model.run(spec)
+    n = model.naive_count(spec)
+    base = model.naive_part(spec, 0, 0)
+    assert base["passes"] == 1 and base["values"] == []
+    np.testing.assert_allclose(base["base_cost"], whole["cost"], rtol=1e-12)
+    parts = [model.naive_part(spec, a, b, base_cost=base["base_cost"]) for a, b in [(9, n), (0, 9)]]
+    joined = model.run(spec, naive_parts=[*parts, base])
+    assert joined["naive"]["passes"] == whole["naive"]["passes"] == n + 1
+    assert joined["naive"]["gradients"] == whole["naive"]["gradients"]
+
+
 def test_progress_rises_and_stop_cancels_with_parameters_restored():
     job = model.prepare({"network": {"layers": [64, 32, 10]},
                          "batch": {"dataset": "digits", "size": 200}})

@@ -1,0 +1,76 @@
+"""A big naive job runs as parts (a Celery chord) and joins into the single-process result.
+
+The session worker splits at the default NAIVE_SPLIT_PASSES (10,000) into NAIVE_PARTS (4)
+parts; the lesson's net (13,002 parameters) is over it, the tiny net far under it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import redis
+import requests
+
+import model
+from worker.records import JobStore
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+FORWARD = LESSON | {"naive": {"difference": "forward"}}
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+PATIENCE = 60
+
+
+def finished(api: str, spec) -> dict:
+    job_id = requests.post(f"{api}/v1/jobs", json=spec, timeout=10).json()["id"]
+    deadline = time.monotonic() + PATIENCE
+    while (job := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json())["status"] in (
+            "queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return job
+
+
+def part_fields(redis_url: str, job_id: str) -> list[str]:
+    raw = redis.Redis.from_url(redis_url, decode_responses=True).hkeys(JobStore.key(job_id))
+    return sorted(k for k in raw if k.startswith("done:"))
+
+
+def test_forward_parts_join_into_the_single_process_result_with_p_plus_1_passes(
+        live_api, redis_url):
+    job = finished(live_api, FORWARD)
+    assert job["status"] == "succeeded", job["error"]
+    assert part_fields(redis_url, job["id"]) == ["done:0", "done:1", "done:2", "done:3",
+                                                 "done:base"]
+    expected = model.run(FORWARD)
+    naive, want = job["result"]["naive"], expected["naive"]
+    assert naive["passes"] == want["passes"] == 13_002 + 1
+    assert job["progress"] == {"done": 13_003, "total": 13_003}
+    # one BLAS thread in the worker, maybe more here: sums are reordered, and a forward
+    # difference divides that rounding (~1e-16) by eps (1e-8)
+    for kind in ("weights", "biases"):
+        for got, exp in zip(naive["gradients"][kind], want["gradients"][kind]):
+            np.testing.assert_allclose(got, exp, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(naive["relative_error"], want["relative_error"], rtol=1e-2)
+    assert job["result"]["timing"]["naive"]["passes"] == 13_003
+
+
+def test_central_parts_give_2p_passes_and_every_gradient(live_api, redis_url):
+    job = finished(live_api, LESSON)
+    assert job["status"] == "succeeded", job["error"]
+    assert part_fields(redis_url, job["id"]) == ["done:0", "done:1", "done:2", "done:3"]
+    naive = job["result"]["naive"]
+    assert naive["passes"] == job["progress"]["done"] == 2 * 13_002
+    assert naive["relative_error"] < 1e-6
+    expected = model.run(LESSON | {"methods": ["backprop"]})
+    for kind in ("weights", "biases"):
+        for got, exp in zip(naive["gradients"][kind], expected["gradients"][kind]):
+            np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-8)
+
+
+def test_a_small_job_stays_one_task(live_api, redis_url):
+    job = finished(live_api, TINY)
+    assert job["status"] == "succeeded" and part_fields(redis_url, job["id"]) == []
