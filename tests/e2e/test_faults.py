@@ -1,0 +1,108 @@
+"""Faults, really done: a worker killed mid-job, Redis stopped under the API and restarted.
+
+Each test starts the processes it harms (its own workers, its own redis-server), so the
+session's shared Redis, worker and API stay healthy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import redis
+import requests
+from processes import free_port, start_redis, stop, wait_until, worker_process
+from werkzeug.serving import make_server
+
+import model
+from api import create_app
+from api.config import Config
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+PATIENCE = 60  # a bound on waiting, not a speed claim
+
+
+@contextmanager
+def api(redis_url: str, queue: str) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app(Config(redis_url=redis_url, queue=queue)),
+                         threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def poll(url: str, job_id: str, until) -> dict:
+    deadline = time.monotonic() + PATIENCE
+    while not until(job := requests.get(f"{url}/v1/jobs/{job_id}", timeout=10).json()):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return job
+
+
+def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(redis_url, queue, tmp_path):
+    """Worker A takes a part of a split job and is SIGKILLed with its pool; the part stays
+    unacknowledged in Redis until the visibility timeout, then worker B runs it and the rest.
+    The result is complete (every gradient) and the passes are counted exactly once."""
+    queue, settings = f"{queue}-kill", {"VISIBILITY_TIMEOUT": "2", "NAIVE_PARTS": "3"}
+    broker = redis.Redis.from_url(redis_url)
+    with api(redis_url, queue) as url:
+        with worker_process(redis_url, queue, tmp_path, "-a", **settings) as a:
+            job_id = requests.post(f"{url}/v1/jobs", json=LESSON, timeout=10).json()["id"]
+            poll(url, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
+            os.killpg(a.pid, signal.SIGKILL)
+            a.wait()
+        assert broker.hlen("unacked") >= 1  # A's part, taken and never acknowledged
+        with worker_process(redis_url, queue, tmp_path, "-b", **settings):
+            job = poll(url, job_id, lambda j: j["status"] not in ("queued", "running"))
+    assert job["status"] == "succeeded", job["error"]
+    naive = job["result"]["naive"]
+    assert naive["passes"] == 2 * 13_002 and job["progress"] == {"done": 26_004, "total": 26_004}
+    expected = model.run(LESSON | {"methods": ["backprop"]})["gradients"]
+    for kind in ("weights", "biases"):
+        for got, exp in zip(naive["gradients"][kind], expected[kind]):
+            np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-8)
+
+
+def test_redis_stopped_gives_503s_and_the_service_recovers_with_queued_jobs_kept(queue, tmp_path):
+    """With an append-only Redis: a job queued while no worker runs survives a Redis restart;
+    while Redis is down every answer is a 503 problem document, and when it returns on the same
+    port the API and a worker carry on by themselves."""
+    port, queue = free_port(), f"{queue}-outage"
+    url = f"redis://127.0.0.1:{port}/0"
+    server = start_redis(port, tmp_path, appendonly=True)
+    try:
+        with api(url, queue) as base:
+            queued = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()["id"]
+            stop(server)
+            for method, path, body in [("post", "/v1/jobs", TINY), ("get", f"/v1/jobs/{queued}",
+                                       None), ("get", "/v1/ready", None)]:
+                # the client's timeout is the bound: the API answers, it does not hang
+                reply = requests.request(method, base + path, json=body, timeout=15)
+                assert reply.status_code == 503, (path, reply.text)
+                assert reply.headers["Content-Type"] == "application/problem+json"
+                assert reply.json()["status"] == 503 and "Redis" in reply.json()["detail"]
+            server = start_redis(port, tmp_path, appendonly=True)
+            assert requests.get(f"{base}/v1/jobs/{queued}", timeout=15).json()["status"] == \
+                "queued"
+            with worker_process(url, queue, tmp_path):
+                assert poll(base, queued, lambda j: j["status"] == "succeeded")["result"]
+                wait_until(lambda: requests.get(f"{base}/v1/ready", timeout=15).ok, "ready")
+                # the worker carries on through an outage of its own
+                stop(server)
+                server = start_redis(port, tmp_path, appendonly=True)
+                wait_until(lambda: requests.get(f"{base}/v1/ready", timeout=15).ok, "ready")
+                after = requests.post(f"{base}/v1/jobs?wait=10", json=TINY, timeout=15)
+                assert after.status_code == 200 and after.json()["status"] == "succeeded"
+    finally:
+        stop(server)
