@@ -35,24 +35,26 @@ def owner_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def presented_key() -> str | None:
-    """The key the request carries, from X-API-Key or else an `Authorization: Bearer` header."""
-    given = request.headers.get("X-API-Key")
-    if given is None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        given = token if scheme.lower() == "bearer" else None
-    return (given or "").strip() or None
+def presented_keys() -> set[str]:
+    """What the request presents as keys in X-API-Key and `Authorization: Bearer` (other
+    schemes are a proxy's business): one key if it sends one, or both headers alike."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    given = {request.headers.get("X-API-Key"), token if scheme.lower() == "bearer" else None}
+    return {value.strip() for value in given if value is not None}
 
 
 def owner() -> str | None:
-    """The caller's owner id when it presents a configured key; None with keys off, or none."""
+    """The caller's owner id when it presents a configured key; None with keys off, with no key,
+    a wrong or empty one, or two different ones (one in each header)."""
     if "owner" not in g:
-        g.owner = _match(presented_key(), current_app.extensions["backprop-lab"].config.api_keys)
+        given = presented_keys()
+        g.owner = _match(given.pop(), current_app.extensions["backprop-lab"].config.api_keys) \
+            if len(given) == 1 else None
     return g.owner
 
 
-def _match(given: str | None, keys: tuple[str, ...]) -> str | None:
-    if not given or not keys:
+def _match(given: str, keys: tuple[str, ...]) -> str | None:
+    if not keys or not given:
         return None
     # Equal-length digests compared in constant time, against every key: the time taken tells
     # neither which key nor how much of one matched.
@@ -68,7 +70,7 @@ def require_key() -> None:
     if not keys or request.endpoint not in JOB_ENDPOINTS or request.method == "OPTIONS":
         return
     if owner() is None:
-        wrong = presented_key() is not None
+        wrong = bool(presented_keys())
         raise Problem(401, "Unauthorized", ("this API key is not valid" if wrong else
                       "job requests need an API key") + " (send it as Authorization: Bearer "
                       "<key> or X-API-Key: <key>)", "api-key", headers={
@@ -77,7 +79,7 @@ def require_key() -> None:
 
 
 def rate_key() -> str:
-    key = owner() if request.endpoint in JOB_ENDPOINTS else None
+    key = owner()
     return f"key:{key}" if key else f"address:{request.remote_addr}"
 
 

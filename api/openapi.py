@@ -10,14 +10,18 @@ from pydantic import BaseModel
 
 import model
 
-from . import inputs, schemas
+from . import catalog, inputs, schemas
 from .clients import JOB_ENDPOINTS, UNLIMITED
 from .config import Config
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+CHALLENGE = {"WWW-Authenticate": {"description": "Bearer, with error=\"invalid_token\" for a "
+                                  "wrong key.", "schema": {"type": "string"}}}
 LOCATION = {"Location": {"description": "The job's URL.", "schema": {"type": "string"}}}
+LINKS = {name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
+         for name, operation in (("GetJob", "get_job"), ("CancelJob", "cancel_job"))}
 # endpoint -> (success status -> answer schema, error statuses, request body, query model);
 # 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ) are added when they are configured.
 ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None, type | None]] = {
@@ -97,16 +101,18 @@ def _operation(endpoint: str, view: Any, has_id: bool, guards: tuple[int, ...]) 
         op["parameters"] = parameters
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+            "schema": {"$ref": f"#/components/schemas/{body.__name__}"},
+            "examples": {e["name"]: {"value": e["spec"]} for e in catalog.examples()["examples"]},
+        }}}
     if 401 in guards:
         op["security"] = [{"bearer": []}, {"apiKey": []}]
     for status, schema in sorted(answers.items()):
         op["responses"][str(status)] = {"description": SAYS.get(status, "OK"), "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}}}
         if endpoint == "v1.submit_job":
-            op["responses"][str(status)]["headers"] = LOCATION
+            op["responses"][str(status)] |= {"headers": LOCATION, "links": LINKS}
     for status in sorted(problems + guards):
         op["responses"][str(status)] = {"description": SAYS[status], "content": PROBLEM}
-        if status in (429, 503):
-            op["responses"][str(status)]["headers"] = RETRY_AFTER
+        if status in (401, 429, 503):
+            op["responses"][str(status)]["headers"] = CHALLENGE if status == 401 else RETRY_AFTER
     return op

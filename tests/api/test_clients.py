@@ -52,8 +52,11 @@ def keyed(redis_url, keys):
     ({"X-API-Key": "not-a-key"}, "invalid_token"),
     ({"Authorization": "Bearer not-a-key"}, "invalid_token"),
     ({"Authorization": "Basic dXNlcjpwYXNz"}, None),
+    ({"X-API-Key": "KEY0", "Authorization": "Bearer KEY1"}, "invalid_token"),  # two keys
+    ({"X-API-Key": "KEY0", "Authorization": "Bearer "}, "invalid_token"),  # one empty
 ])
-def test_every_job_request_needs_a_valid_key(keyed, method, url, headers, error):
+def test_every_job_request_needs_a_valid_key(keyed, keys, method, url, headers, error):
+    headers = {k: v.replace("KEY0", keys[0]).replace("KEY1", keys[1]) for k, v in headers.items()}
     reply = getattr(keyed, method)(url, headers=headers, json=SPEC)
     assert problem(reply, 401)["type"] == "/problems/api-key"
     challenge = reply.headers["WWW-Authenticate"]
@@ -73,6 +76,8 @@ def test_a_job_belongs_to_the_key_that_made_it(keyed, keys, redis_url):
     job_id = made.get_json()["id"]
     url = f"/v1/jobs/{job_id}"
     assert keyed.get(url, headers={"Authorization": f"bearer {keys[0]}"}).status_code == 200
+    both = {"Authorization": f"Bearer {keys[0]}", "X-API-Key": keys[0]}
+    assert keyed.get(url, headers=both).status_code == 200
 
     assert problem(keyed.get(url, headers=theirs), 404)["type"] == "/problems/job-not-found"
     problem(keyed.delete(url, headers=theirs), 404)
