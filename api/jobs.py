@@ -7,7 +7,6 @@ the worker writes back.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ from celery import Celery
 from flask import current_app, url_for
 
 import model
-from worker.records import TERMINAL, JobStore
+from worker.records import TERMINAL, JobStore  # noqa: F401 (the views read jobs.TERMINAL)
 from worker.tasks import RUN_JOB
 
 from .config import Config
@@ -52,11 +51,8 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
 
 
 def wait_for(job_id: str, seconds: float, owner: str | None = None) -> dict[str, Any]:
-    """The job once it has finished, or as it is after `seconds`; polls its status only."""
-    store, deadline, pause = services().store, time.monotonic() + seconds, 0.02
-    while store.status(job_id) not in TERMINAL and time.monotonic() < deadline:
-        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-        pause = min(pause * 1.5, 0.25)
+    """The job once it has finished, or as it is after `seconds` (woken by its end)."""
+    services().store.wait(job_id, seconds)
     return find(job_id, owner)
 
 

@@ -34,11 +34,14 @@ then
 end
 return 0
 """
-# KEYS[1] record; ARGV[1] now. Queued -> cancelled; running -> cancel flag for the task.
+# KEYS[1] record, KEYS[2] its ended list; ARGV[1] now. Queued -> cancelled (pushed to the list);
+# running -> cancel flag for the task.
 _CANCEL = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'cancel', '1')
+  redis.call('RPUSH', KEYS[2], 'cancelled')
+  redis.call('EXPIRE', KEYS[2], 60)
 elseif status == 'running' then
   redis.call('HSET', KEYS[1], 'cancel', '1')
 end
@@ -56,13 +59,16 @@ end
 redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
 return 1
 """
-# KEYS[1] record; ARGV: now, status, result, error. Only an unfinished job ends, and only once.
+# KEYS[1] record, KEYS[2] its ended list; ARGV: now, status, result, error. Only an unfinished
+# job ends, and only once; the ending is pushed to the list for a waiter's BLPOP.
 _FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[1], 'result', ARGV[3],
            'error', ARGV[4])
 redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'ttl')))
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], 60)
 return 1
 """
 
@@ -135,7 +141,18 @@ class JobStore:
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
-        return self._cancel(keys=[self.key(job_id)], args=[now()])
+        return self._cancel(keys=[self.key(job_id), self.ended_key(job_id)], args=[now()])
+
+    def wait(self, job_id: str, seconds: float) -> str | None:
+        """Block until the job has ended or `seconds` have passed; its status then. Woken by the
+        end's push (BLPOP, in slices shorter than the socket timeout), not by polling."""
+        deadline = time.monotonic() + seconds
+        while (status := self.status(job_id)) in ("queued", "running"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.redis.blpop([self.ended_key(job_id)], timeout=min(left, 1.0))
+        return status
 
     # -- the worker's side
     def start(self, job_id: str) -> bool:
@@ -160,12 +177,16 @@ class JobStore:
     def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> bool:
         """End an unfinished job (False if it had ended or is unknown); the TTL starts again."""
         outcome = _encode({"result": result, "error": error})
-        return bool(self._finish(keys=[self.key(job_id)],
+        return bool(self._finish(keys=[self.key(job_id), self.ended_key(job_id)],
                                  args=[now(), status, outcome["result"], outcome["error"]]))
 
     @staticmethod
     def key(job_id: str) -> str:
         return f"{PREFIX}job:{job_id}"
+
+    @staticmethod
+    def ended_key(job_id: str) -> str:
+        return f"{PREFIX}ended:{job_id}"
 
     @staticmethod
     def index(owner: str | None = None) -> str:
