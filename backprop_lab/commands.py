@@ -1,0 +1,23 @@
+"""The process commands, in one place: the run command, `backprop-lab serve|worker` and
+docker-compose.yml all start the service with these lists (tests/backprop_lab/test_compose.py
+checks that the compose file says the same).
+
+The fixed forms (DESIGN.md section 4) are `gunicorn 'api:create_app()'` and
+`celery -A worker worker`; the options around them are ours.
+"""
+
+from __future__ import annotations
+
+API_APP = "api:create_app()"
+WORKER_APP = "worker"
+
+
+def api_command(bind: str = "127.0.0.1:8000") -> list[str]:
+    """gunicorn serving the Flask app factory on `bind` (host:port). Its workers and threads
+    come from gunicorn.conf.py, which gunicorn reads from the current directory."""
+    return ["gunicorn", "--bind", bind, API_APP]
+
+
+def worker_command() -> list[str]:
+    """One Celery worker process (its pool has one child per core)."""
+    return ["celery", "-A", WORKER_APP, "worker", "--loglevel", "INFO"]

@@ -1,0 +1,159 @@
+"""`backprop-lab run`: Redis (found or embedded), a Celery worker and the API, in one command.
+
+Each child runs in its own process group (so a Ctrl-C in the terminal reaches only us, and we
+stop the children in order: API, worker, Redis) and gets SIGTERM if we die without cleaning up
+(Linux's parent-death signal), so no process outlives the command.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import requests
+
+from . import embedded
+from .commands import api_command, worker_command
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE = 10.0
+
+
+class Stop(Exception):
+    """A stop signal arrived."""
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
+
+
+def executable(name: str) -> str:
+    """The program from this Python's environment (the venv), else from PATH."""
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else (shutil.which(name) or name)
+
+
+class Children:
+    """Started processes, each the leader of its own process group, stopped in reverse order."""
+
+    def __init__(self, log=print):
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.log = log
+
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
+        argv = [executable(argv[0]), *argv[1:]]
+        proc = subprocess.Popen(argv, env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        self.procs.append((name, proc))
+        self.log(f"started {name} (pid {proc.pid})")
+        return proc
+
+    def dead(self) -> str | None:
+        """The name of a child that exited, if any."""
+        return next((name for name, p in self.procs if p.poll() is not None), None)
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                proc.wait(GRACE)
+            except subprocess.TimeoutExpired:
+                self.log(f"{name} did not stop in {GRACE:g} s; killing it")
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait()
+            # the group may hold children of the leader (pool processes) that outlive it
+            _signal_group(proc, signal.SIGKILL)
+            self.log(f"stopped {name}")
+        self.procs.clear()
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def wait_ready(url: str, children: Children, timeout: float = 90.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if children.dead():
+            return False
+        try:
+            if requests.get(url + "/v1/ready", timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
+    """Start everything, print where to look, and supervise until a signal or a death."""
+    def on_signal(signum, frame):
+        raise Stop(signal.Signals(signum).name)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
+    children = Children(log=lambda text: print(f"backprop-lab: {text}", flush=True))
+    env = dict(os.environ)
+    try:
+        if embedded.answers(redis_url):
+            children.log(f"using the Redis at {redis_url}")
+        else:
+            data = (var_dir / "redis").resolve()
+            data.mkdir(parents=True, exist_ok=True)
+            redis_port = embedded.free_port(embedded.port_of(redis_url))
+            children.start("redis", embedded.server_command(redis_port, data), env)
+            redis_url = embedded.local_url(redis_port, redis_url)
+            deadline = time.monotonic() + 15
+            while not embedded.answers(redis_url):
+                if children.dead() or time.monotonic() > deadline:
+                    children.log(f"embedded Redis did not start; see {data / 'redis.log'}")
+                    return 1
+                time.sleep(0.1)
+            children.log(f"embedded Redis at {redis_url}, data in {data}")
+        env["REDIS_URL"] = redis_url
+        children.start("worker", worker_command(), env)
+        children.start("api", api_command(f"{host}:{port}"), env)
+        url = f"http://{host}:{port}"
+        if wait_ready(url, children):
+            print(banner(url), flush=True)
+        elif not children.dead():
+            children.log(f"{url}/v1/ready does not answer 200 yet; still waiting")
+        while (name := children.dead()) is None:
+            time.sleep(0.5)
+        children.log(f"{name} exited; stopping the others")
+        return 1
+    except Stop as stop:
+        children.log(f"{stop}: stopping")
+        return 0
+    finally:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        children.stop()
+
+
+def banner(url: str) -> str:
+    return f"""
+backprop-lab is running (Ctrl-C stops everything)
+  page           {url}/
+  API docs       {url}/docs   (OpenAPI: {url}/openapi.json)
+  readiness      {url}/v1/ready
+
+  try one job:
+    curl -s -X POST '{url}/v1/jobs?wait=10' -H 'Content-Type: application/json' \\
+         -d @examples/tiny-2-3-2.json
+  or from another terminal:
+    .venv/bin/backprop-lab --url {url} submit examples/tiny-2-3-2.json --wait
+"""

@@ -1,0 +1,62 @@
+"""The terminal tables, from model.run's results (no service)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import model
+from backprop_lab import report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def job(spec: dict) -> dict:
+    return {"id": "abc", "status": "succeeded", "spec": spec, "result": model.run(spec),
+            "error": None, "progress": None, "created_at": "2024-01-01T00:00:00Z"}
+
+
+def test_tiny_summary_has_timing_naive_check_and_one_row_per_layer():
+    spec = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
+    text = report.summary(job(spec))
+    assert text.startswith("abc  succeeded  2-3-2  backprop+naive")
+    assert "naive central, all parameters (measured)" in text
+    assert "nudged all 17 of 17 parameters" in text
+    rows = text.split("consistency\n")[-1].splitlines()[1:]
+    assert [r.split()[:3] for r in rows] == [["1", "3", "sigmoid"], ["2", "2", "sigmoid"]]
+
+
+def test_sampled_naive_shows_the_run_and_the_estimate():
+    spec = {"network": {"layers": [4, 5, 3]}, "batch": {"dataset": "random", "size": 4,
+                                                       "seed": 0},
+            "methods": ["backprop", "naive"], "naive": {"sample": 6, "seed": 1},
+            "include": {"layers": False}}
+    text = report.summary(job(spec))
+    assert "naive central, as run" in text
+    assert "all parameters (estimated from the sample)" in text
+    assert "nudged a sample of 6 of 43 parameters" in text and "|bias way|" not in text
+
+
+def test_failed_job_shows_its_error():
+    failed = {"id": "x", "status": "failed", "spec": {}, "result": None,
+              "error": {"type": "about:blank", "title": "Job failed", "detail": "boom"}}
+    assert report.summary(failed).splitlines()[1] == "error: Job failed: boom"
+
+
+@pytest.mark.parametrize("x, text", [(None, "-"), (0.0, "0"), (0.5, "0.5"), (12345.6, "12,346"),
+                                     (1e-7, "1.00e-07"), (3e8, "3.00e+08")])
+def test_number(x, text):
+    assert report.number(x) == text
+
+
+@pytest.mark.parametrize("x, text", [(2.5, "2.5 s"), (0.0123, "12.3 ms"), (4e-6, "4 us"),
+                                     (5e-8, "50 ns")])
+def test_seconds(x, text):
+    assert report.seconds(x) == text
+
+
+def test_table_aligns_columns():
+    lines = report.table(["a", "bb"], [["xyz", "1"], ["q", "12345"]]).splitlines()
+    assert lines == ["a       bb", "---  -----", "xyz      1", "q    12345"]
