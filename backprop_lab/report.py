@@ -28,6 +28,9 @@ def number(x: float | None, digits: int = 3) -> str:
 def seconds(x: float | None) -> str:
     if x is None:
         return "-"
+    for unit, scale in (("h", 3600), ("min", 60)):
+        if x >= 100 * scale / 60:
+            return f"{x / scale:.3g} {unit}"
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
         if x >= scale:
             return f"{x / scale:.3g} {unit}"

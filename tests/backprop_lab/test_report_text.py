@@ -51,7 +51,8 @@ def test_number(x, text):
     assert report.number(x) == text
 
 
-@pytest.mark.parametrize("x, text", [(2.5, "2.5 s"), (0.0123, "12.3 ms"), (4e-6, "4 us"),
+@pytest.mark.parametrize("x, text", [(7200, "2 h"), (1070, "17.8 min"), (99, "99 s"),
+                                     (2.5, "2.5 s"), (0.0123, "12.3 ms"), (4e-6, "4 us"),
                                      (5e-8, "50 ns")])
 def test_seconds(x, text):
     assert report.seconds(x) == text
