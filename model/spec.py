@@ -15,7 +15,6 @@ unbounded and the service refuses what it will not run, with the limit in the me
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -29,6 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from .spec_errors import SpecError, describe, merge
+from .spec_errors import at as _at
+
 ActivationName = Literal["sigmoid", "relu", "tanh", "identity", "softmax"]
 CostName = Literal["squared_error", "cross_entropy"]
 DIGITS_COUNT = 1797
@@ -37,15 +39,6 @@ DIGITS_RESOLUTIONS = {8: 64, 28: 784}
 
 Width = Annotated[int, Field(ge=1)]
 Row = list[float]
-
-
-class SpecError(ValueError):
-    """A spec that cannot run: `errors` lists {"field", "message"}, and "limit" where one
-    applies."""
-
-    def __init__(self, errors: list[dict[str, Any]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 @dataclass(frozen=True)
@@ -335,55 +328,9 @@ def estimate_cost(spec: JobSpec) -> dict[str, int]:
     }
 
 
-class _FieldError(ValueError):
-    """A rule broken at a field below the validator's own model (the path is made relative)."""
-
-    def __init__(self, field: str, message: str, **extra: Any):
-        self.field, self.extra = field, extra
-        super().__init__(message)
-
-
-def _at(field: str, message: str, **extra: Any) -> _FieldError:
-    return _FieldError(field, message, **extra)
-
-
-
-
 def parse_spec(data: Any, limits: Limits | None = None) -> JobSpec:
     """Validate JSON-ready data into a JobSpec, or raise SpecError naming each field."""
     try:
         return JobSpec.model_validate(data, context={"limits": limits or Limits()})
     except ValidationError as exc:
-        raise SpecError(_merge([_describe(e) for e in exc.errors(include_url=False)])) from None
-
-
-def _merge(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per field: a union (one name or a list of names) fails once per member."""
-    merged: dict[str, dict[str, Any]] = {}
-    for error in errors:
-        if error["field"] in merged:
-            merged[error["field"]]["message"] += f", or {error['message'][0].lower()}" \
-                f"{error['message'][1:]}"
-        else:
-            merged[error["field"]] = error
-    return list(merged.values())
-
-
-def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    # pydantic names the member of a union in the path (e.g. "list[int]"): not a field
-    path = [str(p) for p in error["loc"] if not (isinstance(p, str) and "[" in p)]
-    cause = (error.get("ctx") or {}).get("error")
-    out: dict[str, Any] = {"field": ".".join(path) or "(body)", "message": error["msg"]}
-    if isinstance(cause, _FieldError):
-        out["field"] = ".".join([*path, cause.field] if cause.field else path)
-        out["message"] = str(cause)
-        out.update(cause.extra)
-    elif error["type"] in ("finite_number",):
-        out["message"] = "must be a finite number (no NaN or infinity)"
-    elif error["type"] == "extra_forbidden":
-        out["message"] = "is not a known field"
-    limit = {k: v for k, v in (error.get("ctx") or {}).items() if k in ("ge", "gt", "le", "lt")}
-    if limit and "limit" not in out:
-        out["limit"] = next(iter(limit.values()))
-    return {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
-            for k, v in out.items()}
+        raise SpecError(merge([describe(e) for e in exc.errors(include_url=False)])) from None
