@@ -19,7 +19,7 @@ import requests
 
 from . import report
 from .client import DEFAULT_URL, ApiError, Client
-from .commands import api_command, worker_command
+from .commands import api_command, gunicorn_config, worker_command
 from .run import executable
 
 FAILED = 1
@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
-    return _exec(api_command(f"{args.host}:{args.port}") + extra)
+    return _exec(api_command(f"{args.host}:{args.port}") + gunicorn_config() + extra)
 
 
 def cmd_worker(args: argparse.Namespace, extra: list[str]) -> int:

@@ -8,6 +8,8 @@ The fixed forms (DESIGN.md section 4) are `gunicorn 'api:create_app()'` and
 
 from __future__ import annotations
 
+from pathlib import Path
+
 API_APP = "api:create_app()"
 WORKER_APP = "worker"
 
@@ -16,6 +18,17 @@ def api_command(bind: str = "127.0.0.1:8000") -> list[str]:
     """gunicorn serving the Flask app factory on `bind` (host:port). Its workers and threads
     come from gunicorn.conf.py, which gunicorn reads from the current directory."""
     return ["gunicorn", "--bind", bind, API_APP]
+
+
+PROJECT_GUNICORN_CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+
+
+def gunicorn_config() -> list[str]:
+    """gunicorn reads gunicorn.conf.py from the current directory only: started from elsewhere,
+    point it at the project's own, so ?wait requests never hold up the others."""
+    if Path("gunicorn.conf.py").exists() or not PROJECT_GUNICORN_CONF.exists():
+        return []
+    return ["--config", str(PROJECT_GUNICORN_CONF)]
 
 
 def worker_command() -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from . import embedded
-from .commands import api_command, worker_command
+from .commands import api_command, gunicorn_config, worker_command
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE = 10.0
@@ -125,7 +125,7 @@ def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
             children.log(f"embedded Redis at {redis_url}, data in {data}")
         env["REDIS_URL"] = redis_url
         children.start("worker", worker_command(), env)
-        children.start("api", api_command(f"{host}:{port}"), env)
+        children.start("api", api_command(f"{host}:{port}") + gunicorn_config(), env)
         url = f"http://{host}:{port}"
         if wait_ready(url, children):
             print(banner(url), flush=True)

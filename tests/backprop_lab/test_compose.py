@@ -105,3 +105,12 @@ def test_production_requires_api_keys():
     api = PRODUCTION["services"]["api"]
     assert api["environment"]["API_KEYS"].startswith("${API_KEYS:?")
     assert set(PRODUCTION["services"]) <= set(SERVICES)
+
+
+def test_gunicorn_finds_the_project_conf_from_any_directory(tmp_path, monkeypatch):
+    from backprop_lab.commands import PROJECT_GUNICORN_CONF, gunicorn_config
+
+    monkeypatch.chdir(PROJECT_GUNICORN_CONF.parent)
+    assert gunicorn_config() == []  # gunicorn reads it from here by itself
+    monkeypatch.chdir(tmp_path)
+    assert gunicorn_config() == ["--config", str(PROJECT_GUNICORN_CONF)]
