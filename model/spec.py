@@ -245,7 +245,7 @@ class Include(_Strict):
 class Timing(_Strict):
     repeats: Annotated[int, Field(ge=1, le=1000)] | None = Field(
         None, description="Repeats for the forward and backprop timings (median is reported); "
-        "default: as many as fit in about 0.2 s, at most 25."
+        "default: as many as fit in about 0.2 s, at most 11."
     )
 
 
