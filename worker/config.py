@@ -5,7 +5,7 @@ job to another worker first: Redis' `visibility_timeout` is longer than the hard
 for the broker and the result store alike (Celery ignores the one without the other). A message
 whose worker vanished (SIGKILL, a lost machine) is handed out again once that timeout has
 passed; VISIBILITY_TIMEOUT shortens it (the tests kill workers), and the broker then looks for
-such messages every third of it rather than every 100 s.
+such messages every third of it.
 
 A naive job of at least NAIVE_SPLIT_PASSES passes runs as NAIVE_PARTS parts (worker/split.py).
 """
@@ -22,12 +22,11 @@ def settings(env: dict[str, str] | None = None) -> dict:
     redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     soft = float(env.get("JOB_SOFT_TIME_LIMIT") or 300)
     hard = float(env.get("JOB_TIME_LIMIT") or soft + 30)
-    visibility: dict = {"visibility_timeout": int(max(3600, 2 * hard))}
-    if env.get("VISIBILITY_TIMEOUT"):
-        seconds = float(env["VISIBILITY_TIMEOUT"])
-        visibility = {"visibility_timeout": seconds,
-                      "unacked_restore_interval": max(seconds / 3, 0.5),
-                      "unacked_restore_throttle": 1}
+    # a message can wait unacked behind one running job (prefetch) and then run itself: 2 x hard
+    seconds = float(env.get("VISIBILITY_TIMEOUT") or 2 * hard + 60)
+    visibility = {"visibility_timeout": seconds,
+                  "unacked_restore_interval": max(seconds / 3, 0.5),
+                  "unacked_restore_throttle": 1}
     return {
         "broker_url": redis_url,
         "result_backend": redis_url,
