@@ -9,6 +9,7 @@ import os
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+from . import recovery  # noqa: E402,F401 (connects the worker_init hook)
 from .config import make_celery  # noqa: E402
 
 app = make_celery()

@@ -74,6 +74,30 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(redis_url,
             np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-8)
 
 
+def test_a_lone_worker_killed_mid_job_is_replaced_and_the_job_resumes_at_once(queue, tmp_path):
+    """The only worker is SIGKILLed with its pool; a new one finds no other worker alive, so it
+    hands out the orphaned messages before it starts, without waiting for the visibility
+    timeout (left at its default of 2 x the hard limit + 60 s, far past PATIENCE)."""
+    port, queue = free_port(), f"{queue}-lone"
+    url = f"redis://127.0.0.1:{port}/0"
+    server = start_redis(port, tmp_path)
+    try:
+        with api(url, queue) as base:
+            with worker_process(url, queue, tmp_path, "-a", NAIVE_PARTS="2") as a:
+                job_id = requests.post(f"{base}/v1/jobs", json=LESSON, timeout=10).json()["id"]
+                poll(base, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
+                os.killpg(a.pid, signal.SIGKILL)
+                a.wait()
+            assert redis.Redis.from_url(url).hlen("unacked") >= 1
+            with worker_process(url, queue, tmp_path, "-b", NAIVE_PARTS="2"):
+                job = poll(base, job_id, lambda j: j["status"] not in ("queued", "running"))
+        assert job["status"] == "succeeded", job["error"]
+        assert job["result"]["naive"]["passes"] == 2 * 13_002
+        assert job["result"]["naive"]["relative_error"] < 1e-7
+    finally:
+        stop(server)
+
+
 def test_redis_stopped_gives_503s_and_the_service_recovers_with_queued_jobs_kept(queue, tmp_path):
     """With an append-only Redis: a job queued while no worker runs survives a Redis restart;
     while Redis is down every answer is a 503 problem document, and when it returns on the same
