@@ -2,7 +2,9 @@
 
 Each child runs in its own process group (so a Ctrl-C in the terminal reaches only us, and we
 stop the children in order: API, worker, Redis) and gets SIGTERM if we die without cleaning up
-(Linux's parent-death signal), so no process outlives the command.
+(Linux's parent-death signal), so no process outlives the command. A worker that dies (killed,
+out of memory) is replaced, and its jobs resume on the new one (worker/recovery.py); the API or
+Redis dying stops everything.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .commands import api_command, gunicorn_config, worker_command
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE = 10.0
+WORKER_RESTARTS = 5  # in RESTART_WINDOW seconds; past that the worker is failing, not unlucky
+RESTART_WINDOW = 60.0
 
 
 class Stop(Exception):
@@ -61,6 +65,13 @@ class Children:
     def dead(self) -> str | None:
         """The name of a child that exited, if any."""
         return next((name for name, p in self.procs if p.poll() is not None), None)
+
+    def replace(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
+        """Start `name` again after it exited, clearing what is left of its process group."""
+        index, (_, old) = next((i, p) for i, p in enumerate(self.procs) if p[0] == name)
+        _signal_group(old, signal.SIGKILL)  # pool processes orphaned by their leader's death
+        del self.procs[index]
+        return self.start(name, argv, env)
 
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
@@ -131,10 +142,17 @@ def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
             print(banner(url), flush=True)
         elif not children.dead():
             children.log(f"{url}/v1/ready does not answer 200 yet; still waiting")
-        while (name := children.dead()) is None:
-            time.sleep(0.5)
-        children.log(f"{name} exited; stopping the others")
-        return 1
+        restarts: list[float] = []
+        while True:
+            while (name := children.dead()) is None:
+                time.sleep(0.5)
+            restarts = [t for t in restarts if time.monotonic() - t < RESTART_WINDOW]
+            if name != "worker" or len(restarts) >= WORKER_RESTARTS:
+                children.log(f"{name} exited; stopping the others")
+                return 1
+            restarts.append(time.monotonic())
+            children.log("the worker exited; starting a new one (its jobs resume there)")
+            children.replace("worker", worker_command(), env)
     except Stop as stop:
         children.log(f"{stop}: stopping")
         return 0

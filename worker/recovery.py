@@ -3,38 +3,54 @@
 With late acknowledgement on Redis, a message a worker has taken waits in the broker's
 `unacked` hash until it is acknowledged. If the worker is SIGKILLed, Redis hands the message out
 again only after the visibility timeout, which must outlast the longest job (minutes). A worker
-that starts while no other worker answers a ping knows that every unacked message is an orphan,
-and restores them all before it starts consuming, so the job resumes on it now.
+that has just started, while no other worker answers a ping, knows that every message taken
+before it started is an orphan, and restores them now, so the job resumes on it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
-from celery.signals import worker_init
+from celery import Celery
+from celery.signals import worker_init, worker_ready
 
 log = logging.getLogger(__name__)
+_started = {"at": time.time()}
 
 
-def restore_orphans(app, ping_timeout: float = 1.0) -> int:
-    """Restore every unacked message if no other worker is alive; how many were restored."""
-    if app.control.ping(timeout=ping_timeout):
-        return 0  # another worker may hold them: the visibility timeout decides
-    with app.connection_for_write() as connection:
-        channel = connection.default_channel
-        client = channel.client
-        tags = client.hkeys(channel.unacked_key)
-        for tag in tags:
-            channel.qos.restore_by_tag(tag, client=client, leftmost=True)
-    return len(tags)
+def restore_orphans(app: Celery, hostname: str, before: float, ping_timeout: float = 1.0) -> int:
+    """Restore the unacked messages taken before `before` if no worker but `hostname` is alive;
+    how many were restored. (Messages this worker took since it started are its own.)"""
+    probe = Celery(broker=app.conf.broker_url, set_as_current=False)
+    probe.conf.broker_transport_options = app.conf.broker_transport_options
+    try:
+        others = [r for r in probe.control.ping(timeout=ping_timeout) if hostname not in r]
+        if others:
+            return 0  # another worker may hold them: the visibility timeout decides
+        with probe.connection_for_write() as connection:
+            channel = connection.default_channel
+            client = channel.client
+            tags = client.zrangebyscore(channel.unacked_index_key, 0, before)
+            for tag in tags:
+                channel.qos.restore_by_tag(tag, client=client, leftmost=True)
+        return len(tags)
+    finally:
+        probe.close()
 
 
 @worker_init.connect
-def _on_worker_init(sender=None, **_) -> None:
-    if not sender.app.conf.broker_url.startswith("redis"):
+def _note_start(**_) -> None:
+    _started["at"] = time.time()
+
+
+@worker_ready.connect
+def _on_worker_ready(sender=None, **_) -> None:
+    app = sender.app
+    if not app.conf.broker_url.startswith("redis"):
         return
     try:
-        restored = restore_orphans(sender.app)
+        restored = restore_orphans(app, sender.hostname, _started["at"])
     except Exception:  # recovery is a shortcut; the visibility timeout still works without it
         log.exception("could not look for orphaned messages")
         return

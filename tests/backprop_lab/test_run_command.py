@@ -1,6 +1,6 @@
 """`backprop-lab run` as a user runs it: with no Redis at REDIS_URL it starts the embedded one
 under the var directory, then a worker and the API; a job submitted with the CLI succeeds; and
-Ctrl-C (SIGINT) leaves no process of any of them behind."""
+a worker killed outright is replaced; Ctrl-C (SIGINT) leaves no process of any of them behind."""
 
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         assert submitted.returncode == 0, submitted.stderr
         assert "succeeded" in submitted.stdout and "times faster" in submitted.stdout
         assert (var / "redis" / "appendonly.aof").exists()
+
+        # a worker killed outright is replaced, and the service goes on
+        os.killpg(pids["worker"], signal.SIGKILL)
+        wait_until(lambda: log.read_text().count("started worker") == 2, "a new worker")
+        wait_until(lambda: requests.get(f"{url}/v1/ready", timeout=5).ok, "ready again")
+        again = requests.post(f"{url}/v1/jobs?wait=10", timeout=30,
+                              data=(ROOT / "examples" / "tiny-2-3-2.json").read_bytes(),
+                              headers={"Content-Type": "application/json"})
+        assert again.status_code == 200 and again.json()["status"] == "succeeded"
+        assert process.poll() is None and not group_alive(pids["worker"])
+        pids.update(re.findall(r"started (worker) \(pid (\d+)\)", log.read_text())[-1:])
+        pids = {name: int(pid) for name, pid in pids.items()}
 
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 0
