@@ -44,6 +44,9 @@ def settings(env: dict[str, str] | None = None) -> dict:
         "task_time_limit": hard,
         "result_expires": int(env.get("JOB_TTL") or 24 * 3600),
         "broker_connection_retry_on_startup": True,
+        # a chord part's result reaches the backend even across a short Redis outage
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 30,
         "naive_split_passes": int(float(env.get("NAIVE_SPLIT_PASSES") or 10_000)),
         "naive_parts": int(env.get("NAIVE_PARTS") or 4),
     }

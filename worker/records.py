@@ -66,6 +66,12 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[1], 'result', ARGV[3],
            'error', ARGV[4])
+-- a job that succeeded did every pass, whatever progress writes an outage lost
+local progress = redis.call('HGET', KEYS[1], 'progress')
+if ARGV[2] == 'succeeded' and progress and progress ~= 'null' then
+  local p = cjson.decode(progress)
+  redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = p['total'], total = p['total']}))
+end
 redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'ttl')))
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[2], 60)

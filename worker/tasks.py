@@ -16,6 +16,7 @@ from typing import Any
 
 from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from redis.exceptions import RedisError
 
 import model
 
@@ -25,6 +26,7 @@ from .records import JobStore
 RUN_JOB = "backprop-lab.run_job"
 RUN_PART = "backprop-lab.run_part"
 JOIN_PARTS = "backprop-lab.join_parts"
+OUTAGE_PATIENCE = 120.0  # seconds to keep trying to record a job's end while Redis is away
 log = logging.getLogger(__name__)
 
 
@@ -128,7 +130,10 @@ def _send_parts(jobs: JobStore, job_id: str, spec: Any, cut: list[tuple[int, int
 
 
 class Edge:
-    """Progress written at most every `interval` seconds, and the cancel flag for should_stop."""
+    """Progress written at most every `interval` seconds, and the cancel flag for should_stop.
+
+    Both are best effort: while Redis is away the work goes on (no progress, no cancel), and
+    its end is recorded once Redis is back (`_end`)."""
 
     def __init__(self, jobs: JobStore, job_id: str, interval: float = 0.25):
         self.jobs, self.job_id, self.interval = jobs, job_id, interval
@@ -136,17 +141,29 @@ class Edge:
 
     def progress(self, done: int, total: int) -> None:
         if self.due(done, total):
-            self.jobs.progress(self.job_id, done, total)
+            self._quietly(self.report, done, total)
+
+    def should_stop(self) -> bool:
+        return bool(self._quietly(self.stopped))
+
+    def report(self, done: int, total: int) -> None:
+        self.jobs.progress(self.job_id, done, total)
+
+    def stopped(self) -> bool:
+        return self.jobs.cancel_requested(self.job_id)
+
+    def _quietly(self, step: Callable, *args: Any) -> Any:
+        try:
+            return step(*args)
+        except RedisError as exc:
+            log.warning("job %s: Redis is away (%s); the work goes on", self.job_id, exc)
+            return None
 
     def due(self, done: int, total: int) -> bool:
         if done < total and time.monotonic() - self.last < self.interval:
             return False
         self.last = time.monotonic()
         return True
-
-    def should_stop(self) -> bool:
-        return self.jobs.cancel_requested(self.job_id)
-
 
 class PartEdge(Edge):
     """A part's passes go to its own field of the record; it stops when the job has ended."""
@@ -155,11 +172,10 @@ class PartEdge(Edge):
         super().__init__(jobs, job_id)
         self.part, self.total, self.parts = part, total, parts
 
-    def progress(self, done: int, total: int) -> None:
-        if self.due(done, total):
-            self.jobs.part_progress(self.job_id, self.part, done, self.total, self.parts)
+    def report(self, done: int, total: int) -> None:
+        self.jobs.part_progress(self.job_id, self.part, done, self.total, self.parts)
 
-    def should_stop(self) -> bool:
+    def stopped(self) -> bool:
         return self.jobs.ended(self.job_id)
 
 
@@ -172,9 +188,20 @@ def store() -> JobStore:
     return _store(current_app.conf.broker_url)
 
 
-def _end(jobs: JobStore, job_id: str, status: str, **outcome: Any) -> str:
-    jobs.finish(job_id, status, **outcome)
-    return status
+def _end(jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE,
+         **outcome: Any) -> str:
+    """Record the job's end. The work is done: through a Redis outage, keep trying for
+    `patience` seconds rather than leave the job running for ever."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            jobs.finish(job_id, status, **outcome)
+            return status
+        except RedisError:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("job %s: Redis is away; recording its end again in 1 s", job_id)
+            time.sleep(1.0)
 
 
 def _error(slug: str, title: str, detail: str) -> dict[str, str]:

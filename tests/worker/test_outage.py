@@ -1,0 +1,55 @@
+"""A Redis outage while a job runs: the work goes on, and its end is recorded once Redis is back."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from processes import free_port, start_redis, stop, wait_until
+
+import model
+from worker.records import JobStore
+from worker.tasks import Edge, _end
+
+SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
+
+
+def test_progress_and_the_cancel_flag_are_best_effort_while_redis_is_away():
+    gone = JobStore.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    edge = Edge(gone, "some-job")
+    edge.progress(10, 10)  # would raise ConnectionError if it were not best effort
+    assert edge.should_stop() is False
+    out = model.run({**SPEC, "methods": ["naive"]}, edge.progress, edge.should_stop)
+    assert out["naive"]["passes"] == 2 * 17
+
+
+def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
+    port = free_port()
+    server = start_redis(port, tmp_path, appendonly=True)
+    try:
+        jobs = JobStore.from_url(f"redis://127.0.0.1:{port}/0", timeout=0.5)
+        wait_until(lambda: jobs.redis.ping(), "redis")
+        job_id = jobs.create(SPEC)["id"]
+        assert jobs.start(job_id)
+        stop(server)
+        ended: list[str] = []
+        recorder = threading.Thread(target=lambda: ended.append(
+            _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})))
+        recorder.start()
+        time.sleep(1.5)
+        assert ended == []  # still trying
+        server = start_redis(port, tmp_path, appendonly=True)
+        recorder.join(30)
+        assert ended == ["succeeded"]
+        record = jobs.get(job_id)
+        assert record["status"] == "succeeded" and record["result"] == {"cost": 1.5}
+    finally:
+        stop(server)
+
+
+def test_a_job_that_succeeded_shows_every_pass_done(store):
+    job_id = store.create(SPEC, progress={"done": 0, "total": 34})["id"]
+    assert store.start(job_id)
+    store.progress(job_id, 12, 34)  # the last write that got through before an outage
+    _end(store, job_id, "succeeded", result={"cost": 1.0})
+    assert store.get(job_id)["progress"] == {"done": 34, "total": 34}
