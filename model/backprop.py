@@ -35,12 +35,17 @@ class Backprop:
     (B,1); weight_gradients (3,2), (1,3) and bias_gradients (3,), (1,) are batch means.
     """
 
-    cost: float
+    example_costs: Array  # C_i, (B,); their mean is the batch cost C
     activations: list[Array]
     z_gradients: list[Array]
     example_wishes: list[Array | None]  # [0] is None when backprop(input_wishes=False)
     weight_gradients: list[Array]
     bias_gradients: list[Array]
+
+    @property
+    def cost(self) -> float:
+        """The batch cost C, the mean of the per-example costs."""
+        return float(self.example_costs.mean())
 
     @property
     def wishes(self) -> list[Array | None]:
@@ -58,7 +63,7 @@ def backprop(net: Network, x: Array, y: Array, input_wishes: bool = True) -> Bac
     batch = len(x)
     # forward pass
     zs, activations = net.feedforward(x)
-    cost = costs.per_example(net.cost_name, zs[-1], activations[-1], y).mean()
+    example_costs = costs.per_example(net.cost_name, zs[-1], activations[-1], y)
     # backward pass: grad_a is dC_i/da(l); the wish is its negative
     grad_a = costs.output_gradient(net.cost_name, zs[-1], activations[-1], y)
     grad_z = costs.output_z_gradient(net.cost_name, zs[-1], activations[-1], y)
@@ -76,7 +81,7 @@ def backprop(net: Network, x: Array, y: Array, input_wishes: bool = True) -> Bac
         grads_z.append(grad_z)
         grad_z = None
     return Backprop(
-        cost=float(cost),
+        example_costs=example_costs,
         activations=activations,
         z_gradients=grads_z[::-1],
         example_wishes=[None if g is None else -g for g in grads_a[::-1]],

@@ -191,13 +191,10 @@ def _layers(job: Job, result: Backprop) -> list[dict[str, Any]]:
 
 def _examples(job: Job, result: Backprop) -> dict[str, Any]:
     weights, biases = example_gradients(result)
-    from .costs import per_example
-    zs_last = result.activations[-1]  # cost per example needs z(L) for cross-entropy
-    z = result.activations[-2] @ job.net.weights[-1].T + job.net.biases[-1]
     return {
         "activations": _json(result.activations),
         "targets": job.y.tolist(),
-        "costs": per_example(job.net.cost_name, z, zs_last, job.y).tolist(),
+        "costs": result.example_costs.tolist(),
         "wishes": _json(result.example_wishes),
         "gradients": {"weights": _json(weights), "biases": _json(biases)},
     }
