@@ -28,8 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .spec_errors import SpecError, describe, merge
-from .spec_errors import at as _at
+from .spec_errors import FieldError, SpecError, describe, merge
 
 ActivationName = Literal["sigmoid", "relu", "tanh", "identity", "softmax"]
 CostName = Literal["squared_error", "cross_entropy"]
@@ -92,11 +91,11 @@ class Network(_Strict):
     def _within_limits(cls, layers: list[int], info: ValidationInfo) -> list[int]:
         limits = _limits(info)
         if limits.max_layers is not None and len(layers) - 1 > limits.max_layers:
-            raise _at("", f"{len(layers) - 1} weighted layers is over the limit of "
-                      f"{limits.max_layers}", limit=limits.max_layers)
+            raise FieldError("", f"{len(layers) - 1} weighted layers is over the limit of "
+                             f"{limits.max_layers}", limit=limits.max_layers)
         if limits.max_width is not None and max(layers) > limits.max_width:
-            raise _at("", f"width {max(layers)} is over the limit of {limits.max_width}",
-                      limit=limits.max_width)
+            raise FieldError("", f"width {max(layers)} is over the limit of {limits.max_width}",
+                             limit=limits.max_width)
         return layers
 
     @property
@@ -117,44 +116,45 @@ class Network(_Strict):
     def _consistent(self, info: ValidationInfo) -> Network:
         count = len(self.layers) - 1
         if isinstance(self.activation, list) and len(self.activation) != count:
-            raise _at("activation", f"needs {count} names (one per weighted layer), "
-                      f"got {len(self.activation)}")
+            raise FieldError("activation", f"needs {count} names (one per weighted layer), "
+                             f"got {len(self.activation)}")
         names = self.activations
         if "softmax" in names[:-1]:
-            raise _at("activation", "softmax is only allowed on the output layer")
+            raise FieldError("activation", "softmax is only allowed on the output layer")
         if names[-1] == "softmax" and self.cost != "cross_entropy":
-            raise _at("activation", "a softmax output needs cost 'cross_entropy'")
+            raise FieldError("activation", "a softmax output needs cost 'cross_entropy'")
         if self.cost == "cross_entropy" and names[-1] != "softmax":
-            raise _at("activation", "cost 'cross_entropy' needs a softmax output layer")
+            raise FieldError("activation", "cost 'cross_entropy' needs a softmax output layer")
         if self.cost == "cross_entropy" and self.layers[-1] < 2:
-            raise _at("layers", "cross_entropy needs at least 2 output neurons")
+            raise FieldError("layers", "cross_entropy needs at least 2 output neurons")
         if (self.weights is None) != (self.biases is None):
-            raise _at("weights" if self.weights is None else "biases",
-                      "weights and biases are given together or not at all")
+            raise FieldError("weights" if self.weights is None else "biases",
+                             "weights and biases are given together or not at all")
         if self.weights is not None:
             _check_parameters(self.layers, self.weights, self.biases)
         limit = _limits(info).max_parameters
         if limit is not None and self.parameter_count > limit:
-            raise _at("layers", f"{self.parameter_count} parameters is over the limit of {limit}",
-                      limit=limit)
+            raise FieldError("layers", f"{self.parameter_count} parameters is over the limit "
+                             f"of {limit}", limit=limit)
         return self
 
 
 def _check_parameters(layers: list[int], weights: list, biases: list) -> None:
     count = len(layers) - 1
     if len(weights) != count:
-        raise _at("weights", f"needs {count} matrices, got {len(weights)}")
+        raise FieldError("weights", f"needs {count} matrices, got {len(weights)}")
     if len(biases) != count:
-        raise _at("biases", f"needs {count} vectors, got {len(biases)}")
+        raise FieldError("biases", f"needs {count} vectors, got {len(biases)}")
     for l, (m, n, w, b) in enumerate(zip(layers[:-1], layers[1:], weights, biases)):
         if len(w) != n:
-            raise _at(f"weights.{l}", f"W({l + 1}) needs {n} rows (n_{l + 1}), got {len(w)}")
+            raise FieldError(f"weights.{l}", f"W({l + 1}) needs {n} rows (n_{l + 1}), got {len(w)}")
         for j, row in enumerate(w):
             if len(row) != m:
-                raise _at(f"weights.{l}.{j}",
-                          f"W({l + 1}) rows need {m} numbers (n_{l}), got {len(row)}")
+                raise FieldError(f"weights.{l}.{j}",
+                                 f"W({l + 1}) rows need {m} numbers (n_{l}), got {len(row)}")
         if len(b) != n:
-            raise _at(f"biases.{l}", f"b({l + 1}) needs {n} numbers (n_{l + 1}), got {len(b)}")
+            raise FieldError(f"biases.{l}",
+                             f"b({l + 1}) needs {n} numbers (n_{l + 1}), got {len(b)}")
 
 
 class Batch(_Strict):
@@ -181,37 +181,40 @@ class Batch(_Strict):
     @model_validator(mode="after")
     def _one_source(self, info: ValidationInfo) -> Batch:
         if (self.inputs is None) == (self.dataset is None):
-            raise _at("inputs", "give either inline 'inputs' or a 'dataset', not both or neither")
+            raise FieldError("inputs",
+                             "give either inline 'inputs' or a 'dataset', not both or neither")
         if self.inputs is not None:
             extra = [f for f in ("resolution", "size", "indices") if getattr(self, f) is not None]
             if extra:
-                raise _at(extra[0], "only applies to a dataset, not to inline inputs")
+                raise FieldError(extra[0], "only applies to a dataset, not to inline inputs")
             if (self.targets is None) == (self.labels is None):
-                raise _at("targets", "inline inputs need either 'targets' or 'labels'")
+                raise FieldError("targets", "inline inputs need either 'targets' or 'labels'")
             if not self.inputs:
-                raise _at("inputs", "the batch is empty")
+                raise FieldError("inputs", "the batch is empty")
             answers = self.targets if self.targets is not None else self.labels
             if len(answers) != len(self.inputs):
                 field = "targets" if self.targets is not None else "labels"
-                raise _at(field, f"needs one row per input row ({len(self.inputs)}), "
-                          f"got {len(answers)}")
+                raise FieldError(field, f"needs one row per input row ({len(self.inputs)}), "
+                                 f"got {len(answers)}")
         else:
             for field in ("targets", "labels"):
                 if getattr(self, field) is not None:
-                    raise _at(field, "only applies to inline inputs, not to a dataset")
+                    raise FieldError(field, "only applies to inline inputs, not to a dataset")
             if self.dataset == "random" and (self.resolution or self.indices is not None):
-                raise _at("resolution" if self.resolution else "indices",
-                          "only applies to the digits dataset")
+                raise FieldError("resolution" if self.resolution else "indices",
+                                 "only applies to the digits dataset")
             if (self.size is None) == (self.indices is None or self.dataset == "random"):
-                raise _at("size", "a dataset needs 'size' (or, for digits, 'indices')")
+                raise FieldError("size", "a dataset needs 'size' (or, for digits, 'indices')")
             if self.indices is not None and not self.indices:
-                raise _at("indices", "the batch is empty")
+                raise FieldError("indices", "the batch is empty")
             if self.dataset == "digits" and self.size is not None and self.size > DIGITS_COUNT:
-                raise _at("size", f"digits has {DIGITS_COUNT} examples, asked for {self.size}")
+                raise FieldError("size",
+                                 f"digits has {DIGITS_COUNT} examples, asked for {self.size}")
         limit = _limits(info).max_batch
         if limit is not None and self.batch_size > limit:
-            raise _at("size" if self.dataset else "inputs",
-                      f"batch size {self.batch_size} is over the limit of {limit}", limit=limit)
+            raise FieldError("size" if self.dataset else "inputs",
+                             f"batch size {self.batch_size} is over the limit of {limit}",
+                             limit=limit)
         return self
 
     @property
@@ -268,45 +271,48 @@ class JobSpec(_Strict):
         if batch.inputs is not None:
             for i, row in enumerate(batch.inputs):
                 if len(row) != layers[0]:
-                    raise _at(f"batch.inputs.{i}",
-                              f"needs {layers[0]} numbers (n_0), got {len(row)}")
+                    raise FieldError(f"batch.inputs.{i}",
+                                     f"needs {layers[0]} numbers (n_0), got {len(row)}")
             for i, row in enumerate(batch.targets or []):
                 if len(row) != width:
-                    raise _at(f"batch.targets.{i}", f"needs {width} numbers (n_L), got {len(row)}")
+                    raise FieldError(f"batch.targets.{i}",
+                                     f"needs {width} numbers (n_L), got {len(row)}")
             for i, label in enumerate(batch.labels or []):
                 if label >= width:
-                    raise _at(f"batch.labels.{i}",
-                              f"label {label} needs an output neuron; n_L is {width}")
+                    raise FieldError(f"batch.labels.{i}",
+                                     f"label {label} needs an output neuron; n_L is {width}")
         elif batch.dataset == "digits":
             resolution = batch.resolution or next(
                 (r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0]), None)
             if resolution is None or DIGITS_RESOLUTIONS[resolution] != layers[0]:
                 want = " or ".join(str(n) for n in DIGITS_RESOLUTIONS.values())
-                raise _at("network.layers",
-                          f"digits need n_0 = {want} (resolution 8 or 28), got {layers[0]}")
+                raise FieldError("network.layers",
+                                 f"digits need n_0 = {want} (resolution 8 or 28), got {layers[0]}")
             if width != DIGITS_CLASSES:
-                raise _at("network.layers", f"digits need n_L = 10 (one per digit), got {width}")
+                raise FieldError("network.layers",
+                                 f"digits need n_L = 10 (one per digit), got {width}")
         if self.network.cost == "cross_entropy" and batch.targets is not None:
             for i, row in enumerate(batch.targets):
                 if min(row) < 0:
-                    raise _at(f"batch.targets.{i}", "cross_entropy targets must be >= 0")
+                    raise FieldError(f"batch.targets.{i}", "cross_entropy targets must be >= 0")
         limits = _limits(info)
         if "naive" in self.methods and self.naive.sample is not None:
             if self.naive.sample > self.network.parameter_count:
-                raise _at("naive.sample", f"the network has {self.network.parameter_count} "
-                          f"parameters, asked to sample {self.naive.sample}")
+                raise FieldError("naive.sample", f"the network has {self.network.parameter_count} "
+                                 f"parameters, asked to sample {self.naive.sample}")
         estimate = estimate_cost(self)
         limit = limits.max_naive_multiply_adds
         if limit is not None and estimate["naive_multiply_adds"] > limit:
-            raise _at("naive", f"the naive method is estimated at "
-                      f"{estimate['naive_multiply_adds']:.3g} multiply-adds "
-                      f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
-                      "sample fewer parameters with naive.sample", limit=limit, estimate=estimate)
+            raise FieldError("naive", f"the naive method is estimated at "
+                             f"{estimate['naive_multiply_adds']:.3g} multiply-adds "
+                             f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
+                             "sample fewer parameters with naive.sample",
+                             limit=limit, estimate=estimate)
         limit = limits.max_per_example_numbers
         numbers = estimate["per_example_numbers"]
         if limit is not None and self.include.per_example and numbers > limit:
-            raise _at("include.per_example", f"{numbers} numbers per "
-                      f"example detail is over the limit of {limit}", limit=limit)
+            raise FieldError("include.per_example", f"{numbers} numbers per "
+                             f"example detail is over the limit of {limit}", limit=limit)
         return self
 
 

@@ -24,10 +24,6 @@ class FieldError(ValueError):
         super().__init__(message)
 
 
-def at(field: str, message: str, **extra: Any) -> FieldError:
-    return FieldError(field, message, **extra)
-
-
 def merge(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per field: a union (one name or a list of names) fails once per member."""
     merged: dict[str, dict[str, Any]] = {}
