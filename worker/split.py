@@ -31,7 +31,7 @@ def ranges(count: int, parts: int) -> list[tuple[int, int]]:
 
 def plan(spec: Any, split_passes: int, parts: int) -> list[tuple[int, int]] | None:
     """The ranges to run apart, or None when the job is small enough for one task."""
-    parsed = model.parse_spec(spec)
+    parsed = _parsed(spec)
     if "naive" not in parsed.methods or parts < 2:
         return None
     if model.estimate_cost(parsed)["naive_passes"] < split_passes:
@@ -45,7 +45,11 @@ def names(cut: list[tuple[int, int]], base: bool) -> list[str]:
 
 
 def total_passes(spec: Any) -> int:
-    return model.estimate_cost(model.parse_spec(spec))["naive_passes"]
+    return model.estimate_cost(_parsed(spec))["naive_passes"]
+
+
+def _parsed(spec: Any) -> model.JobSpec:
+    return spec if isinstance(spec, model.JobSpec) else model.parse_spec(spec)
 
 
 def send(job_id: str, spec: Any, cut: list[tuple[int, int]], base: dict | None) -> None:

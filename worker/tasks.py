@@ -45,11 +45,14 @@ def run_job(job_id: str) -> str:
     if not jobs.start(job_id):
         return "skipped"
     spec = jobs.get(job_id)["spec"]
+    parsed = model.parse_spec(spec)  # once, for the plan and the run
     conf = current_app.conf
-    cut = split.plan(spec, conf.naive_split_passes, conf.naive_parts)
+    cut = split.plan(parsed, conf.naive_split_passes, conf.naive_parts)
     if cut is None:
-        return execute(jobs, job_id, lambda edge: model.run(spec, edge.progress, edge.should_stop))
-    status, outcome = attempt(jobs, job_id, lambda edge: _send_parts(jobs, job_id, spec, cut))
+        return execute(jobs, job_id,
+                       lambda edge: model.run(parsed, edge.progress, edge.should_stop))
+    status, outcome = attempt(jobs, job_id,
+                              lambda edge: _send_parts(jobs, job_id, spec, parsed, cut))
     return "split" if status == "succeeded" else _end(jobs, job_id, status, **outcome)
 
 
@@ -120,11 +123,13 @@ def attempt(jobs: JobStore, job_id: str, work: Callable[[Edge], Any],
                                           f"{type(exc).__name__}: {exc}")}
 
 
-def _send_parts(jobs: JobStore, job_id: str, spec: Any, cut: list[tuple[int, int]]) -> None:
+def _send_parts(jobs: JobStore, job_id: str, spec: Any, parsed: model.JobSpec,
+                cut: list[tuple[int, int]]) -> None:
+    """Queue the parts; `spec` is the JSON they carry, `parsed` the same spec validated."""
     base = None
-    if model.parse_spec(spec).naive.difference == "forward":
-        base = model.naive_part(spec, 0, 0)  # the base pass, once for every part
-        jobs.part_progress(job_id, split.BASE, 1, split.total_passes(spec),
+    if parsed.naive.difference == "forward":
+        base = model.naive_part(parsed, 0, 0)  # the base pass, once for every part
+        jobs.part_progress(job_id, split.BASE, 1, split.total_passes(parsed),
                            split.names(cut, True))
     split.send(job_id, spec, cut, base)
 
