@@ -2,10 +2,11 @@
 the current directory). Threads, so that a request held by ?wait (at most MAX_WAIT seconds)
 never stops other requests; a worker timeout well past MAX_WAIT."""
 
-import os
+from worker.settings import Settings
 
+_settings = Settings()
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+workers = _settings.web_concurrency
+threads = _settings.web_threads
 timeout = 60
 graceful_timeout = 15

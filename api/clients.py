@@ -23,7 +23,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limit, Limiter, RateLimitExceeded
 from limits import parse_many
 
-from .config import Config
+from worker.settings import Settings
+
 from .errors import Problem, problem_response
 
 JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.cancel_job", "v1.list_jobs")
@@ -48,8 +49,8 @@ def owner() -> str | None:
     a wrong or empty one, or two different ones (one in each header)."""
     if "owner" not in g:
         given = presented_keys()
-        g.owner = _match(given.pop(), current_app.extensions["backprop-lab"].config.api_keys) \
-            if len(given) == 1 else None
+        keys = current_app.extensions["backprop-lab"].settings.api_keys
+        g.owner = _match(given.pop(), keys) if len(given) == 1 else None
     return g.owner
 
 
@@ -66,7 +67,7 @@ def _match(given: str, keys: tuple[str, ...]) -> str | None:
 
 def require_key() -> None:
     """With API_KEYS set, a job request without a valid key is refused (401)."""
-    keys = current_app.extensions["backprop-lab"].config.api_keys
+    keys = current_app.extensions["backprop-lab"].settings.api_keys
     if not keys or request.endpoint not in JOB_ENDPOINTS or request.method == "OPTIONS":
         return
     if owner() is None:
@@ -87,22 +88,22 @@ def _exempt() -> bool:
     return request.blueprint != "v1" or request.endpoint in UNLIMITED
 
 
-def limit(app: Flask, config: Config) -> Limiter | None:
+def limit(app: Flask, settings: Settings) -> Limiter | None:
     """Rate limits on /v1: RATE_LIMIT for writes (POST, DELETE), RATE_LIMIT_READ for reads."""
-    if not (config.rate_limit or config.rate_limit_read):
+    if not (settings.rate_limit or settings.rate_limit_read):
         return None
-    for value in (config.rate_limit, config.rate_limit_read):
+    for value in (settings.rate_limit, settings.rate_limit_read):
         if value:
             parse_many(value)  # a typo fails at start, not at each request
     limiter = Limiter(
         rate_key, app=app, strategy="moving-window", key_prefix="backprop-lab",
-        storage_uri=config.redis_url, storage_options={
+        storage_uri=settings.redis_url, storage_options={
             "socket_timeout": REDIS_SECONDS, "socket_connect_timeout": REDIS_SECONDS},
         swallow_errors=True, in_memory_fallback_enabled=True, headers_enabled=False,
         default_limits=[
-            Limit(config.rate_limit, scope="writes", shared=True, methods=["POST", "DELETE"],
+            Limit(settings.rate_limit, scope="writes", shared=True, methods=["POST", "DELETE"],
                   exempt_when=_exempt),
-            Limit(config.rate_limit_read, scope="reads", shared=True, methods=["GET", "HEAD"],
+            Limit(settings.rate_limit_read, scope="reads", shared=True, methods=["GET", "HEAD"],
                   exempt_when=_exempt)])
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
     return limiter

@@ -14,16 +14,16 @@ from celery import Celery
 from flask import current_app, url_for
 
 import model
+from worker.names import RUN_JOB
 from worker.records import TERMINAL, JobStore  # noqa: F401 (the views read jobs.TERMINAL)
-from worker.tasks import RUN_JOB
+from worker.settings import Settings
 
-from .config import Config
 from .errors import Problem
 
 
 @dataclass
 class Services:
-    config: Config
+    settings: Settings
     store: JobStore
     celery: Celery
 
@@ -34,7 +34,7 @@ def services() -> Services:
 
 def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     s = services()
-    spec = model.parse_spec(data, s.config.limits)
+    spec = model.parse_spec(data, s.settings.limits)
     passes = model.estimate_cost(spec)["naive_passes"]
     record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
                             owner=owner)
@@ -46,7 +46,7 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
             "detail": "the queue did not accept the job"})
         raise
     if wait > 0:
-        return wait_for(record["id"], min(wait, s.config.max_wait), owner)
+        return wait_for(record["id"], min(wait, s.settings.max_wait), owner)
     return record
 
 

@@ -9,10 +9,10 @@ from flask import Flask
 from pydantic import BaseModel
 
 import model
+from worker.settings import Settings
 
 from . import catalog, inputs, schemas
 from .clients import JOB_ENDPOINTS, UNLIMITED
-from .config import Config
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
@@ -50,7 +50,7 @@ MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, sche
           schemas.Examples)
 
 
-def document(app: Flask, config: Config) -> dict[str, Any]:
+def document(app: Flask, settings: Settings) -> dict[str, Any]:
     components: dict[str, Any] = {}
     for m in MODELS:
         schema = m.model_json_schema(ref_template="#/components/schemas/{model}",
@@ -65,24 +65,24 @@ def document(app: Flask, config: Config) -> dict[str, Any]:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
                 rule.endpoint, app.view_functions[rule.endpoint], "{job_id}" in path,
-                _guards(rule.endpoint, method, config))
-    limits = ", ".join(f"{k} = {v}" for k, v in vars(config.limits).items())
+                _guards(rule.endpoint, method, settings))
+    limits = ", ".join(f"{k} = {v}" for k, v in vars(settings.limits).items())
     return {
         "openapi": "3.1.0",
         "info": {"title": "backprop-lab", "version": "1",
                  "description": "Backprop and the naive nudging method, side by side, as jobs. "
-                 f"Limits: {limits}; body up to {config.max_body_bytes} bytes; "
-                 f"?wait up to {config.max_wait} s."},
+                 f"Limits: {limits}; body up to {settings.max_body_bytes} bytes; "
+                 f"?wait up to {settings.max_wait} s."},
         "paths": paths,
         "components": {"schemas": components} | (
-            {"securitySchemes": SECURITY} if config.api_keys else {}),
+            {"securitySchemes": SECURITY} if settings.api_keys else {}),
     }
 
 
-def _guards(endpoint: str, method: str, config: Config) -> tuple[int, ...]:
+def _guards(endpoint: str, method: str, settings: Settings) -> tuple[int, ...]:
     """The statuses that API_KEYS and the rate limits add to an operation, as configured."""
-    limited = config.rate_limit if method in ("POST", "DELETE") else config.rate_limit_read
-    return ((401,) if config.api_keys and endpoint in JOB_ENDPOINTS else ()) + (
+    limited = settings.rate_limit if method in ("POST", "DELETE") else settings.rate_limit_read
+    return ((401,) if settings.api_keys and endpoint in JOB_ENDPOINTS else ()) + (
         (429,) if limited and endpoint not in UNLIMITED else ())
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from worker.settings import Settings
+
 from . import report
 from .client import DEFAULT_URL, ApiError, Client
 from .commands import api_command, gunicorn_config, worker_command
@@ -60,15 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    # the service's own defaults come from its settings (HOST, PORT, BACKPROP_LAB_VAR), read
+    # only by the commands that start it
     p = command("run", cmd_run, "start Redis (if none answers), a worker and the API")
-    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    p.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BACKPROP_LAB_VAR",
-                                                                       "var")),
-                   help="where the embedded Redis keeps its data (default: ./var)")
+    p.add_argument("--host", help="bind address (default: $HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
+    p.add_argument("--var-dir", type=Path,
+                   help="where the embedded Redis keeps its data (default: $BACKPROP_LAB_VAR "
+                        "or ./var)")
     p = command("serve", cmd_serve, "serve the API with gunicorn (extra options go to gunicorn)")
-    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--host", help="bind address (default: $HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
     command("worker", cmd_worker, "run a Celery worker (extra options go to celery)")
 
     p = command("submit", cmd_submit, "submit a job spec (a JSON file, or - for stdin)")
@@ -92,12 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     from .run import run
 
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return run(args.host, args.port, args.var_dir, redis_url)
+    settings = Settings()
+    return run(args.host or settings.host, args.port or settings.port,
+               args.var_dir or settings.backprop_lab_var, settings.redis_url)
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
-    return _exec(api_command(f"{args.host}:{args.port}") + gunicorn_config() + extra)
+    settings = Settings()
+    bind = f"{args.host or settings.host}:{args.port or settings.port}"
+    return _exec(api_command(bind) + gunicorn_config() + extra)
 
 
 def cmd_worker(args: argparse.Namespace, extra: list[str]) -> int:

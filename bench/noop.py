@@ -3,7 +3,7 @@
 `celery -A bench.noop worker` runs the service's tasks and this one in the same process.
 """
 
-from worker import app
+from worker.celery import app
 
 NOOP = "bench.noop"
 

@@ -35,7 +35,8 @@ import requests
 from bench.common import print_table, seconds
 from bench.noop import NOOP
 from tests.processes import ROOT, free_port, redis_server, stop, wait_until, worker_process
-from worker.config import make_celery
+from worker.celery_config import sender
+from worker.settings import Settings
 
 EXAMPLES = ROOT / "examples"
 TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
@@ -122,7 +123,7 @@ def main() -> None:
         stack.enter_context(worker_process(redis_url, QUEUE, folder, "-1", app="bench.noop",
                                            **WORKER_ENV))
         api = stack.enter_context(gunicorn(redis_url, folder))
-        celery = make_celery(redis_url, QUEUE)
+        celery = sender(Settings(redis_url=redis_url, queue=QUEUE))
 
         def noop() -> None:
             celery.send_task(NOOP).get(timeout=10)

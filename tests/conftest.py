@@ -10,12 +10,19 @@ jobs.
 from __future__ import annotations
 
 import os
-import secrets
-import threading
-from collections.abc import Iterator
 
-import pytest
-from processes import answers, celery_worker, free_port, redis_server, with_db
+# One BLAS thread here as in the workers (worker/celery.py), set before NumPy loads: a test that
+# recomputes a worker's result then does the same arithmetic, rounding included (a forward
+# difference divides that rounding by its epsilon).
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import secrets  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from processes import answers, celery_worker, free_port, redis_server, with_db  # noqa: E402
 
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
@@ -48,9 +55,9 @@ def live_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from api import create_app
-    from api.config import Config
+    from worker.settings import Settings
 
-    app = create_app(Config(redis_url=redis_url, queue=queue, max_wait=5.0))
+    app = create_app(Settings(redis_url=redis_url, queue=queue, max_wait=5.0))
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

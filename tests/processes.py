@@ -99,7 +99,8 @@ def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
     """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
     yields the process (its `name` attribute is the worker's name). `env` adds settings
     (JOB_SOFT_TIME_LIMIT=...); `app` may name a module that extends the worker's app."""
-    from worker.config import make_celery
+    from worker.celery_config import sender
+    from worker.settings import Settings
 
     name = f"{queue}{name}@{socket.gethostname()}"
     env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"} | env
@@ -111,7 +112,7 @@ def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
              "--without-mingle"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     process.name = name
-    control = make_celery(redis_url, queue).control
+    control = sender(Settings(redis_url=redis_url, queue=queue)).control
     try:
         try:
             wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),

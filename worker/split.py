@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import chord
+from celery import chord, signature
 
 import model
+
+from .names import JOIN_PARTS, RUN_PART
 
 BASE = "base"  # the name of the forward difference's base pass among the parts
 
@@ -53,13 +55,13 @@ def _parsed(spec: Any) -> model.JobSpec:
 
 
 def send(job_id: str, spec: Any, cut: list[tuple[int, int]], base: dict | None) -> None:
-    """Queue the parts as a group and their join as the chord's callback."""
-    from .tasks import join_parts, run_part
-
+    """Queue the parts as a group and their join as the chord's callback (by the tasks' names,
+    so that this module and worker/tasks.py do not import each other)."""
     base_cost = base["base_cost"] if base else None
-    header = [run_part.s(job_id, i, start, stop, base_cost, names(cut, base is not None))
+    header = [signature(RUN_PART, args=(job_id, i, start, stop, base_cost,
+                                        names(cut, base is not None)))
               for i, (start, stop) in enumerate(cut)]
-    chord(header)(join_parts.s(job_id=job_id, base=base))
+    chord(header)(signature(JOIN_PARTS, kwargs={"job_id": job_id, "base": base}))
 
 
 def join(spec: Any, parts: list[dict], base: dict | None) -> dict[str, Any]:

@@ -21,11 +21,9 @@ from redis.exceptions import RedisError
 import model
 
 from . import split
+from .names import JOIN_PARTS, RUN_JOB, RUN_PART
 from .records import JobStore
 
-RUN_JOB = "backprop-lab.run_job"
-RUN_PART = "backprop-lab.run_part"
-JOIN_PARTS = "backprop-lab.join_parts"
 OUTAGE_PATIENCE = 120.0  # seconds to keep trying to record a job's end while Redis is away
 log = logging.getLogger(__name__)
 
@@ -190,7 +188,8 @@ def _store(url: str) -> JobStore:
 
 
 def store() -> JobStore:
-    return _store(current_app.conf.broker_url)
+    """The job records of the app running the task (its settings' REDIS_URL)."""
+    return _store(current_app.conf.job_store_url)
 
 
 def _end(jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE,

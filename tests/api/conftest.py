@@ -1,9 +1,9 @@
 import pytest
 
 from api import create_app
-from api.config import Config
+from worker.settings import Settings
 
-SMALL = Config(max_layers=3, max_width=100, max_batch=10, max_parameters=5000,
+SMALL = Settings(max_layers=3, max_width=100, max_batch=10, max_parameters=5000,
                max_naive_multiply_adds=1_000_000, max_per_example_numbers=1000,
                max_body_bytes=20_000, api_keys=())
 
@@ -11,5 +11,5 @@ SMALL = Config(max_layers=3, max_width=100, max_batch=10, max_parameters=5000,
 @pytest.fixture
 def client(redis_url):
     """The app with small limits, on the test Redis but with no worker: submit only bad input."""
-    config = Config(**{**vars(SMALL), "redis_url": redis_url, "queue": "unit-no-worker"})
-    return create_app(config).test_client()
+    settings = SMALL.model_copy(update={"redis_url": redis_url, "queue": "unit-no-worker"})
+    return create_app(settings).test_client()

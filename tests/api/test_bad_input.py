@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api import create_app
-from api.config import Config
+from worker.settings import Settings
 
 RANDOM = {"dataset": "random", "size": 4}
 TINY = {"network": {"layers": [2, 3, 2]}, "batch": RANDOM}
@@ -124,7 +124,7 @@ def test_http_errors_are_problems(client, method, url, status):
 
 
 def test_writes_need_a_key_when_keys_are_set(redis_url):
-    app = create_app(Config(redis_url=redis_url, api_keys=("k1", "k2")))
+    app = create_app(Settings(redis_url=redis_url, api_keys=("k1", "k2")))
     client = app.test_client()
     assert problem(client.post("/v1/jobs", json={}), 401)["type"] == "/problems/api-key"
     problem(client.post("/v1/jobs", json={}, headers={"X-API-Key": "k3"}), 401)
@@ -134,7 +134,7 @@ def test_writes_need_a_key_when_keys_are_set(redis_url):
 
 
 def test_redis_down_is_503_not_500():
-    app = create_app(Config(redis_url="redis://127.0.0.1:1/0"))
+    app = create_app(Settings(redis_url="redis://127.0.0.1:1/0"))
     client = app.test_client()
     problem(client.get("/v1/jobs/some-id"), 503)
     assert problem(client.get("/v1/ready"), 503)["type"] == "/problems/not-ready"

@@ -12,8 +12,8 @@ import pytest
 
 from api import create_app
 from api.clients import owner_id
-from api.config import Config
 from worker.records import JobStore
+from worker.settings import Settings
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
 JOB_REQUESTS = [("post", "/v1/jobs"), ("get", "/v1/jobs"), ("get", "/v1/jobs/some-id"),
@@ -21,9 +21,9 @@ JOB_REQUESTS = [("post", "/v1/jobs"), ("get", "/v1/jobs"), ("get", "/v1/jobs/som
 
 
 def make_client(redis_url: str, **settings):
-    config = Config(redis_url=redis_url, queue="unit-no-worker", job_ttl=600, **settings)
     address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
-    client = create_app(config).test_client()
+    client = create_app(Settings(redis_url=redis_url, queue="unit-no-worker", job_ttl=600,
+                                 **settings)).test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
@@ -143,12 +143,14 @@ def test_a_bad_limit_fails_at_start(redis_url):
         make_client(redis_url, rate_limit="sixty a minute")
 
 
-def test_config_reads_the_limits():
-    config = Config.from_env({"RATE_LIMIT": "60/minute", "RATE_LIMIT_READ": "",
-                              "API_KEYS": "key-one, key-two"})
-    assert (config.rate_limit, config.rate_limit_read, config.api_keys) == \
+def test_settings_read_the_limits_and_keep_keys_out_of_their_repr(monkeypatch):
+    for name, value in {"RATE_LIMIT": "60/minute", "RATE_LIMIT_READ": "",
+                        "API_KEYS": "key-one, key-two"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert (settings.rate_limit, settings.rate_limit_read, settings.api_keys) == \
         ("60/minute", "", ("key-one", "key-two"))
-    assert "key-one" not in repr(config)
+    assert "key-one" not in repr(settings)
 
 
 def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 import model
-from api.config import Config
+from worker.settings import Settings
 
 
 def refs(node):
@@ -63,29 +59,10 @@ def test_examples_are_the_ready_specs_and_valid_under_the_default_limits(client)
     examples = client.get("/v1/examples").get_json()["examples"]
     assert "lesson-784-16-16-10" in [e["name"] for e in examples]
     for example in examples:
-        model.parse_spec(example["spec"], Config().limits)
+        model.parse_spec(example["spec"], Settings().limits)
         assert example["estimate"]["parameters"] > 0
 
 
 def test_cors_answers_configured_origins(client):
     reply = client.get("/v1/health", headers={"Origin": "https://course.example"})
     assert reply.headers["Access-Control-Allow-Origin"] in ("*", "https://course.example")
-
-
-@pytest.mark.parametrize("env, field, value", [
-    ({"REDIS_URL": "redis://r:6379/2"}, "redis_url", "redis://r:6379/2"),
-    ({"MAX_NAIVE_MULTIPLY_ADDS": "5e9"}, "max_naive_multiply_adds", 5_000_000_000),
-    ({"MAX_WAIT": "2.5"}, "max_wait", 2.5),
-    ({"CORS_ORIGINS": "https://a.example, https://b.example"}, "cors_origins",
-     ("https://a.example", "https://b.example")),
-    ({"API_KEYS": ""}, "api_keys", ()),
-    ({}, "redis_url", "redis://127.0.0.1:6379/0"),
-])
-def test_config_reads_the_environment(env, field, value):
-    assert getattr(Config.from_env(env), field) == value
-
-
-def test_config_limits_are_model_limits():
-    limits = Config.from_env({"MAX_LAYERS": "4"}).limits
-    assert isinstance(limits, model.Limits) and limits.max_layers == 4
-    assert json.dumps(vars(limits))

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
 from api import create_app
-from api.config import Config
+from worker.settings import Settings
 
 KEY = secrets.token_urlsafe(24)
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))  # per operation; more for a deeper run
@@ -28,7 +28,7 @@ QUEUE = f"fuzz-no-worker-{secrets.token_hex(4)}"
 
 
 def fuzz_app(redis_url: str):
-    return create_app(Config(redis_url=redis_url, queue=QUEUE, job_ttl=120, max_wait=0.05,
+    return create_app(Settings(redis_url=redis_url, queue=QUEUE, job_ttl=120, max_wait=0.05,
                              max_body_bytes=100_000, api_keys=(KEY,)))
 
 

@@ -24,9 +24,9 @@ def keyed_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from api import create_app
-    from api.config import Config
+    from worker.settings import Settings
 
-    app = create_app(Config(redis_url=redis_url, queue=queue, max_wait=5.0, api_keys=KEYS,
+    app = create_app(Settings(redis_url=redis_url, queue=queue, max_wait=5.0, api_keys=KEYS,
                             rate_limit=f"{WRITES}/minute", rate_limit_read="600/minute"))
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 import model
 from api import create_app
-from api.config import Config
+from worker.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
@@ -33,7 +33,7 @@ PATIENCE = 60  # a bound on waiting, not a speed claim
 
 @contextmanager
 def api(redis_url: str, queue: str) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(Config(redis_url=redis_url, queue=queue)),
+    server = make_server("127.0.0.1", 0, create_app(Settings(redis_url=redis_url, queue=queue)),
                          threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -12,7 +12,7 @@ from processes import celery_worker
 from werkzeug.serving import make_server
 
 from api import create_app
-from api.config import Config
+from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
@@ -22,7 +22,7 @@ TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 
 def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(redis_url, queue, tmp_path):
     queue = f"{queue}-limit"
-    app = create_app(Config(redis_url=redis_url, queue=queue))
+    app = create_app(Settings(redis_url=redis_url, queue=queue))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     api = f"http://127.0.0.1:{server.server_port}"
     with celery_worker(redis_url, queue, tmp_path, JOB_SOFT_TIME_LIMIT="1", JOB_TIME_LIMIT="5"):

@@ -7,24 +7,14 @@ tests/e2e/test_faults.py run them on real workers.
 from __future__ import annotations
 
 import pytest
-from celery import current_app
 
 import model
 from worker import split
-from worker.config import make_celery
 from worker.tasks import join_parts, run_part
 
 BIG = {"network": {"layers": [64, 32, 10], "init": {"seed": 1}},
        "batch": {"dataset": "digits", "size": 20}, "methods": ["backprop", "naive"]}
 NAMES = ["0", "1", "2"]
-
-
-@pytest.fixture
-def app(redis_url):
-    previous = current_app._get_current_object()
-    make_celery(redis_url).set_current()  # the tasks find their store through their app
-    yield
-    previous.set_current()
 
 
 def running(store, spec=BIG) -> str:
@@ -96,14 +86,3 @@ def test_part_progress_sums_over_the_parts_and_stops_when_the_job_ends(store):
     store.finish(job_id, "cancelled")
     store.part_progress(job_id, "1", 10, 30, NAMES)
     assert store.get(job_id)["progress"] == {"done": 16, "total": 30}
-
-
-def test_split_and_visibility_settings_come_from_the_environment():
-    from worker.config import settings
-
-    conf = settings({"NAIVE_SPLIT_PASSES": "5e3", "NAIVE_PARTS": "8", "VISIBILITY_TIMEOUT": "3"})
-    assert conf["naive_split_passes"] == 5000 and conf["naive_parts"] == 8
-    assert conf["broker_transport_options"]["visibility_timeout"] == 3
-    assert conf["broker_transport_options"]["unacked_restore_interval"] <= 1
-    default = settings({})
-    assert default["naive_parts"] > 1 and default["naive_split_passes"] > 1000

@@ -8,7 +8,8 @@ from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
 import model
-from worker.config import make_celery
+from worker.celery_config import sender
+from worker.settings import Settings
 from worker.tasks import Edge, execute, run_job
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
@@ -32,7 +33,7 @@ def test_success_records_the_result(store):
     assert store.get(job_id)["result"]["network"]["layers"] == [2, 3, 2]
 
 
-def test_endings(store):
+def test_endings(store, app):
     cases = [(raises(model.Cancelled(4)), "cancelled", None),
              (raises(model.SpecError([{"field": "network", "message": "overflows"}])), "failed",
               "/problems/spec"),
@@ -73,7 +74,7 @@ def test_progress_is_throttled_but_the_last_report_is_written(store):
 def test_the_hard_time_limit_marks_a_running_job_failed_once(store, redis_url):
     job_id = started(store)
     previous = current_app._get_current_object()
-    make_celery(redis_url).set_current()  # the task finds its store through its app
+    sender(Settings(redis_url=redis_url)).set_current()  # the task finds its store through its app
     try:
         run_job.on_failure(TimeLimitExceeded(3), job_id, (job_id,), {}, None)
     finally:

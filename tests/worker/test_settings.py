@@ -1,0 +1,107 @@
+"""The one settings object (worker/settings.py): read from the environment, each with its
+default, and turned into the Celery configuration (worker/celery_config.py)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+import model
+from worker.celery_config import celery_config, sender
+from worker.settings import Settings
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """Set environment variables on an environment without any of the settings."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+    def set_env(**values: str) -> Settings:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        return Settings()
+    return set_env
+
+
+@pytest.mark.parametrize("variables, field, value", [
+    ({"REDIS_URL": "redis://r:6379/2"}, "redis_url", "redis://r:6379/2"),
+    ({"MAX_NAIVE_MULTIPLY_ADDS": "5e9"}, "max_naive_multiply_adds", 5_000_000_000),
+    ({"MAX_WAIT": "2.5"}, "max_wait", 2.5),
+    ({"CORS_ORIGINS": "https://a.example, https://b.example"}, "cors_origins",
+     ("https://a.example", "https://b.example")),
+    ({"API_KEYS": ""}, "api_keys", ()),
+    ({"QUEUE": ""}, "queue", "backprop-lab"),  # empty is unset
+    ({}, "redis_url", "redis://127.0.0.1:6379/0"),
+    ({"NAIVE_SPLIT_PASSES": "5e3"}, "naive_split_passes", 5000),
+])
+def test_settings_read_the_environment(env, variables, field, value):
+    assert getattr(env(**variables), field) == value
+
+
+def test_a_malformed_setting_names_itself(env):
+    with pytest.raises(ValidationError, match="max_batch"):
+        env(MAX_BATCH="many")
+
+
+def test_overrides_win_over_the_environment(env):
+    env(QUEUE="from-env", MAX_WAIT="3")
+    settings = Settings(queue="given")
+    assert (settings.queue, settings.max_wait) == ("given", 3.0)
+
+
+def test_the_limits_are_model_limits(env):
+    limits = env(MAX_LAYERS="4").limits
+    assert isinstance(limits, model.Limits) and limits.max_layers == 4
+    assert limits.max_width == Settings.model_fields["max_width"].default
+
+
+def test_json_only_late_acks_and_a_visibility_timeout_beyond_the_hard_limit():
+    conf = celery_config(Settings(redis_url="redis://r:6379/4", job_soft_time_limit=100,
+                                  job_time_limit=7200))
+    assert conf["broker_url"] == conf["result_backend"] == conf["job_store_url"] == \
+        "redis://r:6379/4"
+    assert conf["accept_content"] == ["json"]
+    assert conf["task_serializer"] == conf["result_serializer"] == "json"
+    assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
+    assert conf["worker_prefetch_multiplier"] == 1 and conf["task_track_started"]
+    assert conf["task_soft_time_limit"] == 100 < conf["task_time_limit"] == 7200
+    for options in ("broker_transport_options", "result_backend_transport_options"):
+        assert conf[options]["visibility_timeout"] == 2 * 7200 + 60
+
+
+def test_defaults_work_on_a_bare_machine(env):
+    conf = celery_config(env())
+    assert conf["broker_url"] == "redis://127.0.0.1:6379/0"
+    assert conf["task_soft_time_limit"] + 30 == conf["task_time_limit"]
+    assert conf["naive_parts"] > 1 and conf["naive_split_passes"] > 1000
+
+
+def test_a_broker_of_its_own_keeps_the_records_and_results_in_redis():
+    conf = celery_config(Settings(redis_url="redis://r:6379/4", broker_url="amqp://b//"))
+    assert conf["broker_url"] == "amqp://b//"
+    assert conf["result_backend"] == conf["job_store_url"] == "redis://r:6379/4"
+
+
+def test_split_and_visibility_settings():
+    conf = celery_config(Settings(naive_split_passes=5000, naive_parts=8, visibility_timeout=3))
+    assert conf["naive_split_passes"] == 5000 and conf["naive_parts"] == 8
+    assert conf["broker_transport_options"]["visibility_timeout"] == 3
+    assert conf["broker_transport_options"]["unacked_restore_interval"] <= 1
+
+
+def test_the_sender_is_not_the_current_app():
+    from celery import current_app
+
+    app = sender(Settings(redis_url="redis://r:6379/5", queue="q"))
+    assert app.conf.task_default_queue == "q" and app.conf.broker_url == "redis://r:6379/5"
+    assert current_app._get_current_object() is not app
+
+
+def test_the_readme_settings_table_lists_every_setting_reads_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("### Settings", 1)[1].split("\n\n#", 1)[0]
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in table, name

@@ -1,0 +1,105 @@
+"""Every setting of the service, read from the environment once, each with one default.
+
+`Settings()` reads the environment (a variable per field, the field's name in upper case; an
+empty variable counts as unset); `Settings(redis_url=..., queue=...)` overrides fields and
+reads the rest. The API, the worker and the `backprop-lab` command all take their settings
+from here, and the README's settings table lists every field.
+
+It lives in `worker/` because the worker is the lowest layer that has settings (`model/` has
+none, it takes `Limits` as an argument) and the API and the command already depend on the
+worker: importing this module starts nothing, configures no Celery app and loads no NumPy.
+Defaults work on a bare machine: a Redis on localhost, limits that keep one job under about a
+minute on a laptop, and CORS open to every origin (the API holds no cookies or user data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from model import Limits
+
+
+def _whole(value: Any) -> Any:
+    """Counts may be written as 5e11 or 5_000."""
+    return int(float(value)) if isinstance(value, str) else value
+
+
+def _comma_list(value: Any) -> Any:
+    """`a, b` -> ("a", "b"): lists are comma-separated in the environment."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole)]
+CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
+
+LIMITS = ("max_layers", "max_width", "max_batch", "max_parameters", "max_naive_multiply_adds",
+          "max_per_example_numbers")  # the fields that make model.Limits
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True, extra="forbid")
+
+    # -- where things are (API, worker, command)
+    redis_url: str = "redis://127.0.0.1:6379/0"  # job records, rate counts, Celery results
+    broker_url: str = ""  # the Celery broker; empty: the Redis at redis_url
+    queue: str = "backprop-lab"  # the Celery queue the API sends to and the worker takes from
+    job_ttl: Count = 24 * 3600  # seconds a job record lives after it is created or finishes
+
+    # -- what a job may ask for (API)
+    max_wait: float = 10.0  # upper bound of POST /v1/jobs?wait=S
+    max_body_bytes: Count = 8 * 1024 * 1024
+    max_layers: Count = 16
+    max_width: Count = 4096
+    max_batch: Count = 2000
+    max_parameters: Count = 1_000_000  # results carry several numbers per parameter
+    max_naive_multiply_adds: Count = 500_000_000_000
+    max_per_example_numbers: Count = 5_000_000
+
+    # -- who may call, and how often (API)
+    cors_origins: CommaList = ("*",)
+    api_keys: CommaList = Field(default=(), repr=False)  # empty: jobs are open to all
+    rate_limit: str = ""  # POST and DELETE per key or address, e.g. "60/minute"; empty: none
+    rate_limit_read: str = ""  # the other /v1 requests (not health, ready); empty: none
+
+    # -- how the worker runs a job (worker)
+    job_soft_time_limit: float = 300.0  # seconds before a running job is stopped, failed
+    job_time_limit: float | None = None  # hard limit; None: soft + 30
+    visibility_timeout: float | None = None  # see worker/celery_config.py; None: 2 x hard + 60
+    naive_split_passes: Count = 10_000  # a naive job of this many passes runs as parts
+    naive_parts: Count = 4  # ... cut into this many parts (worker/split.py)
+
+    # -- the API's processes (gunicorn.conf.py)
+    web_concurrency: Count = 2  # gunicorn processes
+    web_threads: Count = 8  # threads per process: a request held by ?wait blocks only its own
+
+    # -- the `backprop-lab` command
+    host: str = "127.0.0.1"  # `run` and `serve` bind here
+    port: int = 8000
+    backprop_lab_var: Path = Path("var")  # `run`'s embedded Redis keeps its data here
+
+    @property
+    def broker(self) -> str:
+        return self.broker_url or self.redis_url
+
+    @property
+    def hard_time_limit(self) -> float:
+        return self.job_time_limit or self.job_soft_time_limit + 30
+
+    @property
+    def visibility_seconds(self) -> float:
+        """A message can wait unacked behind one running job (prefetch) and then run itself,
+        so by default twice the hard limit, and a minute more."""
+        return self.visibility_timeout or 2 * self.hard_time_limit + 60
+
+    @property
+    def limits(self) -> Limits:
+        from model import Limits  # here, so that reading settings does not load NumPy
+
+        return Limits(**{name: getattr(self, name) for name in LIMITS})
