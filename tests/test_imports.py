@@ -1,0 +1,112 @@
+"""The house is one-directional: api -> worker -> model (and the command above them all), with
+no import circle, no web, queue or store library in model/, and an `import api` that leaves the
+worker unconfigured. The sources are read (the AST of every module), and the imports are run
+in a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("model", "worker", "api", "backprop_lab")  # each may import only those before it
+SERVICE_LIBRARIES = ("flask", "flask_cors", "flask_limiter", "werkzeug", "celery", "kombu",
+                     "redis", "requests", "pydantic_settings")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for layer in LAYERS for p in (ROOT / layer).rglob("*.py")}
+
+
+def imported(name: str) -> set[str]:
+    """The modules `name` imports anywhere in its source (inside functions too): for
+    `from package import x`, the module package.x if there is one, else the package."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            source = node.module if not node.level else \
+                ".".join(filter(None, (base, node.module)))
+            for alias in node.names:
+                found.add(f"{source}.{alias.name}" if f"{source}.{alias.name}" in MODULES
+                          else source)
+    return found - {name}
+
+
+IMPORTS = {name: imported(name) for name in MODULES}
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    wrong = [(name, target) for name, targets in IMPORTS.items() for target in targets
+             if target.split(".")[0] in LAYERS
+             and LAYERS.index(target.split(".")[0]) > LAYERS.index(name.split(".")[0])]
+    assert wrong == []
+
+
+def test_the_model_uses_no_web_queue_or_store_library():
+    used = {(name, target) for name, targets in IMPORTS.items() if name.startswith("model")
+            for target in targets if target.split(".")[0] in SERVICE_LIBRARIES}
+    assert used == set()
+
+
+def circle(graph: dict[str, set[str]]) -> list[str]:
+    """An import circle in `graph`, or []."""
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        return error.args[1]
+    return []
+
+
+def test_no_import_circle():
+    assert circle({name: {t for t in targets if t in MODULES}
+                   for name, targets in IMPORTS.items()}) == []
+
+
+def test_the_scan_sees_a_circle_through_a_late_import():
+    """worker/split.py used to import worker/tasks.py inside a function, to break the circle
+    at import time only; the scan reads function bodies too."""
+    assert "worker.names" in IMPORTS["worker.split"] and "worker.split" in IMPORTS["worker.tasks"]
+    late = {**IMPORTS, "worker.split": IMPORTS["worker.split"] | {"worker.tasks"}}
+    assert {"worker.split", "worker.tasks"} <= set(circle(late))
+
+
+IMPORT_THE_API = """
+import json, os, sys
+import api
+from celery import current_app
+from celery.signals import worker_ready
+print(json.dumps({
+    "modules": sorted(m for m in sys.modules if m.split(".")[0] in ("worker", "numpy")),
+    "threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+    "current_app": current_app.main,
+    "ready_hooks": len(worker_ready.receivers or []),
+}))
+"""
+
+
+def test_importing_the_api_does_not_configure_the_worker():
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", IMPORT_THE_API], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout)
+    worker_modules = {m for m in seen["modules"] if m.startswith("worker")}
+    assert worker_modules == {"worker", "worker.celery_config", "worker.names", "worker.records",
+                              "worker.settings"}
+    assert seen["threads"] is None  # the BLAS variables are the worker's business
+    assert seen["current_app"] != "backprop-lab" and seen["ready_hooks"] == 0
