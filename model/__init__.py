@@ -4,9 +4,10 @@
 words. Nothing here knows of Flask or Celery.
 """
 
+from .job import Job, naive_count, prepare
 from .naive import Cancelled
-from .run import naive_count, naive_part, prepare, run
+from .run import naive_part, run
 from .spec import JobSpec, Limits, SpecError, estimate_cost, parse_spec
 
-__all__ = ["Cancelled", "JobSpec", "Limits", "SpecError", "estimate_cost", "naive_count",
+__all__ = ["Cancelled", "Job", "JobSpec", "Limits", "SpecError", "estimate_cost", "naive_count",
            "naive_part", "parse_spec", "prepare", "run"]

@@ -1,7 +1,8 @@
 """Batch sources: inline inputs, the digits data set, or seeded random numbers.
 
 A batch is (x, y, info): x (B, n_0) inputs, y (B, n_L) targets, and a JSON-ready description
-(for digits: the chosen indices and their labels, so a client can show the images).
+(for digits: the chosen indices and their labels, so a client can show the images). Each
+source takes plain values; `model.job` picks one from the spec.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from . import digits
-from .spec import DIGITS_COUNT, DIGITS_RESOLUTIONS, JobSpec
 
 Array = np.ndarray
+Batch = tuple[Array, Array, dict[str, Any]]
 
 
 def one_hot(labels: Array, width: int) -> Array:
@@ -22,36 +23,34 @@ def one_hot(labels: Array, width: int) -> Array:
     return out
 
 
-def make_batch(spec: JobSpec) -> tuple[Array, Array, dict[str, Any]]:
-    """Inputs and targets in the network's dtype, and what the batch is."""
-    batch, layers = spec.batch, spec.network.layers
-    dtype = np.dtype(spec.network.dtype)
-    if batch.inputs is not None:
-        x = np.array(batch.inputs, dtype=np.float64)
-        if batch.labels is not None:
-            y = one_hot(np.array(batch.labels), layers[-1])
-        else:
-            y = np.array(batch.targets, dtype=np.float64)
-        info: dict[str, Any] = {"source": "inline", "size": len(x)}
-    elif batch.dataset == "digits":
-        resolution = batch.resolution or next(
-            r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0])
-        if batch.indices is not None:
-            chosen = np.array(batch.indices)
-        else:
-            chosen = np.random.default_rng(batch.seed).choice(
-                DIGITS_COUNT, size=batch.size, replace=False)
-        x = digits.images(resolution)[chosen].reshape(len(chosen), -1)
-        labels = digits.labels()[chosen]
-        y = one_hot(labels, layers[-1])
-        info = {"source": "digits", "size": len(x), "resolution": resolution,
-                "indices": chosen.tolist(), "labels": labels.tolist()}
+def inline_batch(inputs: Any, width: int, targets: Any = None, labels: Any = None) -> Batch:
+    """Given rows of inputs, with rows of targets or class labels (one-hot, `width` wide)."""
+    x = np.asarray(inputs, dtype=np.float64)
+    y = one_hot(np.asarray(labels), width) if labels is not None else \
+        np.asarray(targets, dtype=np.float64)
+    return x, y, {"source": "inline", "size": len(x)}
+
+
+def digits_batch(resolution: int, width: int, size: int | None = None, seed: int = 0,
+                 indices: list[int] | None = None) -> Batch:
+    """The digits at `indices`, or `size` of them chosen without replacement with `seed`."""
+    labels = digits.labels()
+    if indices is not None:
+        chosen = np.asarray(indices)
     else:
-        rng = np.random.default_rng(batch.seed)
-        x = rng.random((batch.size, layers[0]))
-        if spec.network.cost == "cross_entropy":
-            y = one_hot(rng.integers(0, layers[-1], size=batch.size), layers[-1])
-        else:
-            y = rng.random((batch.size, layers[-1]))
-        info = {"source": "random", "size": batch.size, "seed": batch.seed}
-    return x.astype(dtype), y.astype(dtype), info
+        chosen = np.random.default_rng(seed).choice(len(labels), size=size, replace=False)
+    x = digits.images(resolution)[chosen].reshape(len(chosen), -1)
+    y = one_hot(labels[chosen], width)
+    return x, y, {"source": "digits", "size": len(x), "resolution": resolution,
+                  "indices": chosen.tolist(), "labels": labels[chosen].tolist()}
+
+
+def random_batch(size: int, seed: int, inputs: int, outputs: int, classes: bool) -> Batch:
+    """Inputs uniform in [0, 1); targets uniform in [0, 1), or one-hot classes."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((size, inputs))
+    if classes:
+        y = one_hot(rng.integers(0, outputs, size=size), outputs)
+    else:
+        y = rng.random((size, outputs))
+    return x, y, {"source": "random", "size": size, "seed": seed}

@@ -18,7 +18,6 @@ import numpy as np
 
 from . import costs
 from .activations import ACTIVATIONS, Activation
-from .spec import Network as NetworkSpec
 
 Array = np.ndarray
 
@@ -32,20 +31,14 @@ class Network:
     cost_name: str
 
     @classmethod
-    def from_spec(cls, spec: NetworkSpec) -> Network:
-        dtype = np.dtype(spec.dtype)
-        if spec.weights is not None:
-            weights = [np.array(w, dtype=np.float64) for w in spec.weights]
-            biases = [np.array(b, dtype=np.float64) for b in spec.biases]
-        else:
-            weights, biases = initial_parameters(spec.layers, spec.init.seed, spec.init.scheme)
-        return cls(
-            sizes=list(spec.layers),
-            weights=[w.astype(dtype) for w in weights],
-            biases=[b.astype(dtype) for b in biases],
-            activations=[ACTIVATIONS[name] for name in spec.activations],
-            cost_name=spec.cost,
-        )
+    def from_arrays(cls, weights: list[Array], biases: list[Array], activations: list[str],
+                    cost: str, dtype: str = "float64") -> Network:
+        """The network with these parameters (W(l) of shape (n_l, n_{l-1}), b(l) of (n_l,)),
+        one activation name per layer 1..L and a cost name, in `dtype`."""
+        sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
+        return cls(sizes=sizes, weights=[np.asarray(w, dtype=dtype) for w in weights],
+                   biases=[np.asarray(b, dtype=dtype) for b in biases],
+                   activations=[ACTIVATIONS[name] for name in activations], cost_name=cost)
 
     def __repr__(self) -> str:
         names = ",".join(a.name for a in self.activations)

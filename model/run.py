@@ -7,49 +7,19 @@ ranges of parameters can be nudged by several workers and give the same result a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .backprop import Backprop, backprop, consistency, example_gradients
-from .batches import make_batch
-from .naive import Nudged, Progress, ShouldStop, choose_indices, nudge, passes_needed
+from .job import Job, prepare
+from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
-from .spec import JobSpec, Limits, SpecError, parse_spec
+from .spec import Limits, SpecError
 from .three_ways import three_ways
 from .timing import median_seconds
 
 Array = np.ndarray
-DEFAULT_EPSILON = {("central", "float64"): 1e-6, ("central", "float32"): 1e-2,
-                   ("forward", "float64"): 1e-8, ("forward", "float32"): 1e-3}
-
-
-@dataclass
-class Job:
-    """A validated spec with its network and batch built."""
-
-    spec: JobSpec
-    net: Network
-    x: Array
-    y: Array
-    batch_info: dict[str, Any]
-
-    @property
-    def epsilon(self) -> float:
-        naive = self.spec.naive
-        return naive.epsilon or DEFAULT_EPSILON[(naive.difference, self.spec.network.dtype)]
-
-    @property
-    def naive_indices(self) -> Array:
-        naive = self.spec.naive
-        return choose_indices(self.net.parameter_count, naive.sample, naive.seed)
-
-
-def prepare(spec: Any, limits: Limits | None = None) -> Job:
-    parsed = spec if isinstance(spec, JobSpec) else parse_spec(spec, limits)
-    x, y, info = make_batch(parsed)
-    return Job(parsed, Network.from_spec(parsed.network), x, y, info)
 
 
 def naive_part(
@@ -67,12 +37,6 @@ def naive_part(
                  base_cost, progress, should_stop)
     return {"start": start, "stop": stop, "values": done.values.tolist(),
             "passes": done.passes, "seconds": done.seconds, "base_cost": done.base_cost}
-
-
-def naive_count(spec: Any) -> int:
-    """How many parameters the naive method nudges (the length of its index list)."""
-    job = spec if isinstance(spec, JobSpec) else parse_spec(spec)
-    return job.naive.sample or job.network.parameter_count
 
 
 def run(

@@ -27,13 +27,22 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for layer in LAYERS for p in (ROOT / layer).rglob("*.py")}
 
 
+def run_time_nodes(tree: ast.AST):
+    """Every node but those under `if TYPE_CHECKING:` (imports for annotations only)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        yield node
+        yield from run_time_nodes(node)
+
+
 def imported(name: str) -> set[str]:
-    """The modules `name` imports anywhere in its source (inside functions too): for
+    """The modules `name` imports when it runs (inside functions too): for
     `from package import x`, the module package.x if there is one, else the package."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in run_time_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -62,6 +71,16 @@ def test_the_model_uses_no_web_queue_or_store_library():
     used = {(name, target) for name, targets in IMPORTS.items() if name.startswith("model")
             for target in targets if target.split(".")[0] in SERVICE_LIBRARIES}
     assert used == set()
+
+
+def test_pydantic_stays_at_the_models_edge():
+    """The spec is pydantic; past model/job.py, the network and the batch are arrays."""
+    edge = {name for name in MODULES if name.startswith("model.spec")} | {"model.job", "model"}
+    spec_users = {name for name, targets in IMPORTS.items() if name.startswith("model")
+                  and any(t.split(".")[0] == "pydantic" or t.startswith("model.spec")
+                          for t in targets)}
+    assert spec_users <= edge | {"model.run"}  # run reads the options (spec.include, ...)
+    assert not {"model.network", "model.batches", "model.backprop", "model.naive"} & spec_users
 
 
 def circle(graph: dict[str, set[str]]) -> list[str]:

@@ -1,0 +1,88 @@
+"""The job spec: a network, a batch, the methods and options; the rules across them (the batch
+fits the network, the naive cost is within the limits); and `parse_spec`, the one way in."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
+
+from .batch import DIGITS_CLASSES, DIGITS_RESOLUTIONS, BatchSpec
+from .errors import FieldError, SpecError, describe, merge
+from .estimate import estimate_cost
+from .limits import Limits, limits_of
+from .network import NetworkSpec
+from .options import IncludeSpec, NaiveSpec, TimingSpec
+from .strict import Strict
+
+
+class JobSpec(Strict):
+    network: NetworkSpec
+    batch: BatchSpec
+    methods: list[Literal["backprop", "naive"]] = Field(
+        ["backprop"], min_length=1,
+        description="backprop always runs (it is the reference); add 'naive' to compare.",
+    )
+    naive: NaiveSpec = NaiveSpec()
+    include: IncludeSpec = IncludeSpec()
+    timing: TimingSpec = TimingSpec()
+
+    @model_validator(mode="after")
+    def _fits(self, info: ValidationInfo) -> JobSpec:
+        layers = self.network.layers
+        batch = self.batch
+        width = layers[-1]
+        if batch.inputs is not None:
+            for i, row in enumerate(batch.inputs):
+                if len(row) != layers[0]:
+                    raise FieldError(f"batch.inputs.{i}",
+                                     f"needs {layers[0]} numbers (n_0), got {len(row)}")
+            for i, row in enumerate(batch.targets or []):
+                if len(row) != width:
+                    raise FieldError(f"batch.targets.{i}",
+                                     f"needs {width} numbers (n_L), got {len(row)}")
+            for i, label in enumerate(batch.labels or []):
+                if label >= width:
+                    raise FieldError(f"batch.labels.{i}",
+                                     f"label {label} needs an output neuron; n_L is {width}")
+        elif batch.dataset == "digits":
+            resolution = batch.resolution or next(
+                (r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0]), None)
+            if resolution is None or DIGITS_RESOLUTIONS[resolution] != layers[0]:
+                want = " or ".join(str(n) for n in DIGITS_RESOLUTIONS.values())
+                raise FieldError("network.layers",
+                                 f"digits need n_0 = {want} (resolution 8 or 28), got {layers[0]}")
+            if width != DIGITS_CLASSES:
+                raise FieldError("network.layers",
+                                 f"digits need n_L = 10 (one per digit), got {width}")
+        if self.network.cost == "cross_entropy" and batch.targets is not None:
+            for i, row in enumerate(batch.targets):
+                if min(row) < 0:
+                    raise FieldError(f"batch.targets.{i}", "cross_entropy targets must be >= 0")
+        limits = limits_of(info)
+        if "naive" in self.methods and self.naive.sample is not None:
+            if self.naive.sample > self.network.parameter_count:
+                raise FieldError("naive.sample", f"the network has {self.network.parameter_count} "
+                                 f"parameters, asked to sample {self.naive.sample}")
+        estimate = estimate_cost(self)
+        limit = limits.max_naive_multiply_adds
+        if limit is not None and estimate["naive_multiply_adds"] > limit:
+            raise FieldError("naive", f"the naive method is estimated at "
+                             f"{estimate['naive_multiply_adds']:.3g} multiply-adds "
+                             f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
+                             "sample fewer parameters with naive.sample",
+                             limit=limit, estimate=estimate)
+        limit = limits.max_per_example_numbers
+        numbers = estimate["per_example_numbers"]
+        if limit is not None and self.include.per_example and numbers > limit:
+            raise FieldError("include.per_example", f"{numbers} numbers per "
+                             f"example detail is over the limit of {limit}", limit=limit)
+        return self
+
+
+def parse_spec(data: Any, limits: Limits | None = None) -> JobSpec:
+    """Validate JSON-ready data into a JobSpec, or raise SpecError naming each field."""
+    try:
+        return JobSpec.model_validate(data, context={"limits": limits or Limits()})
+    except ValidationError as exc:
+        raise SpecError(merge([describe(e) for e in exc.errors(include_url=False)])) from None
