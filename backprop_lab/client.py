@@ -1,7 +1,7 @@
 """A small `requests` client for the backprop-lab HTTP API (`/v1`), for scripts and notebooks.
 
 Every method returns the service's JSON as plain dicts (a job is the job resource of
-DESIGN.md section 4); every error answer raises `ApiError` carrying the problem+json document.
+docs/contract.md); every error answer raises `ApiError` carrying the problem+json document.
 
     client = Client("http://127.0.0.1:8000")
     job = client.submit({"network": {"layers": [2, 3, 2]}, ...})

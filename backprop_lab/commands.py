@@ -2,7 +2,7 @@
 docker-compose.yml all start the service with these lists (tests/backprop_lab/test_compose.py
 checks that the compose file says the same).
 
-The fixed forms (DESIGN.md section 4) are `gunicorn 'api:create_app()'` and
+The fixed forms (docs/operations.md) are `gunicorn 'api:create_app()'` and
 `celery -A worker worker`; the options around them are ours.
 """
 

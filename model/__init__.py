@@ -1,7 +1,8 @@
 """backprop-lab's model: one NumPy network, vectorised backprop with wishes, naive nudging.
 
-`run(spec) -> result` is the entry point; see `model.spec` for the spec and DESIGN.md for the
-words. Nothing here knows of Flask or Celery.
+`run(spec) -> result` is the entry point; see `model.spec` for the spec, docs/words.md for the
+words with their formulas and shapes, and docs/contract.md for the result. Nothing here knows of
+Flask, Celery or Redis; past `model.job` (the edge), nothing knows of pydantic either.
 """
 
 from .job import Job, naive_count, prepare

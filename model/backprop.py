@@ -42,6 +42,10 @@ class Backprop:
     weight_gradients: list[Array]
     bias_gradients: list[Array]
 
+    def __repr__(self) -> str:
+        sizes = [a.shape[1] for a in self.activations]
+        return f"Backprop({sizes}, B={len(self.example_costs)}, cost={self.cost:.6g})"
+
     @property
     def cost(self) -> float:
         """The batch cost C, the mean of the per-example costs."""
@@ -69,6 +73,9 @@ def backprop(net: Network, x: Array, y: Array, input_wishes: bool = True) -> Bac
     grad_z = costs.output_z_gradient(net.cost_name, zs[-1], activations[-1], y)
     grads_a, grads_z = [grad_a], []
     weight_gradients, bias_gradients = [], []
+    # l is a 0-based list index, from the last weighted layer down: net.weights[l] is W(l+1),
+    # zs[l] is z(l+1), activations[l] is a(l) (activations[0] is the input). So at l the
+    # sweep turns layer l+1's dC/dz into W(l+1)'s gradient and into layer l's dC/da.
     for l in range(len(net.weights) - 1, -1, -1):
         if grad_z is None:
             grad_z = net.activations[l].backward(zs[l], activations[l + 1], grad_a)

@@ -38,14 +38,23 @@ class Cancelled(Exception):
 
 @dataclass
 class Nudged:
+    """What the naive method found for the parameters at `indices`, and what it cost."""
+
     indices: Array
     values: Array  # dC/dtheta_k estimates, float64, one per index
     passes: int
     seconds: float
     base_cost: float | None = None  # C(theta), for forward differences
 
+    def __repr__(self) -> str:
+        return (f"Nudged({len(self.indices)} parameters, passes={self.passes}, "
+                f"seconds={self.seconds:.3g})")
+
 
 def passes_needed(count: int, difference: str, base_cost_known: bool = False) -> int:
+    """Forward passes the naive method makes for `count` parameters: 2 per parameter for a
+    central difference; 1 per parameter, plus the base pass C(theta) unless its cost is
+    already known (a part of a split job is given it), for a forward difference."""
     if difference == "central":
         return 2 * count
     return count + (0 if base_cost_known else 1)
@@ -71,6 +80,15 @@ def nudge(
     should_stop: ShouldStop | None = None,
     check_seconds: float = 0.1,
 ) -> Nudged:
+    """Estimate dC/dtheta_k for each flat parameter index k in `indices` by nudging it by
+    `epsilon` (see the module's formulas) and re-running the network over the whole batch
+    x (B, n_0), y (B, n_L).
+
+    The parameters are nudged in place and restored after each index, even when the cost
+    raises; `net` is unchanged afterwards. `base_cost` (forward differences) is C(theta) when
+    the caller knows it, saving the base pass. Every `check_seconds`, `progress(passes done,
+    passes in all)` is called and `should_stop()` asked; True raises `Cancelled`. Returns the
+    estimates in the order of `indices`, the passes made, the seconds taken and C(theta)."""
     start = time.perf_counter()
     indices = np.asarray(indices, dtype=np.int64)
     flats = [p.reshape(-1) for p in net.parameters()]  # views: writing them nudges the network

@@ -1,4 +1,4 @@
-"""An independent reference for the tests: a plain forward pass written from DESIGN.md's
+"""An independent reference for the tests: a plain forward pass written from docs/words.md's
 formulas (not from model/), and central differences on it in float64."""
 
 from __future__ import annotations

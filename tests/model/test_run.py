@@ -1,4 +1,4 @@
-"""model.run: JSON in, JSON out, with the names DESIGN.md fixes."""
+"""model.run: JSON in, JSON out, with the names docs/contract.md fixes."""
 
 import json
 
@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import model
+from model.backprop import backprop
+from model.naive import nudge
 
 LESSON = {"network": {"layers": [784, 16, 16, 10], "activation": "sigmoid",
                       "cost": "squared_error", "init": {"seed": 7}},
@@ -103,3 +105,14 @@ def test_the_library_and_the_examples_run():
             spec["naive"] = {**spec["naive"], "sample": 20}  # keep the test quick
         out = model.run(spec)
         assert out["naive"]["relative_error"] < 1e-6, path.name
+
+
+def test_reprs_are_one_short_line():
+    job = model.prepare({"network": {"layers": [3, 4, 2]},
+                         "batch": {"dataset": "random", "size": 5}})
+    result = backprop(job.net, job.x, job.y)
+    nudged = nudge(job.net, job.x, job.y, job.naive_indices[:3], job.epsilon)
+    assert repr(job).startswith("Job(Network([3, 4, 2]") and "B=5" in repr(job)
+    assert repr(result) == f"Backprop([3, 4, 2], B=5, cost={result.cost:.6g})"
+    assert repr(nudged).startswith("Nudged(3 parameters, passes=6, ")
+    assert all("\n" not in r and len(r) < 200 for r in map(repr, (job, result, nudged)))
