@@ -37,7 +37,8 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     spec = model.parse_spec(data, s.settings.limits)
     passes = model.estimate_cost(spec)["naive_passes"]
     record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
-                            owner=owner)
+                            owner=owner, layers=list(spec.network.layers),
+                            methods=list(spec.methods))
     try:
         s.celery.send_task(RUN_JOB, args=[record["id"]], task_id=record["id"])
     except Exception:

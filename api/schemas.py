@@ -31,6 +31,8 @@ class JobSummary(BaseModel):
     started_at: str | None
     finished_at: str | None
     progress: Progress | None = Field(description="Naive passes; null without the naive method.")
+    layers: list[int] | None = Field(None, description="The network's widths n_0 .. n_L.")
+    methods: list[str] | None = Field(None, description="The methods the job runs.")
     links: Links
 
 

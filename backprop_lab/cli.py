@@ -4,6 +4,9 @@
     backprop-lab serve | worker            the API (gunicorn) or one Celery worker, alone
     backprop-lab submit FILE [--wait]      queue a spec; --wait shows progress and the summary
     backprop-lab show ID | summary ID | cancel ID | list
+
+An id is always read as an id, even one that starts with '-' (older ids may); `--` before it
+works too, as for any command.
 """
 
 from __future__ import annotations
@@ -25,11 +28,15 @@ from .commands import api_command, gunicorn_config, worker_command
 from .run import executable
 
 FAILED = 1
+ID_COMMANDS = ("show", "summary", "cancel")
+ID_COMMAND_OPTIONS = ("-h", "--help", "--json", "--wait", "--timeout")  # all they have
+UNFINISHED = ("queued", "running")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(ids_as_positionals(
+        sys.argv[1:] if argv is None else argv))
     if extra and args.command not in ("serve", "worker"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
@@ -46,6 +53,20 @@ def main(argv: list[str] | None = None) -> int:
         return FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def ids_as_positionals(argv: list[str]) -> list[str]:
+    """argparse reads `show -VSRH...` as an unknown option: after an id command, a word that
+    starts with '-' and is none of its options is moved behind a `--`, where it is an id."""
+    command = next((i for i, word in enumerate(argv) if not word.startswith("-")
+                    and (i == 0 or argv[i - 1] not in ("--url", "--api-key"))), None)
+    if command is None or argv[command] not in ID_COMMANDS or "--" in argv[command:]:
+        return argv
+    rest = argv[command + 1:]
+    ids = [w for w in rest if w.startswith("-") and w.split("=")[0] not in ID_COMMAND_OPTIONS]
+    if not ids:
+        return argv
+    return argv[:command + 1] + [w for w in rest if w not in ids] + ["--", *ids]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,9 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
                              ("summary", cmd_summary, "a finished job's timing and layers"),
                              ("cancel", cmd_cancel, "cancel a queued or running job")):
         p = command(name, func, text)
-        p.add_argument("id")
+        p.add_argument("id", help="the job's id (one that starts with '-' works too)")
         if name == "show":
             p.add_argument("--json", action="store_true", help="print the job as JSON")
+        if name == "summary":
+            p.add_argument("--wait", action="store_true", help="wait until the job has ended")
+            p.add_argument("--timeout", type=float, default=None,
+                           help="give up waiting after S seconds")
     p = command("list", cmd_list, "list jobs, newest first")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
@@ -116,10 +141,21 @@ def _exec(argv: list[str]) -> int:
     return FAILED  # not reached
 
 
+def read_spec(file: str) -> Any:
+    """The JSON in `file` (- for stdin); not JSON: a ValueError naming the file and where."""
+    name = "<stdin>" if file == "-" else file
+    text = sys.stdin.read() if file == "-" else Path(file).read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, "
+                         f"column {error.colno}") from None
+
+
 def cmd_submit(args: argparse.Namespace, extra: list[str]) -> int:
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+    spec = read_spec(args.file)
     client = _client(args)
-    job = client.submit(json.loads(text))
+    job = client.submit(spec)
     if not args.wait:
         print(json.dumps(job, indent=2) if args.json else job["id"])
         return 0
@@ -140,14 +176,32 @@ def cmd_show(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, extra: list[str]) -> int:
-    job = _client(args).get(args.id)
+    client = _client(args)
+    job = client.wait(args.id, timeout=args.timeout) if args.wait else client.get(args.id)
+    if job["status"] in UNFINISHED:
+        step = job.get("progress") or {}
+        done = f" ({step['done']}/{step['total']} passes)" if step.get("total") else ""
+        print(f"job {job['id']} is still {job['status']}{done}: its summary comes when it has "
+              f"ended (`backprop-lab summary --wait {job['id']}` waits)", file=sys.stderr)
+        return FAILED
     print(report.summary(job))
     return 0 if job["status"] == "succeeded" else FAILED
 
 
 def cmd_cancel(args: argparse.Namespace, extra: list[str]) -> int:
-    print(report.job_line(_client(args).cancel(args.id)))
+    print(cancel_outcome(_client(args).cancel(args.id)))
     return 0
+
+
+def cancel_outcome(job: dict[str, Any]) -> str:
+    """What the cancel left the job as."""
+    status = job["status"]
+    if status == "cancelled":
+        return f"job {job['id']} is cancelled"
+    if status == "running":
+        return (f"job {job['id']} is running and asked to stop: it ends cancelled within a "
+                "second or two (`backprop-lab show` it)")
+    return f"job {job['id']} had already {status}: nothing to cancel"
 
 
 def cmd_list(args: argparse.Namespace, extra: list[str]) -> int:

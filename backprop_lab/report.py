@@ -38,11 +38,13 @@ def seconds(x: float | None) -> str:
 
 
 def job_line(job: dict[str, Any]) -> str:
-    """`<id>  <status>  <network>  <progress>` on one line."""
+    """`<id>  <status>  <network>  <methods>  <progress>  <created>` on one line, from the job
+    or from a listing's summary of it (which has `layers` and `methods` but no spec)."""
     spec = job.get("spec") or {}
-    layers = "-".join(str(n) for n in (spec.get("network") or {}).get("layers", []))
-    parts = [str(job.get("id")), str(job.get("status")), layers,
-             "+".join(spec.get("methods") or [])]
+    widths = job.get("layers") or (spec.get("network") or {}).get("layers") or []
+    methods = job.get("methods") or spec.get("methods") or []
+    parts = [str(job.get("id")), str(job.get("status")), "-".join(map(str, widths)),
+             "+".join(methods)]
     step = job.get("progress")
     if step and step.get("total") and job.get("status") == "running":
         parts.append(f"{step['done']}/{step['total']} passes")

@@ -22,7 +22,7 @@ import redis
 PREFIX = "backprop-lab:"
 INDEX = PREFIX + "jobs"
 TERMINAL = ("succeeded", "failed", "cancelled")
-_JSON_FIELDS = ("progress", "spec", "result", "error")
+_JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods")
 
 # KEYS[1] record; ARGV[1] now. Queued (or running again after a lost worker) -> running.
 _START = """
@@ -84,7 +84,11 @@ def now() -> str:
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(16)
+    """128 random bits, URL-safe, never starting with '-' (which a command line would read as
+    an option): a token that does is drawn again."""
+    while (token := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return token
 
 
 class JobStore:
@@ -103,11 +107,14 @@ class JobStore:
 
     # -- the API's side
     def create(self, spec: Any, progress: dict[str, int] | None = None,
-               owner: str | None = None) -> dict[str, Any]:
+               owner: str | None = None, layers: list[int] | None = None,
+               methods: list[str] | None = None) -> dict[str, Any]:
+        """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
+        say what each job is without reading its spec."""
         job_id, created = new_id(), time.time()
         record = {"id": job_id, "status": "queued", "created_at": now(), "started_at": None,
-                  "finished_at": None, "progress": progress, "spec": spec, "result": None,
-                  "error": None}
+                  "finished_at": None, "progress": progress, "layers": layers,
+                  "methods": methods, "spec": spec, "result": None, "error": None}
         key, internal = self.key(job_id), {"ttl": self.ttl} | ({"owner": owner} if owner else {})
         with self.redis.pipeline() as pipe:
             pipe.hset(key, mapping=_encode(record | internal))
@@ -136,7 +143,8 @@ class JobStore:
         top = f"({before}" if before is not None else "+inf"
         scored = self.redis.zrevrangebyscore(self.index(owner), top, "-inf", start=0, num=limit + 1,
                                              withscores=True)
-        summary = ("id", "created_at", "started_at", "finished_at", "progress")
+        summary = ("id", "created_at", "started_at", "finished_at", "progress", "layers",
+                   "methods")
         with self.redis.pipeline() as pipe:
             for job_id, _ in scored[:limit]:
                 pipe.hmget(self.key(job_id), ("status", *summary))

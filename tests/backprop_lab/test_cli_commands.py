@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
+import time
 from pathlib import Path
 
 import pytest
 
 from backprop_lab.cli import ProgressBar, main
+from backprop_lab.client import Client
+from worker.records import JobStore, new_id
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "examples" / "tiny-2-3-2.json")
 LESSON = str(ROOT / "examples" / "lesson-784-16-16-10.json")
+PATIENCE = 60  # a bound on waiting for the shared worker, not a speed claim
 
 
 @pytest.fixture
@@ -55,14 +60,75 @@ def test_submit_reads_stdin(cli, monkeypatch):
     assert code == 0 and "succeeded" in out
 
 
-def test_cancel_a_running_job(cli):
+def test_cancel_prints_the_state_it_left_the_job_in(cli, live_api, redis_url):
+    queued = JobStore.from_url(redis_url).create(json.loads(Path(TINY).read_text()))["id"]
+    code, out, _ = cli("cancel", queued)  # a record no worker will take: it stays queued
+    assert code == 0 and out.strip() == f"job {queued} is cancelled"
+
     code, out, _ = cli("submit", LESSON)
-    job_id = out.strip()
-    code, out, _ = cli("cancel", job_id)
-    assert code == 0 and out.startswith(job_id)
-    code, out, _ = cli("submit", TINY, "--wait")  # the worker is free again
-    code, out, _ = cli("show", job_id)
-    assert "cancelled" in out
+    running = out.strip()
+    client = Client(live_api)
+    deadline = time.monotonic() + PATIENCE
+    while (status := client.get(running)["status"]) == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert status == "running"  # the lesson's naive pass takes seconds
+    code, out, _ = cli("cancel", running)
+    assert code == 0 and out.startswith(f"job {running} is running and asked to stop")
+    assert client.wait(running, timeout=PATIENCE)["status"] == "cancelled"
+
+    code, out, _ = cli("cancel", running)  # again: nothing changes
+    assert code == 0 and out.strip() == f"job {running} is cancelled"
+
+
+def test_an_id_that_starts_with_a_dash_works_as_it_is_and_after_dash_dash(cli, monkeypatch):
+    dashed = "-" + secrets.token_urlsafe(16)[1:]
+    monkeypatch.setattr("worker.records.new_id", lambda: dashed)  # the API runs in this process
+    code, out, err = cli("submit", TINY, "--wait")
+    assert code == 0, err
+    for args in (("show", dashed), ("show", "--json", dashed), ("show", "--", dashed),
+                 ("summary", dashed), ("summary", "--wait", dashed)):
+        code, out, err = cli(*args)
+        assert code == 0, (args, err)
+        assert dashed in out, args
+    code, out, _ = cli("cancel", dashed)
+    assert code == 0 and out.strip() == f"job {dashed} had already succeeded: nothing to cancel"
+
+
+def test_new_ids_never_start_with_a_dash(monkeypatch):
+    tokens = iter(["-first", "-second", "third"])
+    monkeypatch.setattr("worker.records.secrets.token_urlsafe", lambda n: next(tokens))
+    assert new_id() == "third"
+
+
+def test_a_spec_file_that_is_not_json_names_the_file_and_the_place(cli, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n  "network": {"layers": [2, 3, 2]},\n  "batch": \n}\n')
+    code, out, err = cli("submit", str(bad))
+    assert code == 1 and out == ""
+    assert err.strip() == f"error: {bad} is not valid JSON: Expecting value at line 4, column 1"
+    monkeypatch.setattr("sys.stdin", io.StringIO("{]"))
+    code, _, err = cli("submit", "-")
+    assert code == 1 and "<stdin> is not valid JSON" in err and "line 1, column 2" in err
+
+
+def test_summary_of_an_unfinished_job_says_so(cli, redis_url):
+    queued = JobStore.from_url(redis_url).create(json.loads(Path(TINY).read_text()))["id"]
+    code, out, err = cli("summary", queued)
+    assert code == 1 and out == ""
+    assert err.startswith(f"job {queued} is still queued: its summary comes when it has ended")
+    code, out, err = cli("summary", "--wait", "--timeout", "0.2", queued)
+    assert code == 1 and f"job {queued} still queued after 0.2 s" in err
+    cli("cancel", queued)
+
+
+def test_list_shows_the_network_and_methods_as_show_does(cli):
+    code, out, _ = cli("submit", TINY, "--wait", "--json")
+    job_id = json.loads(out)["id"]
+    _, shown, _ = cli("show", job_id)
+    assert "  2-3-2  backprop+naive  " in shown
+    _, listed, _ = cli("list", "--limit", "100")
+    assert shown.strip() in listed.splitlines()
 
 
 def test_invalid_spec_exits_1_naming_the_field(cli, tmp_path):

@@ -18,6 +18,13 @@ def test_a_new_record_is_queued_with_a_ttl_and_unguessable_id(store):
     assert store.get("never-issued") is None and store.status("never-issued") is None
 
 
+def test_a_listing_says_what_each_job_is_without_its_spec(store):
+    job = store.create(SPEC, layers=[2, 3, 2], methods=["backprop", "naive"])
+    listed = next(j for j in store.recent(100)[0] if j["id"] == job["id"])
+    assert (listed["layers"], listed["methods"]) == ([2, 3, 2], ["backprop", "naive"])
+    assert "spec" not in listed and store.get(job["id"])["layers"] == [2, 3, 2]
+
+
 def test_start_progress_finish(store):
     job = store.create(SPEC)
     assert store.start(job["id"])
