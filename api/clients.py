@@ -1,10 +1,10 @@
 """Who is calling: API keys (API_KEYS) and rate limits (RATE_LIMIT, RATE_LIMIT_READ).
 
-With keys set, every /v1/jobs request needs one, as `Authorization: Bearer <key>` or
-`X-API-Key: <key>`. A job belongs to the key that made it: its record keeps the key's owner id
-(the first 128 bits of the key's SHA-256, never the key), and a request with another key finds
-no such job (404) and lists only its own. The rest (health, readiness, data sets, examples, the
-documents and the page) stays open.
+With keys set, every /v1/jobs request (and /v1/flashcards?job=) needs one, as
+`Authorization: Bearer <key>` or `X-API-Key: <key>`. A job belongs to the key that made it: its
+record keeps the key's owner id (the first 128 bits of the key's SHA-256, never the key), and a
+request with another key finds no such job (404) and lists only its own. The rest (health,
+readiness, data sets, examples, flashcards without a job, the documents and the page) stays open.
 
 Rate limits count requests per key, or per client address when no valid key comes with the
 request, in a moving window kept in the same Redis, so every API process shares one count. If
@@ -27,7 +27,9 @@ from worker.settings import Settings
 
 from .errors import Problem, problem_response
 
-JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.cancel_job", "v1.list_jobs")
+JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.cancel_job", "v1.list_jobs",
+                 "v1.exercises_for_job", "v1.answer_exercise")
+WITH_A_JOB = ("v1.flashcards",)  # a job request only when it names one (?job=)
 UNLIMITED = ("v1.health", "v1.ready")
 REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead
 
@@ -68,7 +70,9 @@ def _match(given: str, keys: tuple[str, ...]) -> str | None:
 def require_key() -> None:
     """With API_KEYS set, a job request without a valid key is refused (401)."""
     keys = current_app.extensions["backprop-lab"].settings.api_keys
-    if not keys or request.endpoint not in JOB_ENDPOINTS or request.method == "OPTIONS":
+    names_a_job = request.endpoint in WITH_A_JOB and request.args.get("job")
+    if not keys or not (request.endpoint in JOB_ENDPOINTS or names_a_job) \
+            or request.method == "OPTIONS":
         return
     if owner() is None:
         wrong = bool(presented_keys())

@@ -12,7 +12,8 @@ import model
 from worker.settings import Settings
 
 from . import catalog, inputs, schemas
-from .clients import JOB_ENDPOINTS, UNLIMITED
+from .clients import JOB_ENDPOINTS, UNLIMITED, WITH_A_JOB
+from .practice import schemas as practice
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
@@ -30,6 +31,12 @@ ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None
     "v1.get_job": ({200: schemas.Job}, (404, 503), None, None),
     "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (404, 503), None, None),
     "v1.list_jobs": ({200: schemas.JobList}, (422, 503), None, inputs.ListQuery),
+    "v1.exercises_for_job": ({200: practice.Exercises}, (404, 409, 422, 503), None,
+                             practice.ExercisesQuery),
+    "v1.answer_exercise": ({200: practice.AnswerCheck}, (400, 404, 409, 415, 422, 503),
+                           practice.AnswerBody, None),
+    "v1.flashcards": ({200: practice.Flashcards}, (404, 409, 422, 503), None,
+                      practice.FlashcardsQuery),
     "v1.health": ({200: schemas.Health}, (), None, None),
     "v1.ready": ({200: schemas.Ready}, (503,), None, None),
     "v1.datasets": ({200: schemas.Datasets}, (), None, None),
@@ -37,7 +44,8 @@ ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None
 }
 SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
         400: "Malformed JSON", 401: "No valid API key (API_KEYS is set)",
-        404: "No such job (never issued, expired, or another key's)",
+        404: "No such job (never issued, expired, or another key's), or no such exercise of it",
+        409: "The job has not succeeded (queued, running, failed or cancelled): no result",
         413: "Body over MAX_BODY_BYTES", 415: "Not application/json",
         422: "Invalid: each field and limit is listed",
         429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); retry after Retry-After",
@@ -47,7 +55,8 @@ SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "One o
                        "description": "One of API_KEYS, the other way to send it."}}
 MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, schemas.JobList,
           schemas.ProblemDocument, schemas.Health, schemas.Ready, schemas.Datasets,
-          schemas.Examples)
+          schemas.Examples, practice.Exercises, practice.AnswerBody, practice.AnswerCheck,
+          practice.Flashcards)
 
 
 def document(app: Flask, settings: Settings) -> dict[str, Any]:
@@ -61,10 +70,10 @@ def document(app: Flask, settings: Settings) -> dict[str, Any]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in ROUTES:
             continue
-        path = rule.rule.replace("<job_id>", "{job_id}")
+        path = rule.rule.replace("<job_id>", "{job_id}").replace("<exercise_id>", "{exercise_id}")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
-                rule.endpoint, app.view_functions[rule.endpoint], "{job_id}" in path,
+                rule.endpoint, app.view_functions[rule.endpoint], sorted(rule.arguments),
                 _guards(rule.endpoint, method, settings))
     limits = ", ".join(f"{k} = {v}" for k, v in vars(settings.limits).items())
     return {
@@ -82,17 +91,19 @@ def document(app: Flask, settings: Settings) -> dict[str, Any]:
 def _guards(endpoint: str, method: str, settings: Settings) -> tuple[int, ...]:
     """The statuses that API_KEYS and the rate limits add to an operation, as configured."""
     limited = settings.rate_limit if method in ("POST", "DELETE") else settings.rate_limit_read
-    return ((401,) if settings.api_keys and endpoint in JOB_ENDPOINTS else ()) + (
+    keyed = endpoint in JOB_ENDPOINTS + WITH_A_JOB
+    return ((401,) if settings.api_keys and keyed else ()) + (
         (429,) if limited and endpoint not in UNLIMITED else ())
 
 
-def _operation(endpoint: str, view: Any, has_id: bool, guards: tuple[int, ...]) -> dict[str, Any]:
+def _operation(endpoint: str, view: Any, path_names: list[str],
+               guards: tuple[int, ...]) -> dict[str, Any]:
     answers, problems, body, query = ROUTES[endpoint]
     op: dict[str, Any] = {"operationId": endpoint.split(".")[-1],
                           "summary": (view.__doc__ or "").strip().splitlines()[0],
                           "responses": {}}
-    parameters = [{"name": "job_id", "in": "path", "required": True,
-                   "schema": {"type": "string"}}] if has_id else []
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in path_names]
     for name, field in (query.model_fields.items() if query else ()):
         parameters.append({"name": name, "in": "query", "required": False,
                            "description": field.description,
@@ -102,10 +113,13 @@ def _operation(endpoint: str, view: Any, has_id: bool, guards: tuple[int, ...]) 
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body.__name__}"},
-            "examples": {e["name"]: {"value": e["spec"]} for e in catalog.examples()["examples"]},
         }}}
+        if body is model.JobSpec:
+            op["requestBody"]["content"]["application/json"]["examples"] = {
+                e["name"]: {"value": e["spec"]} for e in catalog.examples()["examples"]}
     if 401 in guards:
-        op["security"] = [{"bearer": []}, {"apiKey": []}]
+        op["security"] = [{"bearer": []}, {"apiKey": []}] + (
+            [{}] if endpoint in WITH_A_JOB else [])
     for status, schema in sorted(answers.items()):
         op["responses"][str(status)] = {"description": SAYS.get(status, "OK"), "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}}}

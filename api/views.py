@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import catalog, jobs
+from . import catalog, exercises, jobs
 from .clients import owner, require_key
 from .inputs import ListQuery, SubmitQuery, json_body, query
+from .practice.schemas import ExercisesQuery, FlashcardsQuery
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 v1.before_request(require_key)
@@ -38,6 +39,24 @@ def list_jobs():
     """Recent jobs, newest first, without spec and result; follow `next` for more."""
     page = query(ListQuery)
     return jobs.recent(page.limit, page.cursor, owner())
+
+
+@v1.get("/jobs/<job_id>/exercises")
+def exercises_for_job(job_id: str):
+    """Exercises from a succeeded job's numbers (?count, ?kinds, ?seed), never with the answer."""
+    return exercises.listing(job_id, query(ExercisesQuery), owner())
+
+
+@v1.post("/jobs/<job_id>/exercises/<exercise_id>/answer")
+def answer_exercise(job_id: str, exercise_id: str):
+    """Check an answer: whether it is right, the right one, and why, with the job's numbers."""
+    return exercises.check(job_id, exercise_id, json_body(), owner())
+
+
+@v1.get("/flashcards")
+def flashcards():
+    """The lesson's ideas as cards; ?job=<id> fills in that job's numbers."""
+    return exercises.cards(query(FlashcardsQuery).job, owner())
 
 
 @v1.get("/health")

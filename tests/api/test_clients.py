@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from problems import problem
 
 from api import create_app
 from api.clients import owner_id
@@ -26,14 +27,6 @@ def make_client(redis_url: str, **settings):
                                  **settings)).test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
-
-
-def problem(reply, status: int) -> dict:
-    assert reply.status_code == status, reply.get_data(as_text=True)
-    assert reply.mimetype == "application/problem+json"
-    body = reply.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 @pytest.fixture
@@ -164,7 +157,7 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     assert doc["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            job = path.startswith("/v1/jobs")
+            job = path.startswith("/v1/jobs") or path == "/v1/flashcards"  # with ?job=
             assert ("401" in op["responses"]) == job and ("security" in op) == job
             assert ("429" in op["responses"]) == (method in ("post", "delete"))
     assert "Retry-After" in doc["paths"]["/v1/jobs"]["post"]["responses"]["429"]["headers"]

@@ -1,0 +1,44 @@
+"""Finished jobs for the practice tests: records in the test Redis whose results `model.run`
+computed in this process, as a worker would have stored them. The practice endpoints only read
+a stored result, so no worker is needed here (tests/e2e/test_practice_http.py runs one)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import model
+from worker.records import JobStore
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+SPECS: dict[str, dict[str, Any]] = {
+    # three inline examples with explicit weights, every detail: every kind
+    "tiny": TINY | {"include": {"per_example": True}},
+    # one real digit: slope and wish shown apart in a trace
+    "digit": {"network": {"layers": [64, 12, 10], "init": {"seed": 3}},
+              "batch": {"dataset": "digits", "indices": [11]},
+              "include": {"per_example": True}},
+    # a batch without per-example detail: batch-mean output wishes, averaging by layer
+    "batch": {"network": {"layers": [64, 16, 10], "init": {"seed": 5}},
+              "batch": {"dataset": "digits", "size": 12, "seed": 2}},
+    # softmax with cross-entropy: the output wish is y / a
+    "softmax": {"network": {"layers": [4, 5, 3], "activation": "tanh", "cost": "cross_entropy",
+                            "init": {"seed": 9}},
+                "batch": {"dataset": "random", "size": 4, "seed": 1},
+                "include": {"per_example": True}},
+}
+
+
+@cache
+def result(name: str) -> dict[str, Any]:
+    return json.loads(json.dumps(model.run(SPECS[name])))  # as it comes back from JSON
+
+
+def finished(store: JobStore, name: str, owner: str | None = None) -> str:
+    record = store.create(SPECS[name], owner=owner)
+    store.start(record["id"])
+    store.finish(record["id"], "succeeded", result=result(name))
+    return record["id"]
