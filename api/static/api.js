@@ -85,3 +85,22 @@ export async function examples() {
     return [];
   }
 }
+
+// ---- practice ------------------------------------------------------------------------------
+
+const job = (id) => `v1/jobs/${encodeURIComponent(id)}`;
+
+export function exercises(jobId, { count = 5, seed = 0, kinds = null } = {}) {
+  const query = new URLSearchParams({ count, seed, ...(kinds ? { kinds } : {}) });
+  return call(`${job(jobId)}/exercises?${query}`);
+}
+
+export function answerExercise(jobId, exerciseId, answer) {
+  return call(`${job(jobId)}/exercises/${encodeURIComponent(exerciseId)}/answer`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ answer }),
+  });
+}
+
+export function flashcards(jobId = null) {
+  return call(jobId ? `v1/flashcards?job=${encodeURIComponent(jobId)}` : "v1/flashcards");
+}

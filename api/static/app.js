@@ -4,6 +4,7 @@
 import { ServiceError, cancelJob, examples, runJob } from "./api.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
+import * as practice from "./practice.js";
 import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -146,6 +147,7 @@ function showSingle(job) {
   ["step-back", "show-all", "restart"].forEach((id) => { $(id).disabled = false; });
   renderNetwork();
   renderCost();
+  practice.setJob(job);
   if (!$("panel-batch").hidden) run("batch");
 }
 
@@ -224,6 +226,7 @@ function showBatch(job) {
   state.batchJob = job;
   state.batchStale = false;
   $("batch").dataset.jobId = job.id;
+  practice.setBatch(job);
   renderBatch();
 }
 
@@ -270,6 +273,7 @@ function showTab(tab) {
   }
   if (tab.id === "tab-network") renderNetwork();
   if (tab.id === "tab-cost") renderCost();
+  if (tab.id === "tab-practice") practice.show();
   if (tab.id === "tab-batch") {
     if (state.batchStale && !state.running) run("batch");
     else renderBatch();
@@ -325,6 +329,7 @@ new ResizeObserver(() => {
     renderNetwork();
     renderBatch();
     if (!$("panel-cost").hidden) renderCost();
+    practice.redraw();
   });
 }).observe(document.body);
 
@@ -339,6 +344,7 @@ async function start() {
     }
   }
   syncForm();
+  if (practice.embed.on) showTab($("tab-practice"));
   run("single");
 }
 

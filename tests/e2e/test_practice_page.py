@@ -1,0 +1,177 @@
+"""The page's Practice view and its embed mode, in real headless Chromium against the service.
+
+The test learns each exercise's right answer the way any client could: it answers through the
+API first (checking is stateless, so that records nothing), then answers in the page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from processes import free_port
+from test_page import DONE, Page, browser, screenshot  # noqa: F401 (browser is a fixture)
+
+PRACTICE = "#practice-prompt[data-exercise-id]"
+
+
+@pytest.fixture(scope="module")
+def base_url(live_api) -> str:
+    return live_api.rstrip("/")
+
+
+def open_practice(page: Page) -> None:
+    page.open()
+    page.page.click("#tab-practice")
+    page.page.wait_for_selector(PRACTICE)
+
+
+def right_answer(base_url: str, frame):
+    """The expected answer of the exercise on show, asked of the API with any valid answer."""
+    prompt = frame.locator(PRACTICE)
+    job_id = prompt.get_attribute("data-job-id")
+    exercise_id = prompt.get_attribute("data-exercise-id")
+    options = frame.locator("#practice-answer .option")
+    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
+    reply = requests.post(f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
+                          json={"answer": guess}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["expected"]
+
+
+def answer_in_page(frame, expected, right: bool) -> None:
+    if frame.locator("#practice-answer[data-type=number]").count():
+        value = expected if right else expected * 2 + 1
+        frame.locator("#practice-number").fill(repr(value))
+        frame.locator("#practice-answer button[type=submit]").click()
+    else:
+        options = frame.locator("#practice-answer .option").evaluate_all(
+            "els => els.map(e => e.dataset.option)")
+        chosen = json.dumps(expected) if right else next(
+            o for o in options if json.loads(o) != expected)
+        frame.locator(f"#practice-answer .option[data-option='{chosen}']").click()
+    frame.locator("#practice-feedback:not([hidden])").wait_for()
+
+
+def test_a_practice_round_answered_right_and_wrong(browser, base_url):  # noqa: F811
+    page = Page(browser, base_url, 1280)
+    try:
+        open_practice(page)
+        frame = page.page
+        kinds = set()
+        for n, right in enumerate((True, False, True)):
+            kinds.add(frame.get_attribute(PRACTICE, "data-kind"))
+            highlighted = frame.locator("#practice-net .neuron[data-highlight=true]").count()
+            if frame.get_attribute(PRACTICE, "data-kind") in ("trace-back", "three-ways"):
+                assert highlighted >= 2 and frame.locator("#practice-net .edge").count() >= 1
+            expected = right_answer(base_url, frame)
+            answer_in_page(frame, expected, right)
+            feedback = frame.locator("#practice-feedback")
+            assert feedback.get_attribute("data-correct") == str(right).lower()
+            assert len(feedback.inner_text()) > 40  # the worked explanation
+            score = frame.locator("#practice-score")
+            assert score.get_attribute("data-total") == str(n + 1)
+            assert score.get_attribute("data-correct") == str(2 if n == 2 else 1)
+            if n == 0:
+                screenshot(page, "practice-wide.png")
+            frame.click("#practice-next")
+            frame.wait_for_function("!document.getElementById('practice-next').offsetParent")
+        assert kinds
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_flashcards_flip_and_move_with_the_keyboard(browser, base_url):  # noqa: F811
+    page = Page(browser, base_url, 360, 740)
+    try:
+        open_practice(page)
+        p = page.page
+        job_id = p.get_attribute(PRACTICE, "data-job-id")
+        cards = requests.get(f"{base_url}/v1/flashcards?job={job_id}", timeout=10).json()["cards"]
+        p.wait_for_function("document.getElementById('flashcard-text').textContent.length > 0")
+        p.focus("#flashcard")
+        assert p.inner_text("#flashcard-text") == cards[0]["front"]
+        p.keyboard.press("Space")
+        assert p.get_attribute("#flashcard", "data-side") == "back"
+        assert p.inner_text("#flashcard-text") == cards[0]["back"]
+        p.keyboard.press("ArrowRight")
+        assert p.get_attribute("#flashcard", "data-side") == "front"
+        assert p.inner_text("#flashcard-text") == cards[1]["front"]
+        p.keyboard.press("Enter")
+        assert p.inner_text("#flashcard-text") == cards[1]["back"]
+        p.keyboard.press("ArrowLeft")
+        assert p.inner_text("#flashcard-text") == cards[0]["front"]
+        p.click("#flashcard-next")
+        assert p.get_attribute("#flashcard", "data-index") == "1"
+        assert p.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "practice-narrow.png")
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+HOST = """<!doctype html><title>course</title>
+<iframe id="lab" src="{src}" width="400" height="760" title="backprop-lab"></iframe>
+<script>
+window.scores = [];
+window.addEventListener("message", (event) => {{
+  if (event.origin === "{api}") window.scores.push(event.data);
+}});
+</script>"""
+
+
+@pytest.fixture
+def host(base_url):
+    """A course page on another origin (its own port), framing the page in embed mode."""
+    port = free_port()
+    page = HOST.format(src=f"{base_url}/?embed=1&origin=http://127.0.0.1:{port}", api=base_url)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+
+
+def test_embed_mode_posts_the_score_to_the_host_on_another_origin(browser, base_url, host):  # noqa: F811
+    page = Page(browser, base_url, 900)
+    try:
+        page.page.goto(host)
+        frame = page.page.frame_locator("#lab")
+        frame.locator(DONE).wait_for()
+        frame.locator(PRACTICE).wait_for()
+        assert not frame.locator("#setup").is_visible() and not frame.locator(".tabs").is_visible()
+        inner = page.page.frame(url=lambda url: url.startswith(base_url))
+        exercise_id = inner.get_attribute(PRACTICE, "data-exercise-id")
+        expected = right_answer(base_url, inner)
+        answer_in_page(inner, expected, True)
+        page.page.wait_for_function("window.scores.length === 1")
+        message = page.page.evaluate("window.scores[0]")
+        assert message["type"] == "backprop-lab:score"
+        assert (message["correct"], message["total"]) == (1, 1)
+        assert message["exercise"]["id"] == exercise_id and message["exercise"]["correct"]
+        inner.click("#practice-next")
+        expected = right_answer(base_url, inner)
+        answer_in_page(inner, expected, False)
+        page.page.wait_for_function("window.scores.length === 2")
+        assert page.page.evaluate("[window.scores[1].correct, window.scores[1].total]") == [1, 2]
+        assert page.errors == []
+    finally:
+        page.close()
