@@ -10,11 +10,11 @@ from problems import problem
 
 from api import create_app
 from api.clients import owner_id
-from api.config import Config
 from api.practice.schemas import AnswerCheck, Exercises
 from model.network import Network
 from model.spec import parse_spec
 from worker.records import JobStore
+from worker.settings import Settings
 
 KINDS = ("output-wish", "trace-back", "three-ways", "naive-cost", "averaging")
 WAYS = ("bias", "weight", "previous")
@@ -27,7 +27,7 @@ def store(redis_url) -> JobStore:
 
 @pytest.fixture(scope="module")
 def client(redis_url):
-    return create_app(Config(redis_url=redis_url, queue="unit-no-worker")).test_client()
+    return create_app(Settings(redis_url=redis_url, queue="unit-no-worker")).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +278,7 @@ def test_an_unknown_or_expired_job_is_404(client, store):
 
 def test_another_keys_job_is_404_and_a_key_is_needed(redis_url, store):
     keys = ("practice-key-one-0123456789", "practice-key-two-0123456789")
-    keyed = create_app(Config(redis_url=redis_url, queue="unit-no-worker",
+    keyed = create_app(Settings(redis_url=redis_url, queue="unit-no-worker",
                               api_keys=keys)).test_client()
     job_id = finished(store, "tiny", owner=owner_id(keys[0]))
     mine, theirs = {"X-API-Key": keys[0]}, {"X-API-Key": keys[1]}

@@ -7,14 +7,14 @@ import pytest
 from practice_jobs import finished, result
 
 from api import create_app
-from api.config import Config
 from api.practice.schemas import Flashcards
 from worker.records import JobStore
+from worker.settings import Settings
 
 
 @pytest.fixture(scope="module")
 def client(redis_url):
-    return create_app(Config(redis_url=redis_url, queue="unit-no-worker")).test_client()
+    return create_app(Settings(redis_url=redis_url, queue="unit-no-worker")).test_client()
 
 
 def cards(client, url: str) -> list[dict]:
