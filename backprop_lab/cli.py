@@ -4,6 +4,7 @@
     backprop-lab serve | worker            the API (gunicorn) or one Celery worker, alone
     backprop-lab submit FILE [--wait]      queue a spec; --wait shows progress and the summary
     backprop-lab show ID | summary ID | cancel ID | list
+    backprop-lab exercises ID | answer ID EXERCISE ANSWER | practice ID | flashcards [--job ID]
 
 An id is always read as an id, even one that starts with '-' (older ids may); `--` before it
 works too, as for any command.
@@ -22,7 +23,7 @@ import requests
 
 from worker.settings import Settings
 
-from . import report
+from . import practice, report
 from .client import DEFAULT_URL, ApiError, Client
 from .commands import api_command, gunicorn_config, worker_command
 from .run import executable
@@ -115,6 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_list, "list jobs, newest first")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
+
+    for name, func, text in (("exercises", cmd_exercises, "exercises from a succeeded job"),
+                             ("practice", cmd_practice, "a short practice round in the terminal")):
+        p = command(name, func, text)
+        p.add_argument("id")
+        p.add_argument("--count", type=int, default=5)
+        p.add_argument("--seed", type=int, default=0)
+        if name == "exercises":
+            p.add_argument("--kinds", help="comma-separated kinds (default: all the job gives)")
+            p.add_argument("--json", action="store_true")
+    p = command("answer", cmd_answer, "check an answer to one exercise")
+    p.add_argument("id")
+    p.add_argument("exercise")
+    p.add_argument("answer", help="a number, or one of the exercise's options")
+    p.add_argument("--json", action="store_true")
+    p = command("flashcards", cmd_flashcards, "the lesson's ideas as cards")
+    p.add_argument("--job", help="fill in this succeeded job's numbers")
     return parser
 
 
@@ -211,6 +229,36 @@ def cmd_list(args: argparse.Namespace, extra: list[str]) -> int:
     else:
         for job in page["jobs"]:
             print(report.job_line(job))
+    return 0
+
+
+def cmd_exercises(args: argparse.Namespace, extra: list[str]) -> int:
+    page = _client(args).exercises(args.id, count=args.count, kinds=args.kinds, seed=args.seed)
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return 0
+    for exercise in page["exercises"]:
+        print(f"{exercise['id']}\n{practice.show(exercise)}\n")
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace, extra: list[str]) -> int:
+    check = _client(args).answer(args.id, args.exercise, practice.parse(args.answer))
+    print(json.dumps(check, indent=2) if args.json else practice.verdict(check))
+    return 0 if check["correct"] else FAILED
+
+
+def cmd_practice(args: argparse.Namespace, extra: list[str]) -> int:
+    try:
+        practice.practice_round(_client(args), args.id, args.count, args.seed)
+    except EOFError:
+        print()
+    return 0
+
+
+def cmd_flashcards(args: argparse.Namespace, extra: list[str]) -> int:
+    for card in _client(args).flashcards(args.job)["cards"]:
+        print(f"Q: {card['front']}\nA: {card['back']}\n")
     return 0
 
 

@@ -135,6 +135,28 @@ class Client:
         params = {k: v for k, v in (("limit", limit), ("cursor", cursor)) if v is not None}
         return self._request("GET", "/v1/jobs", params=params or None)
 
+    # practice
+    def exercises(self, job_id: str, count: int | None = None,
+                  kinds: str | list[str] | None = None, seed: int | None = None) -> dict[str, Any]:
+        """Exercises from a succeeded job's numbers: {"job_id", "seed", "exercises": [{"id",
+        "kind", "prompt", "data", "answer"}]}; the same job and seed give the same ones."""
+        if isinstance(kinds, list):
+            kinds = ",".join(kinds)
+        params = {k: v for k, v in (("count", count), ("kinds", kinds), ("seed", seed))
+                  if v is not None}
+        return self._request("GET", f"/v1/jobs/{job_id}/exercises", params=params or None)
+
+    def answer(self, job_id: str, exercise_id: str, answer: int | float | str) -> dict[str, Any]:
+        """Check an answer: {"correct", "expected", "explanation"}."""
+        return self._request("POST", f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
+                             json={"answer": answer})
+
+    def flashcards(self, job_id: str | None = None) -> dict[str, Any]:
+        """The lesson's ideas as cards ({"job_id", "cards": [{"front", "back", "tags"}]}),
+        with that job's numbers when a job is given."""
+        return self._request("GET", "/v1/flashcards",
+                             params={"job": job_id} if job_id else None)
+
     # the service
     def health(self) -> dict[str, Any]:
         """The API process is up."""

@@ -8,8 +8,6 @@ import secrets
 import time
 from pathlib import Path
 
-import pytest
-
 from backprop_lab.cli import ProgressBar, main
 from backprop_lab.client import Client
 from worker.records import JobStore, new_id
@@ -18,15 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "examples" / "tiny-2-3-2.json")
 LESSON = str(ROOT / "examples" / "lesson-784-16-16-10.json")
 PATIENCE = 60  # a bound on waiting for the shared worker, not a speed claim
-
-
-@pytest.fixture
-def cli(live_api, capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--url", live_api, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def test_submit_wait_prints_progress_and_the_summary_tables(cli):
