@@ -11,8 +11,7 @@ from problems import problem
 from api import create_app
 from api.clients import owner_id
 from api.practice.schemas import AnswerCheck, Exercises
-from model.network import Network
-from model.spec import parse_spec
+from model import prepare
 from worker.records import JobStore
 from worker.settings import Settings
 
@@ -68,7 +67,7 @@ def weights(name: str) -> list[np.ndarray]:
     network = SPECS[name]["network"]
     if "weights" in network:
         return [np.array(w) for w in network["weights"]]
-    return Network.from_spec(parse_spec(SPECS[name]).network).weights
+    return prepare(SPECS[name]).net.weights
 
 
 def expected(name: str, exercise: dict):
