@@ -24,16 +24,11 @@ try:
 except ImportError:  # the benchmark says so and skips
     torch = None
 
-TORCH_ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
-
 
 def torch_gradient(j: common.Job) -> Callable[[], list]:
     """A function that runs forward + backward in torch and returns [dW1, db1, dW2, ...]."""
-    if j.net.cost_name != "squared_error" or any(
-            a.name not in TORCH_ACTIVATIONS for a in j.net.activations):
-        raise ValueError("the torch twin covers squared error with sigmoid, tanh or relu")
+    fs = [getattr(torch, name) for name in common.twin_activations(j, "torch")]
     params = [torch.from_numpy(p).requires_grad_() for p in j.net.parameters()]
-    fs = [getattr(torch, TORCH_ACTIVATIONS[a.name]) for a in j.net.activations]
     x, y = torch.from_numpy(j.x), torch.from_numpy(j.y)
 
     def gradient() -> list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import statistics
 import sys
 import time
@@ -32,6 +33,15 @@ def job(layers: list[int], batch: int, dtype: str = "float64") -> Job:
         "network": {"layers": layers, "dtype": dtype, "init": {"seed": 7}},
         "batch": {"dataset": "digits", "resolution": 28, "size": batch, "seed": 0},
     })
+
+
+def twin_activations(j: Job, twin: str) -> list[str]:
+    """The activation names of a job that a twin in another library (torch, JAX) rewrites with
+    its own functions of the same names: squared error with sigmoid, tanh or relu."""
+    names = [a.name for a in j.net.activations]
+    if j.net.cost_name != "squared_error" or not set(names) <= {"sigmoid", "tanh", "relu"}:
+        raise ValueError(f"the {twin} twin covers squared error with sigmoid, tanh or relu")
+    return names
 
 
 def interleaved(fns: dict[str, Callable[[], object]], budget: float, least: int = 7,
@@ -91,7 +101,7 @@ def limit_threads() -> None:
 
 def environment() -> str:
     """numpy, its BLAS kernel and threads, the OPENBLAS_* overrides in force, torch if loaded."""
-    parts = [f"numpy {np.__version__}"]
+    parts = [cpu(), f"numpy {np.__version__}"]
     try:
         from threadpoolctl import threadpool_info
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
@@ -106,6 +116,17 @@ def environment() -> str:
         torch = sys.modules["torch"]
         parts.append(f"torch {torch.__version__} threads {torch.get_num_threads()}")
     return "; ".join(parts)
+
+
+def cpu() -> str:
+    """The processor's name, and whether it has AVX-512 (OpenBLAS's SkylakeX kernels need it)."""
+    try:
+        info = open("/proc/cpuinfo").read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")), platform.machine())
+    return f"{name} ({'AVX-512' if 'avx512f' in info else 'no AVX-512'}, {os.cpu_count()} cores)"
 
 
 def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:

@@ -1,8 +1,12 @@
 """Activations f_l and their backward step from the wish on a(l) to the wish on z(l).
 
-Each activation maps z (B, n) to a (B, n). `backward(z, a, grad_a)` turns dC/da into dC/dz:
-f'(z) * grad_a for the elementwise ones; for softmax, whose Jacobian is not diagonal,
-J^T grad_a = a * (grad_a - sum_m a_m grad_a_m) per example.
+Each activation maps z (B, n) to a (B, n), in place: `apply(z)` writes a into z's own memory
+and returns it, so a forward pass needs one array per layer, not two. `grad(a, grad_a, out)`
+turns dC/da into dC/dz, written into `out`, from a alone (z is gone by then): f'(z) * grad_a
+for the elementwise ones, with f' written in terms of a; for softmax, whose Jacobian is not
+diagonal, J^T grad_a = a * (grad_a - sum_m a_m grad_a_m) per example.
+
+`f(z)` and `backward(z, a, grad_a)` are the same two steps returning new arrays.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 Array = np.ndarray
 
@@ -18,31 +23,65 @@ Array = np.ndarray
 @dataclass(frozen=True)
 class Activation:
     name: str
-    f: Callable[[Array], Array]
-    backward: Callable[[Array, Array, Array], Array]  # (z, a, dC/da) -> dC/dz
+    apply: Callable[[Array], Array]  # z -> a, written into z
+    grad: Callable[[Array, Array, Array], Array]  # (a, dC/da, out) -> dC/dz, written into out
+
+    def f(self, z: Array) -> Array:
+        return self.apply(np.array(z))
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return self.grad(a, grad_a, np.empty_like(grad_a))
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
 
-def _sigmoid(z: Array) -> Array:
-    # exp of a non-positive number never overflows: split by sign
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1, e) / (1 + e)
+def _sigmoid_grad(a: Array, g: Array, out: Array) -> Array:
+    # sigmoid'(z) = a (1 - a)
+    np.subtract(1, a, out=out)
+    out *= a
+    out *= g
+    return out
+
+
+def _tanh_grad(a: Array, g: Array, out: Array) -> Array:
+    # tanh'(z) = 1 - a^2
+    np.multiply(a, a, out=out)
+    np.subtract(1, out, out=out)
+    out *= g
+    return out
+
+
+def _relu_grad(a: Array, g: Array, out: Array) -> Array:
+    # a > 0 exactly where z > 0; f'(0) is taken as 0, as every major library does
+    return np.multiply(g, a > 0, out=out)
+
+
+def _identity_grad(a: Array, g: Array, out: Array) -> Array:
+    np.copyto(out, g)
+    return out
 
 
 def _softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    z -= z.max(axis=-1, keepdims=True)  # exp never overflows
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
+def _softmax_grad(a: Array, g: Array, out: Array) -> Array:
+    np.multiply(a, g, out=out)
+    dot = out.sum(axis=-1, keepdims=True)
+    np.subtract(g, dot, out=out)
+    out *= a
+    return out
 
 
 ACTIVATIONS = {
-    "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a, g: g * a * (1 - a)),
-    "tanh": Activation("tanh", np.tanh, lambda z, a, g: g * (1 - a * a)),
-    # f'(0) is taken as 0, as every major library does
-    "relu": Activation("relu", lambda z: np.maximum(z, 0), lambda z, a, g: g * (z > 0)),
-    "identity": Activation("identity", lambda z: z, lambda z, a, g: g),
-    "softmax": Activation(
-        "softmax", _softmax, lambda z, a, g: a * (g - (a * g).sum(axis=-1, keepdims=True))
-    ),
+    # expit is sigmoid in one pass, stable for any z (exp never overflows inside it)
+    "sigmoid": Activation("sigmoid", lambda z: expit(z, out=z), _sigmoid_grad),
+    "tanh": Activation("tanh", lambda z: np.tanh(z, out=z), _tanh_grad),
+    "relu": Activation("relu", lambda z: np.maximum(z, 0, out=z), _relu_grad),
+    "identity": Activation("identity", lambda z: z, _identity_grad),
+    "softmax": Activation("softmax", _softmax, _softmax_grad),
 }

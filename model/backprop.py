@@ -16,14 +16,18 @@ The batch gradient averages over examples, so consistent patterns add up and qui
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+from scipy.linalg import blas
 
-from . import costs
+from . import costs, workspace
 from .network import Network
 
 Array = np.ndarray
+SMALL_OUTER = 2048  # entries: below this, one example's outer product is a numpy multiply
 
 
 @dataclass
@@ -33,14 +37,16 @@ class Backprop:
     For sizes [2, 3, 1] and B examples: activations a(0..L) are (B,2), (B,3), (B,1);
     example_wishes -dC_i/da(0..L) have the same shapes; z_gradients dC_i/dz(1..L) are (B,3),
     (B,1); weight_gradients (3,2), (1,3) and bias_gradients (3,), (1,) are batch means.
+    Every array is the result's own: no later call writes into it.
     """
 
     example_costs: Array  # C_i, (B,); their mean is the batch cost C
     activations: list[Array]
     z_gradients: list[Array]
-    example_wishes: list[Array | None]  # [0] is None when backprop(input_wishes=False)
+    a_gradients: list[Array | None]  # dC_i/da(0..L); [0] only with input_wishes=True
     weight_gradients: list[Array]
     bias_gradients: list[Array]
+    input_wish: Array | None = None  # the batch mean of -dC_i/da(0), (n_0,), unless False
 
     def __repr__(self) -> str:
         sizes = [a.shape[1] for a in self.activations]
@@ -52,49 +58,83 @@ class Backprop:
         return float(self.example_costs.mean())
 
     @property
+    def example_wishes(self) -> list[Array | None]:
+        """-dC_i/da(l) for l = 0..L, new arrays at each access; [0] is None unless
+        backprop(input_wishes=True)."""
+        return [None if g is None else -g for g in self.a_gradients]
+
+    @property
     def wishes(self) -> list[Array | None]:
-        """The batch mean of -dC/da(l) for l = 0..L."""
-        return [None if w is None else w.mean(axis=0) for w in self.example_wishes]
+        """The batch mean of -dC/da(l) for l = 0..L; [0] is None with input_wishes=False."""
+        minus_means = np.full(len(self.example_costs), -1 / len(self.example_costs),
+                              self.example_costs.dtype)
+        return [self.input_wish, *(minus_means @ g for g in self.a_gradients[1:])]
 
 
-def backprop(net: Network, x: Array, y: Array, input_wishes: bool = True) -> Backprop:
+def backprop(net: Network, x: Array, y: Array,
+             input_wishes: bool | Literal["mean"] = True) -> Backprop:
     """One forward pass and one backward sweep over the batch x (B, n_0), targets y (B, n_L).
 
-    input_wishes=False skips the input layer's wishes -dC/da(0): a (B, n_0) product that no
-    gradient needs (for 784 inputs, the largest step of the sweep), so timing can leave it out.
-    example_wishes[0] is then None; everything else is the same.
+    The input layer's wishes -dC/da(0) are a (B, n_0) product that no gradient needs (for 784
+    inputs, the largest step of the sweep). input_wishes=True computes them per example;
+    "mean" only their batch mean, which is linear in the sweep, so it is (the mean z-gradient
+    of layer 1) @ W(1), an (n_1,) @ (n_1, n_0) product; False neither (timing leaves them out,
+    and the naive method never computes them either). Everything else is the same.
     """
     batch = len(x)
-    # forward pass
-    zs, activations = net.feedforward(x)
-    example_costs = costs.per_example(net.cost_name, zs[-1], activations[-1], y)
-    # backward pass: grad_a is dC_i/da(l); the wish is its negative
-    grad_a = costs.output_gradient(net.cost_name, zs[-1], activations[-1], y)
-    grad_z = costs.output_z_gradient(net.cost_name, zs[-1], activations[-1], y)
-    grads_a, grads_z = [grad_a], []
-    weight_gradients, bias_gradients = [], []
+    layers = len(net.weights)
+    activations, z_out = net.forward(x)
+    example_costs, grad_a, grad_z = costs.output(net.cost_name, z_out, activations[-1], y)
+    a_gradients: list[Array | None] = [None] * layers + [grad_a]
+    z_gradients: list = [None] * layers
+    weight_gradients: list = [None] * layers
+    bias_gradients: list = [None] * layers
+    gemm = blas.get_blas_funcs("gemm", dtype=net.dtype)
+    means = None
+    if batch > 1:  # a row of 1/B: the mean over the batch as one matrix-vector product
+        (means,) = workspace.arrays(((batch,),), net.dtype)
+        means.fill(1 / batch)
     # l is a 0-based list index, from the last weighted layer down: net.weights[l] is W(l+1),
-    # zs[l] is z(l+1), activations[l] is a(l) (activations[0] is the input). So at l the
-    # sweep turns layer l+1's dC/dz into W(l+1)'s gradient and into layer l's dC/da.
-    for l in range(len(net.weights) - 1, -1, -1):
+    # activations[l] is a(l) (activations[0] is the input). So at l the sweep turns layer
+    # l+1's dC/dz into W(l+1)'s gradient and into layer l's dC/da.
+    for l in range(layers - 1, -1, -1):
         if grad_z is None:
-            grad_z = net.activations[l].backward(zs[l], activations[l + 1], grad_a)
-        grad_w = grad_z.T @ activations[l]
-        grad_w /= batch  # in place: no second copy shaped like W(l)
-        weight_gradients.append(grad_w)
-        bias_gradients.append(grad_z.mean(axis=0))
-        grad_a = grad_z @ net.weights[l] if l > 0 or input_wishes else None
-        grads_a.append(grad_a)
-        grads_z.append(grad_z)
+            grad_z = net.activations[l].grad(activations[l + 1], grad_a, np.empty_like(grad_a))
+        weight_gradients[l] = _mean_outer(gemm, grad_z, activations[l], batch)
+        bias_gradients[l] = _batch_mean(means, grad_z)
+        if l > 0:
+            grad_a = a_gradients[l] = grad_z @ net.weights[l]
+        z_gradients[l] = grad_z
         grad_z = None
-    return Backprop(
-        example_costs=example_costs,
-        activations=activations,
-        z_gradients=grads_z[::-1],
-        example_wishes=[None if g is None else -g for g in grads_a[::-1]],
-        weight_gradients=weight_gradients[::-1],
-        bias_gradients=bias_gradients[::-1],
-    )
+    input_wish = None
+    if input_wishes is True:
+        a_gradients[0] = z_gradients[0] @ net.weights[0]
+        input_wish = -_batch_mean(means, a_gradients[0])
+    elif input_wishes == "mean":
+        input_wish = bias_gradients[0] @ net.weights[0]
+        np.negative(input_wish, out=input_wish)
+    return Backprop(example_costs, activations, z_gradients, a_gradients, weight_gradients,
+                    bias_gradients, input_wish)
+
+
+def _batch_mean(means: Array | None, g: Array) -> Array:
+    """The mean over the batch (rows) of g, a new array: a matrix-vector product with the row
+    of 1/B (numpy's mean is several times slower); for one example, a copy of the row."""
+    return g[0].copy() if means is None else means @ g
+
+
+def _mean_outer(gemm, grad_z: Array, a: Array, batch: int) -> Array:
+    """grad_z^T @ a / B, (n_l, n_{l-1}): the batch mean of dC_i/dz(l) outer a_i(l-1).
+
+    BLAS gemm directly: its alpha does the division in the same pass, and for one example
+    (k = 1, an outer product) it is several times faster than numpy's matmul here. BLAS is
+    column-major, so it computes the transpose, a^T @ grad_z, from the transposed views
+    (no copies); the result's transpose is the C-ordered (n_l, n_{l-1}) array. A small outer
+    product is cheaper as a broadcast multiplication than as a call into BLAS.
+    """
+    if batch == 1 and grad_z.size * a.size <= SMALL_OUTER:
+        return np.multiply(grad_z.T, a)
+    return gemm(1 / batch, a.T, grad_z.T, trans_b=True).T
 
 
 def example_gradients(result: Backprop) -> tuple[list[Array], list[Array]]:
@@ -119,8 +159,10 @@ def consistency(result: Backprop) -> list[float | None]:
     out: list[float | None] = []
     for gz, a, gw, gb in zip(result.z_gradients, result.activations[:-1],
                              result.weight_gradients, result.bias_gradients):
-        norms = np.sqrt((gz * gz).sum(axis=1) * ((a * a).sum(axis=1) + 1))
-        mean_norm = float(norms.mean())
-        mean_gradient = float(np.sqrt((gw * gw).sum() + (gb * gb).sum()))
+        # row-wise squared norms: a dot product per row, no (B, n) temporaries
+        norms = np.vecdot(gz, gz)
+        norms *= np.vecdot(a, a) + 1
+        mean_norm = float(np.sqrt(norms).mean())
+        mean_gradient = math.sqrt(float(np.vdot(gw, gw)) + float(np.vdot(gb, gb)))
         out.append(min(mean_gradient / mean_norm, 1.0) if mean_norm > 0 else None)
     return out

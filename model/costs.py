@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 Array = np.ndarray
+READS_Z = {"cross_entropy"}  # costs computed from z(L) (a stable log), so the forward pass keeps it
 
 
 def _log_softmax(z: Array) -> Array:
@@ -41,3 +42,23 @@ def output_z_gradient(name: str, z: Array, a: Array, y: Array) -> Array | None:
     if name == "cross_entropy":
         return a * y.sum(axis=-1, keepdims=True) - y
     return None
+
+
+def output(name: str, z: Array, a: Array, y: Array) -> tuple[Array, Array, Array | None]:
+    """(C_i, dC_i/da(L), dC_i/dz(L) or None) at once: what the backward sweep starts from."""
+    if name == "squared_error":
+        diff = a - y
+        example_costs = np.vecdot(diff, diff)  # row sums of squares, no temporary
+        diff *= 2
+        return example_costs, diff, None
+    return (per_example(name, z, a, y), output_gradient(name, z, a, y),
+            output_z_gradient(name, z, a, y))
+
+
+def batch_cost(name: str, z: Array, a: Array, y: Array, scratch: Array) -> float:
+    """The batch cost C without the per-example array; `scratch` is shaped like a and is
+    overwritten. Squared error: one subtraction and one BLAS dot product over the batch."""
+    if name == "squared_error":
+        diff = np.subtract(a, y, out=scratch)
+        return float(np.vdot(diff, diff)) / len(y)
+    return float(per_example(name, z, a, y).mean())

@@ -94,36 +94,43 @@ def nudge(
     flats = [p.reshape(-1) for p in net.parameters()]  # views: writing them nudges the network
     offsets = np.cumsum([0] + [f.size for f in flats])
     arrays = np.searchsorted(offsets, indices, side="right") - 1
+    central = difference == "central"
     total = passes_needed(len(indices), difference, base_cost is not None)
-    values = np.empty(len(indices))
     passes = 0
-    if difference == "forward" and base_cost is None:
+    if not central and base_cost is None:
         base_cost = net.cost(x, y)
         passes += 1
+    # Everything but the passes is worked out before the loop, as whole arrays: each step is
+    # the one actually stored (theta +- eps rounded to the parameter's dtype), and the loop
+    # only writes a number, runs a pass, and restores.
+    chosen = [flats[a] for a in arrays.tolist()]
+    positions = (indices - offsets[arrays]).tolist()
+    olds = np.array([flat[at] for flat, at in zip(chosen, positions)], dtype=flats[0].dtype)
+    ups = (olds + epsilon).astype(olds.dtype)
+    downs = (olds - epsilon).astype(olds.dtype) if central else olds
+    steps = ups.astype(np.float64) - downs
+    plus, minus = [], []
+    cost = net.cost
+    where = zip(chosen, positions, olds.tolist(), ups.tolist(), downs.tolist())
     last_check = time.perf_counter()
-    for n, (k, a) in enumerate(zip(indices, arrays)):
-        flat, at = flats[a], k - offsets[a]
-        old = flat[at]
+    for flat, at, old, up, down in where:
         try:
-            flat[at] = old + epsilon
-            up = flat[at]
-            plus = net.cost(x, y)
-            if difference == "central":
-                flat[at] = old - epsilon
-                down = flat[at]
-                minus = net.cost(x, y)
-            else:
-                down, minus = old, base_cost
+            flat[at] = up
+            plus.append(cost(x, y))
+            if central:
+                flat[at] = down
+                minus.append(cost(x, y))
         finally:
             flat[at] = old
-        passes += 2 if difference == "central" else 1
-        values[n] = (plus - minus) / (float(up) - float(down))
         if time.perf_counter() - last_check >= check_seconds:
             last_check = time.perf_counter()
+            passes_so_far = passes + len(plus) + len(minus)
             if progress is not None:
-                progress(passes, total)
+                progress(passes_so_far, total)
             if should_stop is not None and should_stop():
-                raise Cancelled(passes)
+                raise Cancelled(passes_so_far)
+    passes += len(plus) + len(minus)
+    values = (np.array(plus) - (np.array(minus) if central else base_cost)) / steps
     if progress is not None:
         progress(passes, total)
     return Nudged(indices, values, passes, time.perf_counter() - start, base_cost)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import costs
+from . import costs, workspace
 from .activations import ACTIVATIONS, Activation
 
 Array = np.ndarray
@@ -83,15 +83,35 @@ class Network:
             activations.append(f.f(z))
         return zs, activations
 
-    def cost(self, x: Array, y: Array) -> float:
-        """The batch cost C: one forward pass that keeps nothing but the last layer."""
-        a = x
-        for w, b, f in zip(self.weights, self.biases, self.activations):
-            z = a @ w.T
-            z += b
-            a = f.f(z)
-        return float(costs.per_example(self.cost_name, z, a, y).mean())
+    def forward(self, x: Array) -> tuple[list[Array], Array | None]:
+        """Activations a(0)..a(L) for a batch x (B, n_0), each a(l) a new array of the caller's,
+        made in place over z(l) (z(l) = a(l-1) W(l)^T + b(l), then f_l in the same memory);
+        and z(L), kept apart only for a cost that reads it (cross-entropy), else None."""
+        keep_z = self.cost_name in costs.READS_Z
+        last = len(self.weights) - 1
+        activations = [x]
+        for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self.activations)):
+            z = activations[-1] @ w.T
+            z += b  # in place: the same sum without a second (B, n_l) array
+            activations.append(f.f(z) if keep_z and l == last else f.apply(z))
+        return activations, z if keep_z else None
 
+    def cost(self, x: Array, y: Array) -> float:
+        """The batch cost C: one forward pass that keeps nothing. It writes every layer into
+        this thread's reused arrays (see `workspace`): the naive method calls it thousands of
+        times on the same shapes."""
+        batch = len(x)
+        *zs, scratch = workspace.arrays(
+            tuple((batch, n) for n in self.sizes[1:]) + ((batch, self.sizes[-1]),), self.dtype)
+        a = x
+        for w, b, f, z in zip(self.weights, self.biases, self.activations, zs):
+            np.matmul(a, w.T, out=z)
+            z += b
+            a = f.apply(z)
+        if self.cost_name in costs.READS_Z:  # z(L) is gone into a(L): once more, into scratch
+            z = np.matmul(zs[-2] if len(zs) > 1 else x, self.weights[-1].T, out=scratch)
+            z += self.biases[-1]
+        return costs.batch_cost(self.cost_name, z, a, y, scratch)
 
 def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:
     """Seeded float64 parameters, drawn layer by layer: W(l) then b(l).

@@ -47,7 +47,9 @@ def run(
     job = prepare(spec, limits)
     spec = job.spec
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
-        result = backprop(job.net, job.x, job.y)
+        # the report needs the input layer's mean wish only; every example's on request
+        result = backprop(job.net, job.x, job.y,
+                          input_wishes=True if spec.include.per_example else "mean")
     _check_finite(result)
     out: dict[str, Any] = {
         "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],
