@@ -27,7 +27,8 @@ def _numbers(data: dict[str, Any]) -> list[str]:
 
 
 def _cell(value: Any) -> str:
-    return number(value, 4) if isinstance(value, float) else str(value)
+    # six significant digits: sums of the shown (rounded) shares stay within the tolerance
+    return number(value, 6) if isinstance(value, float) else str(value)
 
 
 def show(exercise: dict[str, Any]) -> str:

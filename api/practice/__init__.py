@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from . import averaging, ids, naive_cost, output_wish, three_ways, trace_back
+from . import averaging, ids, naive_cost, output_wish, output_wish_size, three_ways, trace_back
 from .exercise import BadAnswer, Exercise, Unavailable, UnknownExercise
 from .reading import Reading
 
-KINDS = {m.KIND: m for m in (output_wish, trace_back, three_ways, naive_cost, averaging)}
+KINDS = {m.KIND: m for m in (output_wish, output_wish_size, trace_back, three_ways, naive_cost,
+                             averaging)}
 DRAWS_PER_EXERCISE = 8  # a small network has few distinct exercises; stop looking after this
 
 __all__ = ["KINDS", "BadAnswer", "Exercise", "Unavailable", "UnknownExercise", "answer",

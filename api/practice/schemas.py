@@ -11,7 +11,8 @@ from pydantic import (
     field_validator,
 )
 
-KIND_NAMES = ("output-wish", "trace-back", "three-ways", "naive-cost", "averaging")
+KIND_NAMES = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
+              "averaging")
 Option = int | str
 Number = float | None
 
@@ -36,6 +37,14 @@ class OutputWishData(BaseModel):
     example: int | None = Field(description="The example, or null for the batch mean wishes[L].")
     activations: list[float] | None = Field(None, description="The example's a(L).")
     targets: list[float] | None = Field(None, description="The example's targets y.")
+
+
+class OutputWishSizeData(BaseModel):
+    layer: int = Field(description="L, the output layer.")
+    neuron: int = Field(description="j, the output neuron.")
+    example: int
+    activation: float = Field(description="a_j of the example.")
+    target: float = Field(description="y_j of the example.")
 
 
 class TraceBackData(BaseModel):
@@ -93,6 +102,11 @@ class OutputWishExercise(_Exercise):
     data: OutputWishData
 
 
+class OutputWishSizeExercise(_Exercise):
+    kind: Literal["output-wish-size"]
+    data: OutputWishSizeData
+
+
 class TraceBackExercise(_Exercise):
     kind: Literal["trace-back"]
     data: TraceBackData
@@ -113,8 +127,9 @@ class AveragingExercise(_Exercise):
     data: AveragingData
 
 
-Exercise = Annotated[OutputWishExercise | TraceBackExercise | ThreeWaysExercise
-                     | NaiveCostExercise | AveragingExercise, Field(discriminator="kind")]
+Exercise = Annotated[OutputWishExercise | OutputWishSizeExercise | TraceBackExercise
+                     | ThreeWaysExercise | NaiveCostExercise | AveragingExercise,
+                     Field(discriminator="kind")]
 
 
 class Exercises(BaseModel):
@@ -158,9 +173,10 @@ class ExercisesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     count: int = Field(5, ge=1, le=20, description="How many exercises (fewer when the network "
                        "is too small to give that many different ones).")
-    kinds: str | None = Field(None, description="Comma-separated kinds: output-wish, trace-back, "
-                              "three-ways, naive-cost, averaging. Default: every kind the job's "
-                              "result can give.", pattern=r"^[a-z-]+(,[a-z-]+)*$")
+    kinds: str | None = Field(None, description="Comma-separated kinds: output-wish, "
+                              "output-wish-size, trace-back, three-ways, naive-cost, averaging. "
+                              "Default: every kind the job's result can give.",
+                              pattern=r"^[a-z-]+(,[a-z-]+)*$")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="The same job and seed give the same "
                       "exercises.")
 

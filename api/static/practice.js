@@ -9,8 +9,9 @@ import { clear, fmt, html, imageSide, svg, text } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const ROUND = 5; // exercises per round from the single-example run
+const DIGITS = 6; // significant digits of the numbers an exercise shows
 const KIND_NAMES = {
-  "output-wish": "Read the output's wishes", "trace-back": "Trace a wish backward",
+  "output-wish": "Read the output's wishes", "output-wish-size": "An output's wish", "trace-back": "Trace a wish backward",
   "three-ways": "The three ways", "naive-cost": "What nudging costs", averaging: "Averaging",
 };
 
@@ -105,12 +106,16 @@ function optionLabel(exercise, option) {
 function numbers(exercise) {
   const d = exercise.data;
   const rows = [];
-  const row = (name, value) => rows.push([name, typeof value === "number" ? fmt.plain(value, 4) : value]);
-  const list = (values, mark = -1) => values.map((v, i) => (i === mark ? `[${fmt.plain(v, 3)}]` : fmt.plain(v, 3))).join(", ");
+  // six significant digits: enough that sums of rounded shares still land within the tolerance
+  const row = (name, value) => rows.push([name, typeof value === "number" ? fmt.plain(value, DIGITS) : value]);
+  const list = (values, mark = -1) => values.map((v, i) => (i === mark ? `[${fmt.plain(v, DIGITS)}]` : fmt.plain(v, DIGITS))).join(", ");
   if (exercise.kind === "output-wish" && d.activations) {
     row("activations a", list(d.activations));
     row("targets y", list(d.targets));
     row("cost", exercise.result.network.cost.replace("_", " "));
+  } else if (exercise.kind === "output-wish-size") {
+    row("activation a", d.activation);
+    row("target y", d.target);
   } else if (exercise.kind === "trace-back") {
     if (d.quantity === "share") {
       row("weight W\u2c7c\u2096", d.weight === null ? "(any)" : d.weight);
@@ -127,7 +132,7 @@ function numbers(exercise) {
     row("widths", d.layers.join("-"));
     row("differences", d.difference);
   } else if (exercise.kind === "averaging" && d.variant === "layer") {
-    for (const r of d.layers) row(`layer ${r.layer}`, `||mean g|| ${fmt.plain(r.norm_of_mean, 3)}, mean ||g|| ${fmt.plain(r.mean_of_norms, 3)}`);
+    for (const r of d.layers) row(`layer ${r.layer}`, `||mean g|| ${fmt.plain(r.norm_of_mean, DIGITS)}, mean ||g|| ${fmt.plain(r.mean_of_norms, DIGITS)}`);
   } else if (exercise.kind === "averaging") {
     row(`each example's wish (#${d.example} in brackets)`, list(d.example_wishes, d.example));
   }
@@ -197,13 +202,14 @@ async function submit(value) {
   }
   state.total += 1;
   if (check.correct) state.correct += 1;
-  const chosen = $("practice-answer").querySelector(`[data-option='${JSON.stringify(value)}']`);
-  if (chosen) chosen.classList.add(check.correct ? "right" : "wrong");
+  const option = (v) => $("practice-answer").querySelector(`[data-option='${JSON.stringify(v)}']`);
+  option(value)?.classList.add(check.correct ? "right" : "wrong");
+  if (!check.correct) option(check.expected)?.classList.add("expected");
   const box = $("practice-feedback");
   clear(box);
   box.dataset.correct = String(check.correct);
   const shown = typeof check.expected === "number" && !Number.isInteger(check.expected)
-    ? fmt.plain(check.expected, 4) : optionLabel(exercise, check.expected);
+    ? fmt.plain(check.expected, DIGITS) : `\u201c${optionLabel(exercise, check.expected)}\u201d`;
   box.append(
     html("strong", { text: check.correct ? "Right." : `Not quite: the answer is ${shown}.` }),
     html("p", { text: check.explanation }),
@@ -249,6 +255,7 @@ function highlights(exercise) {
       for (let j = 0; j < sizes[d.layer]; j++) { add(d.layer, j); edges.push([d.layer, j, d.previous]); }
     } else { add(d.layer, d.neuron); edges.push([d.layer, d.neuron, d.previous]); }
   }
+  if (exercise.kind === "output-wish-size") add(d.layer, d.neuron);
   if (exercise.kind === "averaging" && d.variant === "example") add(d.layer, d.neuron);
   return { neurons, edges };
 }

@@ -29,6 +29,12 @@ SPECS: dict[str, dict[str, Any]] = {
                             "init": {"seed": 9}},
                 "batch": {"dataset": "random", "size": 4, "seed": 1},
                 "include": {"per_example": True}},
+    # two identical output neurons with equal targets: a tie that either answer wins
+    "twins": {"network": {"layers": [2, 2, 2], "weights": [[[0.5, -0.3], [0.2, 0.8]],
+                                                           [[0.7, -0.4], [0.7, -0.4]]],
+                          "biases": [[0.1, -0.1], [0.2, 0.2]]},
+              "batch": {"inputs": [[0.3, 0.9]], "targets": [[0.5, 0.5]]},
+              "include": {"per_example": True}},
 }
 
 

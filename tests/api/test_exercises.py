@@ -15,7 +15,8 @@ from model import prepare
 from worker.records import JobStore
 from worker.settings import Settings
 
-KINDS = ("output-wish", "trace-back", "three-ways", "naive-cost", "averaging")
+KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
+         "averaging")
 WAYS = ("bias", "weight", "previous")
 
 
@@ -84,6 +85,11 @@ def expected(name: str, exercise: dict):
             np.testing.assert_allclose(wishes, res["examples"]["wishes"][top][data["example"]],
                                        rtol=1e-9, atol=1e-12)
         return int(np.argmax(wishes) if data["direction"] == "rise" else np.argmin(wishes))
+    if kind == "output-wish-size":
+        i, j = data["example"], data["neuron"]
+        assert data["activation"] == res["examples"]["activations"][top][i][j]
+        assert data["target"] == res["examples"]["targets"][i][j]
+        return -2 * (data["activation"] - data["target"])
     if kind == "trace-back":
         l, j, k = data["layer"], data["neuron"], data["previous"]
         if data["quantity"] == "share":
@@ -138,13 +144,14 @@ def test_every_kind_is_answered_as_the_jobs_numbers_say(client, jobs, name):
             refused = answer(client, jobs[name], exercise, wrong(exercise, right))
             assert refused["correct"] is False and refused["expected"] == check["expected"]
             assert refused["explanation"] == check["explanation"]
-    assert seen == set(KINDS) - ({"averaging"} if name == "digit" else set())
+    assert seen == set(KINDS) - ({"averaging"} if name == "digit" else set()) - (
+        {"output-wish-size"} if name == "softmax" else set())
 
 
 def test_a_batch_without_per_example_detail_asks_about_the_mean(client, jobs):
     found = exercises(client, jobs["batch"], count=12, seed=1)
     kinds = {e["kind"] for e in found}
-    assert kinds == set(KINDS) - {"three-ways"} or kinds == set(KINDS)
+    assert kinds == {"output-wish", "trace-back", "three-ways", "naive-cost", "averaging"}
     for exercise in found:
         if exercise["kind"] == "output-wish":
             assert exercise["data"]["example"] is None
@@ -170,6 +177,15 @@ def test_a_trace_explains_with_the_weight_slope_and_wish(client, jobs):
     share = res["layers"][l - 1]["three_ways"]["previous"][j][k]
     for number in (data["weight"], data["slope"], data["wish"], share, res["wishes"][l - 1][k]):
         assert f"{abs(number):.4g}" in text, (number, text)
+
+
+def test_a_tie_accepts_every_tied_answer(client, jobs):
+    assert result("twins")["wishes"][2][0] == result("twins")["wishes"][2][1]
+    exercise = exercises(client, jobs["twins"], count=1, kinds="output-wish")[0]
+    assert exercise["answer"]["options"] == [0, 1]
+    checks = [answer(client, jobs["twins"], exercise, option) for option in (0, 1)]
+    assert all(check["correct"] for check in checks)
+    assert checks[0]["expected"] == checks[1]["expected"] == 0  # the first of the tied
 
 
 def tolerance_case(client, jobs) -> tuple[dict, float]:

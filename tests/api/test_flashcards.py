@@ -63,7 +63,8 @@ def test_the_practice_operations_are_documented_with_typed_schemas(client):
     assert {"404", "409", "422"} <= set(listing["responses"])
     kinds = {schemas[ref["$ref"].split("/")[-1]]["properties"]["kind"]["const"]
              for ref in schemas["Exercises"]["properties"]["exercises"]["items"]["oneOf"]}
-    assert kinds == {"output-wish", "trace-back", "three-ways", "naive-cost", "averaging"}
+    assert kinds == {"output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
+                     "averaging"}
     assert schemas["TraceBackData"]["properties"]["quantity"]["enum"] == ["share", "wish"]
     answer = doc["paths"]["/v1/jobs/{job_id}/exercises/{exercise_id}/answer"]["post"]
     assert {p["name"] for p in answer["parameters"]} == {"job_id", "exercise_id"}
