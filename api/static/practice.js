@@ -53,7 +53,7 @@ export function show() {
   if (state.cardsFor !== state.job.id) loadCards();
 }
 
-async function newRound() {
+async function newRound({ focus = false } = {}) {
   const job = state.job;
   state.loadedFor = job.id;
   state.round += 1;
@@ -74,7 +74,7 @@ async function newRound() {
     if (state.job !== job) return;
     state.list = list;
     state.at = 0;
-    present();
+    present({ focus });
   } catch (err) {
     state.loadedFor = null;
     showError(err);
@@ -139,7 +139,8 @@ function numbers(exercise) {
   return rows;
 }
 
-function present() {
+// focus: move the keyboard to the new exercise's first answer control (after "Next")
+function present({ focus = false } = {}) {
   const exercise = current();
   state.answered = false;
   $("practice-kind").textContent = `${state.at + 1} of ${state.list.length} \u00b7 ${KIND_NAMES[exercise.kind] || exercise.kind}`;
@@ -171,6 +172,7 @@ function present() {
   $("practice-feedback").hidden = true;
   $("practice-next").hidden = true;
   draw();
+  if (focus) $("practice-answer").querySelector("button, input")?.focus();
 }
 
 $("practice-answer")?.addEventListener("submit", (event) => {
@@ -235,8 +237,8 @@ function postScore(exercise, correct) {
 $("practice-next")?.addEventListener("click", () => {
   if (state.at + 1 < state.list.length) {
     state.at += 1;
-    present();
-  } else newRound();
+    present({ focus: true });
+  } else newRound({ focus: true });
 });
 $("practice-new")?.addEventListener("click", () => newRound());
 

@@ -79,6 +79,8 @@ def test_a_practice_round_answered_right_and_wrong(browser, base_url):  # noqa: 
                 screenshot(page, "practice-wide.png")
             frame.click("#practice-next")
             frame.wait_for_function("!document.getElementById('practice-next').offsetParent")
+            # the keyboard moves on with the page: the next exercise's first answer control
+            assert frame.evaluate("!!document.activeElement.closest('#practice-answer')")
         assert kinds
         assert page.errors == []
     finally:
