@@ -39,6 +39,8 @@ def listing(job_id: str, query: ExercisesQuery, owner: str | None) -> dict[str, 
 
 def check(job_id: str, exercise_id: str, body: Any, owner: str | None) -> dict[str, Any]:
     result = result_of(job_id, owner)
+    if not isinstance(body, dict):
+        raise invalid([{"field": "(body)", "message": 'send an object: {"answer": ...}'}])
     given = AnswerBody.model_validate(body).answer
     try:
         return practice.answer(job_id, result, exercise_id, given)
