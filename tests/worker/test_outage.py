@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
 
 from processes import free_port, start_redis, stop, wait_until
 
@@ -23,6 +23,24 @@ def test_progress_and_the_cancel_flag_are_best_effort_while_redis_is_away():
     assert out["naive"]["passes"] == 2 * 17
 
 
+class RetryWatch(logging.Handler):
+    """Counts the "recording its end again" warnings that `_end` logs at each failed try."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.tries, self.seen = 0, threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "recording its end again" in record.getMessage():
+            with self.seen:
+                self.tries += 1
+                self.seen.notify_all()
+
+    def wait(self, tries: int, patience: float = 30) -> bool:
+        with self.seen:
+            return self.seen.wait_for(lambda: self.tries >= tries, patience)
+
+
 def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
     port = free_port()
     server = start_redis(port, tmp_path, appendonly=True)
@@ -33,11 +51,16 @@ def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
         assert jobs.start(job_id)
         stop(server)
         ended: list[str] = []
-        recorder = threading.Thread(target=lambda: ended.append(
-            _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})))
-        recorder.start()
-        time.sleep(1.5)
-        assert ended == []  # still trying
+        retrying = RetryWatch()
+        logging.getLogger("worker.tasks").addHandler(retrying)
+        try:
+            recorder = threading.Thread(target=lambda: ended.append(
+                _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})))
+            recorder.start()
+            assert retrying.wait(2)  # it failed twice and goes on trying
+        finally:
+            logging.getLogger("worker.tasks").removeHandler(retrying)
+        assert ended == []
         server = start_redis(port, tmp_path, appendonly=True)
         recorder.join(30)
         assert ended == ["succeeded"]
