@@ -1,5 +1,5 @@
 """The process commands, in one place: the run command, `backprop-lab serve|worker` and
-docker-compose.yml all start the service with these lists (tests/backprop_lab/test_compose.py
+docker-compose.yml all start the service with these lists (tests/test_reads_docker_files.py
 checks that the compose file says the same).
 
 The fixed forms (docs/operations.md) are `gunicorn 'api:create_app()'` and
