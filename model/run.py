@@ -6,16 +6,16 @@ ranges of parameters can be nudged by several workers and give the same result a
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .backprop import Backprop, backprop, consistency, example_gradients
+from .finite import check_finite
 from .job import Job, prepare
 from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
-from .spec import Limits, SpecError
+from .spec import Limits
 from .three_ways import three_ways
 from .timing import median_seconds
 
@@ -50,7 +50,9 @@ def run(
         # the report needs the input layer's mean wish only; every example's on request
         result = backprop(job.net, job.x, job.y,
                           input_wishes=True if spec.include.per_example else "mean")
-    _check_finite(result)
+    # refuse an overflowing network before the naive method spends its passes on it
+    check_finite({"cost": result.cost, "gradients": {
+        "weights": result.weight_gradients, "biases": result.bias_gradients}}, spec.network.dtype)
     out: dict[str, Any] = {
         "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],
                     "cost": job.net.cost_name, "dtype": str(job.net.dtype),
@@ -72,6 +74,7 @@ def run(
         nudged = _naive(job, naive_parts, progress, should_stop)
         out["naive"] = _compare(job, result, nudged)
     out["timing"] = _timing(job, nudged)
+    check_finite(out, spec.network.dtype)
     return out
 
 
@@ -183,10 +186,3 @@ def _unflatten(net: Network, values: Array) -> dict[str, list]:
 
 def _json(arrays: list[Array]) -> list:
     return [a.tolist() for a in arrays]
-
-
-def _check_finite(result: Backprop) -> None:
-    parts = [result.cost, *(float(np.abs(g).max()) for g in _interleave(result))]
-    if not all(math.isfinite(p) for p in parts):
-        raise SpecError([{"field": "network", "message": "the network overflows on this batch "
-                          "(cost or gradient is not finite); use smaller weights or inputs"}])

@@ -91,8 +91,9 @@ def test_cross_entropy_output_wish_pulls_toward_the_label():
     label = out["batch"]["labels"][0]
     a = np.array(out["examples"]["activations"][-1][0])
     np.testing.assert_allclose(out["cost"], -np.log(a[label]), rtol=1e-12)
-    np.testing.assert_allclose(out["wishes"][-1][label], 1 / a[label], rtol=1e-12)
-    # the z-level wish is y - a: the label's neuron wants up, every other wants down
+    # a softmax output's wish is taken at z: y - a, the label's neuron wants up, every other
+    # wants down; it is the bias way too
+    np.testing.assert_allclose(out["wishes"][-1], np.eye(10)[label] - a, atol=1e-15)
     bias_way = np.array(out["layers"][0]["three_ways"]["bias"])
     np.testing.assert_allclose(bias_way, np.eye(10)[label] - a, atol=1e-15)
 
