@@ -6,6 +6,7 @@ ranges of parameters can be nudged by several workers and give the same result a
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
 from .spec import Limits
 from .three_ways import three_ways
-from .timing import median_seconds
+from .timing import median_interval, repeat_seconds
 
 Array = np.ndarray
 
@@ -122,9 +123,10 @@ def _timing(job: Job, nudged: Nudged | None) -> dict[str, Any]:
     forward pass and one backward sweep without the input layer's wishes (input_wishes=False),
     which no gradient needs and which the naive method never computes either."""
     repeats = job.spec.timing.repeats
-    forward, forward_repeats = median_seconds(lambda: job.net.cost(job.x, job.y), repeats)
-    back, back_repeats = median_seconds(
+    forward_times = repeat_seconds(lambda: job.net.cost(job.x, job.y), repeats)
+    back_times = repeat_seconds(
         lambda: backprop(job.net, job.x, job.y, input_wishes=False), repeats)
+    forward, back = statistics.median(forward_times), statistics.median(back_times)
     difference = job.spec.naive.difference
     full_passes = passes_needed(job.net.parameter_count, difference)
     naive: dict[str, Any] = {"difference": difference, "full_passes": full_passes}
@@ -141,9 +143,11 @@ def _timing(job: Job, nudged: Nudged | None) -> dict[str, Any]:
     naive.update(full_seconds=full, basis="measured" if naive["measured"] else (
         "sample" if nudged is not None else "forward_pass"))
     return {
-        "forward": {"seconds": forward, "passes": 1, "repeats": forward_repeats},
+        "forward": {"seconds": forward, "passes": 1, "repeats": len(forward_times),
+                    "ci": median_interval(forward_times)},
         "backprop": {"seconds": back, "passes": {"forward": 1, "backward": 1},
-                     "repeats": back_repeats, "backprop_to_forward": back / forward},
+                     "repeats": len(back_times), "ci": median_interval(back_times),
+                     "backprop_to_forward": back / forward},
         "naive": naive,
         "speedup": full / back,
     }

@@ -1,17 +1,19 @@
-"""Wall-clock timing in this process: medians of repeats, sized to the work."""
+"""Wall-clock timing in this process: medians of repeats, sized to the work, with a
+distribution-free confidence interval on each median."""
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 
+from scipy import stats
 
-def median_seconds(
+
+def repeat_seconds(
     fn: Callable[[], object], repeats: int | None = None, budget: float = 0.2, most: int = 11
-) -> tuple[float, int]:
+) -> list[float]:
     """Run fn `repeats` times (or, by default, as often as fits in `budget` seconds, at least
-    3 and at most `most`) after one warm-up call; return the median time and the count.
+    3 and at most `most`) after one warm-up call; return each call's seconds.
 
     Eleven calls give a median that five slow outliers cannot move, and keep the timing of a
     tiny network (microseconds a call) from costing more than its job: a service round trip
@@ -28,4 +30,23 @@ def median_seconds(
                 break
         elif len(times) >= most or (len(times) >= 3 and time.perf_counter() - began > budget):
             break
-    return statistics.median(times), len(times)
+    return times
+
+
+def median_interval(times: list[float], level: float = 0.95) -> dict[str, float]:
+    """A confidence interval for the median of the distribution the times come from.
+
+    Distribution-free: the order statistics x_(j) <= median <= x_(n+1-j) hold the median with
+    probability P(j <= K <= n - j) for K ~ Binomial(n, 1/2) (scipy.stats.binom). The narrowest
+    such interval reaching `level` is returned with its exact coverage; with too few times for
+    `level` (fewer than 6 for 95 %), [min, max] and its lower coverage (75 % for 3 times)."""
+    ordered = sorted(times)
+    n = len(ordered)
+
+    def coverage(j: int) -> float:  # of [x_(j), x_(n+1-j)], j counted from 1
+        return float(stats.binom.cdf(n - j, n, 0.5) - stats.binom.cdf(j - 1, n, 0.5))
+
+    j = 1
+    while j + 1 <= (n + 1) // 2 and coverage(j + 1) >= level:
+        j += 1
+    return {"low": ordered[j - 1], "high": ordered[n - j], "level": coverage(j)}
