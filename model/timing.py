@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from scipy import stats
-
 
 def repeat_seconds(
     fn: Callable[[], object], repeats: int | None = None, budget: float = 0.2, most: int = 11
@@ -40,6 +38,8 @@ def median_interval(times: list[float], level: float = 0.95) -> dict[str, float]
     probability P(j <= K <= n - j) for K ~ Binomial(n, 1/2) (scipy.stats.binom). The narrowest
     such interval reaching `level` is returned with its exact coverage; with too few times for
     `level` (fewer than 6 for 95 %), [min, max] and its lower coverage (75 % for 3 times)."""
+    from scipy import stats  # here, not at the top: importing it costs `import model` ~1 s
+
     ordered = sorted(times)
     n = len(ordered)
 
