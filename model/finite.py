@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .spec_errors import SpecError
-
 
 def first_not_finite(value: Any, path: str = "") -> tuple[str, float] | None:
     """(path, number) of the first NaN or infinity in `value`, or None when all are finite."""
@@ -47,15 +45,3 @@ def _all_finite_array(values: list | tuple) -> bool:
     except (ValueError, TypeError, OverflowError):
         return False
     return bool(np.isfinite(array).all())
-
-
-def check_finite(result: dict[str, Any], dtype: str) -> None:
-    """Raise SpecError naming the first number of `result` (JSON-ready, or holding NumPy
-    arrays) that is NaN or infinite."""
-    found = first_not_finite(result)
-    if found is not None:
-        path, number = found
-        raise SpecError([{"field": "network", "message": f"the result's {path} is {number} "
-                          f"(not finite): the network overflows in {dtype} on this batch; use "
-                          "smaller weights or inputs" + (", or float64" if dtype == "float32"
-                                                         else "")}])

@@ -35,7 +35,6 @@ from importlib import resources
 import numpy as np
 
 from . import mnist
-from .activations import ACTIVATIONS
 from .batches import one_hot
 from .network import Network, initial_parameters
 from .training import accuracy, train
@@ -68,8 +67,8 @@ PRESETS = {
 
 
 def network(recipe: Recipe, weights: list[Array], biases: list[Array]) -> Network:
-    return Network(list(recipe.layers), weights, biases,
-                   [ACTIVATIONS[recipe.activation]] * (len(recipe.layers) - 1), recipe.cost)
+    return Network.from_arrays(weights, biases, [recipe.activation] * (len(recipe.layers) - 1),
+                               recipe.cost)
 
 
 def reproduce(name: str) -> Network:

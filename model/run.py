@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 
 from .backprop import Backprop, backprop, consistency, example_gradients
-from .finite import check_finite
+from .finite import first_not_finite
 from .job import Job, prepare
 from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
-from .spec import Limits
+from .spec import Limits, SpecError
 from .three_ways import three_ways
 from .timing import median_interval, repeat_seconds
 
@@ -190,3 +190,15 @@ def _unflatten(net: Network, values: Array) -> dict[str, list]:
 
 def _json(arrays: list[Array]) -> list:
     return [a.tolist() for a in arrays]
+
+
+def check_finite(result: dict[str, Any], dtype: str) -> None:
+    """Raise SpecError naming the first number of `result` (JSON-ready, or holding NumPy
+    arrays) that is NaN or infinite."""
+    found = first_not_finite(result)
+    if found is not None:
+        path, number = found
+        raise SpecError([{"field": "network", "message": f"the result's {path} is {number} "
+                          f"(not finite): the network overflows in {dtype} on this batch; use "
+                          "smaller weights or inputs" + (", or float64" if dtype == "float32"
+                                                         else "")}])

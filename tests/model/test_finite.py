@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import model
-from model.finite import check_finite, first_not_finite
+from model.finite import first_not_finite
+from model.run import check_finite
 
 
 def test_softmax_cross_entropy_output_wish_is_finite_where_the_gradient_is():
