@@ -29,11 +29,18 @@ def test_cosines_by_hand():
 
 @pytest.mark.parametrize("name", ["lesson-partly-trained", "lesson-trained"])
 def test_the_cosine_rises_with_the_batch_size(name):
-    block = averaging(_net(name), _test_batch(100), POOL, [1, 10, 100, 1000], draws=5, seed=0)
-    overall = [s["overall"] for s in block["sizes"]]
-    assert overall == sorted(overall) and overall[0] < 0.3 < overall[-1]
+    block = averaging(_net(name), _test_batch(100), POOL, [1, 10, 100, 1000], draws=20, seed=0)
+    one, ten, hundred, thousand = [s["overall"] for s in block["sizes"]]
+    assert hundred < thousand and thousand > 0.7
+    if name == "lesson-partly-trained":
+        assert one + 0.2 < ten < hundred
+    else:
+        # trained, most single examples are already right and want little; the whole split's
+        # gradient comes from the few hard ones, which a batch of 1 or 10 rarely holds: both
+        # stay near 0.05, and averaging shows from 100 on
+        assert max(one, ten) + 0.1 < hundred and hundred + 0.2 < thousand
     assert [s["batch_size"] for s in block["sizes"]] == [1, 10, 100, 1000]
-    assert all(len(s["draws"]) == 5 and len(s["layers"]) == 3 for s in block["sizes"])
+    assert all(len(s["draws"]) == 20 and len(s["layers"]) == 3 for s in block["sizes"])
     assert block["reference"] == {"size": 4000}
     # the whole split against itself points exactly the same way
     whole = averaging(_net(name), POOL, POOL, [], draws=1, seed=0)["batch"]
