@@ -58,7 +58,8 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
 def _explain(r: Reading, example: int | None, wishes: list[float], best: int,
              direction: str) -> str:
     top = r.top
-    rule = "\u22122(a \u2212 y)" if r.cost_name == "squared_error" else "y / a"
+    # a softmax output's wish is taken at its input z (model/costs.py): y - a
+    rule = "\u22122(a \u2212 y)" if r.cost_name == "squared_error" else "y \u2212 a"
     if example is not None:
         a, y = r.example_activations(top, example)[best], r.targets(example)[best]
         head = (f"An output neuron's wish is {rule} for the {r.cost_name.replace('_', ' ')} "

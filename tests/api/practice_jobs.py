@@ -24,7 +24,7 @@ SPECS: dict[str, dict[str, Any]] = {
     # a batch without per-example detail: batch-mean output wishes, averaging by layer
     "batch": {"network": {"layers": [64, 16, 10], "init": {"seed": 5}},
               "batch": {"dataset": "digits", "size": 12, "seed": 2}},
-    # softmax with cross-entropy: the output wish is y / a
+    # softmax with cross-entropy: the output wish is y - a (taken at the softmax's input)
     "softmax": {"network": {"layers": [4, 5, 3], "activation": "tanh", "cost": "cross_entropy",
                             "init": {"seed": 9}},
                 "batch": {"dataset": "random", "size": 4, "seed": 1},

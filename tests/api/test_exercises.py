@@ -81,7 +81,7 @@ def expected(name: str, exercise: dict):
             wishes = np.array(res["wishes"][top])
         else:
             a, y = np.array(data["activations"]), np.array(data["targets"])
-            wishes = -2 * (a - y) if res["network"]["cost"] == "squared_error" else y / a
+            wishes = -2 * (a - y) if res["network"]["cost"] == "squared_error" else y - a
             np.testing.assert_allclose(wishes, res["examples"]["wishes"][top][data["example"]],
                                        rtol=1e-9, atol=1e-12)
         return int(np.argmax(wishes) if data["direction"] == "rise" else np.argmin(wishes))
