@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return FAILED
     except requests.ConnectionError:
-        print(f"error: no answer from {args.url} (start it with `backprop-lab run`, or give "
-              "--url / BACKPROP_LAB_URL)", file=sys.stderr)
+        print(f"error: no answer from {_client(args).url} (start it with `backprop-lab run`, "
+              "or give --url / BACKPROP_LAB_URL)", file=sys.stderr)
         return FAILED
     except (OSError, ValueError, TimeoutError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -72,9 +72,9 @@ def ids_as_positionals(argv: list[str]) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default=os.environ.get("BACKPROP_LAB_URL", DEFAULT_URL),
-                        help="the API (default: $BACKPROP_LAB_URL or %(default)s)")
-    parser.add_argument("--api-key", default=os.environ.get("BACKPROP_LAB_API_KEY"),
+    # the client reads $BACKPROP_LAB_URL and $BACKPROP_LAB_API_KEY when these are not given
+    parser.add_argument("--url", help=f"the API (default: $BACKPROP_LAB_URL or {DEFAULT_URL})")
+    parser.add_argument("--api-key",
                         help="API key, when the service requires one "
                              "(default: $BACKPROP_LAB_API_KEY)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

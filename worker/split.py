@@ -19,6 +19,7 @@ from typing import Any
 from celery import chord, signature
 
 import model
+from model.job import as_spec
 
 from .names import JOIN_PARTS, RUN_PART
 
@@ -33,7 +34,7 @@ def ranges(count: int, parts: int) -> list[tuple[int, int]]:
 
 def plan(spec: Any, split_passes: int, parts: int) -> list[tuple[int, int]] | None:
     """The ranges to run apart, or None when the job is small enough for one task."""
-    parsed = _parsed(spec)
+    parsed = as_spec(spec)
     if "naive" not in parsed.methods or parts < 2:
         return None
     if model.estimate_cost(parsed)["naive_passes"] < split_passes:
@@ -47,11 +48,7 @@ def names(cut: list[tuple[int, int]], base: bool) -> list[str]:
 
 
 def total_passes(spec: Any) -> int:
-    return model.estimate_cost(_parsed(spec))["naive_passes"]
-
-
-def _parsed(spec: Any) -> model.JobSpec:
-    return spec if isinstance(spec, model.JobSpec) else model.parse_spec(spec)
+    return model.estimate_cost(as_spec(spec))["naive_passes"]
 
 
 def send(job_id: str, spec: Any, cut: list[tuple[int, int]], base: dict | None) -> None:
