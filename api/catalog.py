@@ -24,13 +24,21 @@ def readiness() -> dict[str, Any]:
         s.store.redis.ping()
     except Exception as exc:
         raise _not_ready(f"Redis does not answer: {type(exc).__name__}") from None
+    if s.settings.broker != s.settings.redis_url:  # RabbitMQ: a check of its own
+        try:
+            with s.celery.connection_for_write(connect_timeout=PING_SECONDS) as connection:
+                connection.ensure_connection(max_retries=0)  # one try, no sleep
+        except Exception as exc:
+            raise _not_ready(f"the broker ({s.settings.broker_name}) does not answer: "
+                             f"{type(exc).__name__}") from None
     try:
-        replies = s.celery.control.ping(timeout=PING_SECONDS, limit=1)
+        # every worker that answers in time: how many have joined, from every machine
+        replies = s.celery.control.ping(timeout=PING_SECONDS)
     except Exception as exc:
         raise _not_ready(f"the worker ping failed: {type(exc).__name__}") from None
     if not replies:
         raise _not_ready(f"no worker answered a ping within {PING_SECONDS} s")
-    return {"status": "ready", "redis": "ok", "workers": len(replies)}
+    return {"status": "ready", "redis": "ok", "broker": "ok", "workers": len(replies)}
 
 
 def datasets() -> dict[str, Any]:

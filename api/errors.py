@@ -69,9 +69,12 @@ def _from_pydantic(exc: ValidationError) -> Response:
 
 def _unavailable(exc: Exception) -> Response:
     current_app.logger.warning("backend unavailable: %s", exc)
-    return problem_response(Problem(503, "Service Unavailable", "the job store or queue (Redis) "
-                                    "does not answer; try again shortly", "unavailable",
-                                    headers={"Retry-After": "5"}))
+    if isinstance(exc, RedisError):
+        what = "the job store (Redis)"
+    else:  # kombu's: the broker, which is Redis too unless BROKER_URL names another
+        what = f"the queue ({current_app.extensions['backprop-lab'].settings.broker_name})"
+    return problem_response(Problem(503, "Service Unavailable", f"{what} does not answer; try "
+                                    "again shortly", "unavailable", headers={"Retry-After": "5"}))
 
 
 def _from_bug(exc: Exception) -> Response:

@@ -71,6 +71,7 @@ class Health(BaseModel):
 class Ready(BaseModel):
     status: Literal["ready"]
     redis: Literal["ok"]
+    broker: Literal["ok"]  # the same Redis, or RabbitMQ (BROKER_URL)
     workers: int
 
 

@@ -1,11 +1,21 @@
 """The Celery configuration made from the settings, for the worker's app and the API's sender.
 
-Late acknowledgement with requeue when a worker dies means the broker must not hand a running
-job to another worker first: Redis' `visibility_timeout` is longer than the hard time limit, set
-for the broker and the result store alike (Celery ignores the one without the other). A message
-whose worker vanished (SIGKILL, a lost machine) is handed out again once that timeout has
-passed; VISIBILITY_TIMEOUT shortens it (the tests kill workers), and the broker then looks for
-such messages every third of it.
+Redis at REDIS_URL always holds the job records and Celery's results (a split job's chord
+counts its parts there). The queues are in the broker: the same Redis unless BROKER_URL names
+another, e.g. `amqp://user:password@host:5672/vhost` for RabbitMQ.
+
+Late acknowledgement with requeue when a worker dies, one message per worker process at a time
+(prefetch 1), on both brokers. How a vanished worker's message (SIGKILL, a lost machine) comes
+back differs:
+
+- RabbitMQ hands it out again as soon as the worker's connection drops (at once for a killed
+  process; after the heartbeat timeout for a lost machine). Queues are durable and messages
+  persistent, so queued jobs outlive a broker restart.
+- Redis hands it out again only after the `visibility_timeout`, which must be longer than the
+  hard time limit, set for the broker and the result store alike (Celery ignores the one
+  without the other). VISIBILITY_TIMEOUT shortens it (the tests kill workers), and the broker
+  then looks for such messages every third of it; recovery.py shortcuts the wait when a lone
+  worker restarts.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from typing import Any
 
 from celery import Celery
 
-from .settings import Settings
+from .settings import Settings, is_redis
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -23,7 +33,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                   "unacked_restore_interval": max(seconds / 3, 0.5),
                   "unacked_restore_throttle": 1}
     return {
-        "broker_url": settings.broker,
+        **broker_options(settings.broker, visibility),
         "result_backend": settings.redis_url,
         "task_serializer": "json",
         "result_serializer": "json",
@@ -31,7 +41,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": settings.queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "broker_transport_options": visibility,
         "result_backend_transport_options": visibility,
         "worker_prefetch_multiplier": 1,
         "task_track_started": True,
@@ -39,6 +48,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": settings.hard_time_limit,
         "result_expires": settings.job_ttl,
         "broker_connection_retry_on_startup": True,
+        # a job running when the broker connection drops runs on; its message comes back and
+        # the second run finds the job ended, or runs beside it (the end is recorded once)
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         # a chord part's result reaches the backend even across a short Redis outage
         "result_backend_always_retry": True,
         "result_backend_max_retries": 30,
@@ -47,6 +59,17 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "naive_split_passes": settings.naive_split_passes,
         "naive_parts": settings.naive_parts,
     }
+
+
+def broker_options(url: str, visibility: dict[str, float]) -> dict[str, Any]:
+    """The broker's own settings: Redis' visibility timeout, or RabbitMQ's durability."""
+    if is_redis(url):
+        return {"broker_url": url, "broker_transport_options": visibility}
+    # Persistent messages (Celery's default, stated: a lost job would follow from a change) in
+    # durable queues (kombu's default); the API answers 202 only once RabbitMQ has confirmed
+    # that it holds the message.
+    return {"broker_url": url, "task_default_delivery_mode": "persistent",
+            "broker_transport_options": {"confirm_publish": True}}
 
 
 def sender(settings: Settings) -> Celery:

@@ -1,10 +1,14 @@
-"""Hand out again, at once, the messages that a vanished worker had taken.
+"""Hand out again, at once, the messages that a vanished worker had taken (Redis broker only).
 
 With late acknowledgement on Redis, a message a worker has taken waits in the broker's
 `unacked` hash until it is acknowledged. If the worker is SIGKILLed, Redis hands the message out
 again only after the visibility timeout, which must outlast the longest job (minutes). A worker
 that has just started, while no other worker answers a ping, knows that every message taken
 before it started is an orphan, and restores them now, so the job resumes on it.
+
+This reads kombu's Redis transport internals (the `unacked` hash and its index), so it runs
+only on a Redis broker. RabbitMQ needs no such help: it hands a message out again as soon as
+the connection of the worker that took it drops.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import time
 
 from celery import Celery
 from celery.signals import worker_init, worker_ready
+
+from .settings import is_redis
 
 log = logging.getLogger(__name__)
 _started = {"at": time.time()}
@@ -47,7 +53,7 @@ def _note_start(**_) -> None:
 @worker_ready.connect
 def _on_worker_ready(sender=None, **_) -> None:
     app = sender.app
-    if not app.conf.broker_url.startswith("redis"):
+    if not is_redis(app.conf.broker_url):
         return
     try:
         restored = restore_orphans(app, sender.hostname, _started["at"])

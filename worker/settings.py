@@ -36,6 +36,10 @@ def _comma_list(value: Any) -> Any:
     return value
 
 
+def is_redis(url: str) -> bool:
+    return url.startswith(("redis://", "rediss://", "unix://"))
+
+
 Count = Annotated[int, BeforeValidator(_whole)]
 CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 
@@ -87,6 +91,11 @@ class Settings(BaseSettings):
     @property
     def broker(self) -> str:
         return self.broker_url or self.redis_url
+
+    @property
+    def broker_name(self) -> str:
+        """What holds the queues, for messages: Redis, or RabbitMQ (an amqp:// BROKER_URL)."""
+        return "Redis" if is_redis(self.broker) else "RabbitMQ"
 
     @property
     def hard_time_limit(self) -> float:

@@ -83,6 +83,31 @@ def test_a_broker_of_its_own_keeps_the_records_and_results_in_redis():
     assert conf["result_backend"] == conf["job_store_url"] == "redis://r:6379/4"
 
 
+def test_on_rabbitmq_messages_are_persistent_confirmed_acked_late_one_at_a_time():
+    settings = Settings(redis_url="redis://r:6379/4", broker_url="amqp://u:p@q:5672/v")
+    conf = celery_config(settings)
+    assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
+    assert conf["worker_prefetch_multiplier"] == 1
+    assert conf["task_default_delivery_mode"] == "persistent"
+    # RabbitMQ confirms that it holds a job before the API answers 202; no visibility timeout
+    assert conf["broker_transport_options"] == {"confirm_publish": True}
+    assert settings.broker_name == "RabbitMQ"
+    assert Settings(redis_url="redis://r:6379/4").broker_name == "Redis"
+
+
+def test_the_redis_recovery_is_skipped_on_rabbitmq(monkeypatch):
+    from types import SimpleNamespace
+
+    from worker import recovery
+
+    calls = []
+    monkeypatch.setattr(recovery, "restore_orphans", lambda app, *_: calls.append(app) or 0)
+    for broker_url in ("amqp://u:p@q:5672/v", ""):
+        app = sender(Settings(redis_url="redis://r:6379/4", broker_url=broker_url))
+        recovery._on_worker_ready(sender=SimpleNamespace(app=app, hostname="w@h"))
+    assert [app.conf.broker_url for app in calls] == ["redis://r:6379/4"]  # Redis only
+
+
 def test_split_and_visibility_settings():
     conf = celery_config(Settings(naive_split_passes=5000, naive_parts=8, visibility_timeout=3))
     assert conf["naive_split_passes"] == 5000 and conf["naive_parts"] == 8
