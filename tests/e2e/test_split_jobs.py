@@ -1,7 +1,8 @@
 """A big naive job runs as parts (a Celery chord) and joins into the single-process result.
 
 The session worker splits at the default NAIVE_SPLIT_PASSES (10,000) into NAIVE_PARTS (4)
-parts; the lesson's net (13,002 parameters) is over it, the tiny net far under it.
+parts; the lesson's net (13,002 parameters) is over it, the tiny net far under it. The chord
+runs on both brokers (`broker_api`); on RabbitMQ its parts' results still meet in Redis.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 import redis
 import requests
 
@@ -34,6 +36,15 @@ def finished(api: str, spec) -> dict:
     return job
 
 
+def relative_error(result: dict) -> float:
+    """||g_naive - g_backprop|| / (||g_naive|| + ||g_backprop||) over every parameter."""
+    naive, backprop = (np.concatenate([np.ravel(a) for kind in ("weights", "biases")
+                                       for a in gradients[kind]])
+                       for gradients in (result["naive"]["gradients"], result["gradients"]))
+    return float(np.linalg.norm(naive - backprop)
+                 / (np.linalg.norm(naive) + np.linalg.norm(backprop)))
+
+
 def part_fields(redis_url: str, job_id: str) -> list[str]:
     raw = redis.Redis.from_url(redis_url, decode_responses=True).hkeys(JobStore.key(job_id))
     return sorted(k for k in raw if k.startswith("done:"))
@@ -54,12 +65,14 @@ def test_forward_parts_join_into_the_single_process_result_with_p_plus_1_passes(
     for kind in ("weights", "biases"):
         for got, exp in zip(naive["gradients"][kind], want["gradients"][kind]):
             np.testing.assert_allclose(got, exp, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(naive["relative_error"], want["relative_error"], rtol=1e-2)
+    # the relative error is rounding noise over eps here, so it is recomputed from the JSON
+    # (the job's own two gradients), not compared with this process' run
+    assert naive["relative_error"] == pytest.approx(relative_error(job["result"]), rel=1e-6)
     assert job["result"]["timing"]["naive"]["passes"] == 13_003
 
 
-def test_central_parts_give_2p_passes_and_every_gradient(live_api, redis_url):
-    job = finished(live_api, LESSON)
+def test_central_parts_give_2p_passes_and_every_gradient(broker_api, redis_url):
+    job = finished(broker_api, LESSON)
     assert job["status"] == "succeeded", job["error"]
     assert part_fields(redis_url, job["id"]) == ["done:0", "done:1", "done:2", "done:3"]
     naive = job["result"]["naive"]
@@ -71,6 +84,6 @@ def test_central_parts_give_2p_passes_and_every_gradient(live_api, redis_url):
             np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-8)
 
 
-def test_a_small_job_stays_one_task(live_api, redis_url):
-    job = finished(live_api, TINY)
+def test_a_small_job_stays_one_task(broker_api, redis_url):
+    job = finished(broker_api, TINY)
     assert job["status"] == "succeeded" and part_fields(redis_url, job["id"]) == []
