@@ -1,0 +1,81 @@
+"""RabbitMQ restarted under the service: queued jobs are kept, the API answers 503 problem
+documents while it is away, and the API and the worker carry on by themselves when it is back.
+
+The broker is a rabbitmq-server node of the test's own (tests/rabbitmq.py: its own name, port
+and data folder), so stopping it disturbs no one else's; Redis stays up throughout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import rabbitmq
+import requests
+from processes import api_server, unavailable, wait_until, worker_process
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+# one task of many seconds (no split) that keeps the only worker busy while others queue
+BUSY = LESSON | {"batch": LESSON["batch"] | {"size": 1000}}
+PATIENCE = 60  # a bound on waiting, not a speed claim
+
+
+def job(base: str, job_id: str) -> dict:
+    return requests.get(f"{base}/v1/jobs/{job_id}", timeout=15).json()
+
+
+def ended(base: str, job_id: str) -> dict:
+    deadline = time.monotonic() + PATIENCE
+    while (current := job(base, job_id))["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, current
+        time.sleep(0.1)
+    return current
+
+
+def ready(base: str) -> bool:
+    return requests.get(f"{base}/v1/ready", timeout=15).ok
+
+
+@pytest.fixture
+def own_rabbitmq(tmp_path):
+    if rabbitmq.server_script() is None:
+        unavailable("rabbitmq-server is not installed")
+    with rabbitmq.node(tmp_path / "rabbitmq") as node:
+        yield node
+
+
+def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
+        own_rabbitmq, redis_url, queue, tmp_path):
+    """The only worker is busy with a long job and three jobs wait in the durable queue. The
+    broker stops: new jobs are refused with 503, /v1/ready says why, the records still answer.
+    The long job is cancelled meanwhile (its record is in Redis). The broker starts again on
+    the same data: the worker reconnects by itself and runs the three; the API does too."""
+    queue = f"{queue}-restart"
+    with api_server(redis_url, queue, own_rabbitmq.url) as base, \
+            worker_process(redis_url, queue, tmp_path, broker_url=own_rabbitmq.url,
+                           NAIVE_SPLIT_PASSES="1e9"):
+        busy = requests.post(f"{base}/v1/jobs", json=BUSY, timeout=15).json()["id"]
+        wait_until(lambda: job(base, busy)["status"] == "running", "the long job", PATIENCE)
+        waiting = [requests.post(f"{base}/v1/jobs", json=TINY, timeout=15).json()["id"]
+                   for _ in range(3)]
+
+        own_rabbitmq.stop()
+        for method, path, body in [("post", "/v1/jobs", TINY), ("get", "/v1/ready", None)]:
+            reply = requests.request(method, base + path, json=body, timeout=15)
+            assert reply.status_code == 503, (path, reply.text)
+            assert reply.headers["Content-Type"] == "application/problem+json"
+            assert reply.json()["status"] == 503 and "RabbitMQ" in reply.json()["detail"]
+        assert [job(base, w)["status"] for w in waiting] == ["queued"] * 3
+        assert requests.delete(f"{base}/v1/jobs/{busy}", timeout=15).status_code == 202
+
+        own_rabbitmq.start()
+        for job_id in waiting:
+            assert ended(base, job_id)["status"] == "succeeded"
+        assert ended(base, busy)["status"] == "cancelled"
+        wait_until(lambda: ready(base), "/v1/ready", PATIENCE)
+        after = requests.post(f"{base}/v1/jobs?wait=10", json=TINY, timeout=15)
+        assert after.status_code == 200 and after.json()["status"] == "succeeded"
