@@ -80,14 +80,32 @@ def test_reads_dockerfile_slim_non_root_and_copies_what_exists():
 def test_reads_compose_environment_names_are_settings_the_service_reads():
     settings = {name.upper() for name in Settings.model_fields}
     for compose in (COMPOSE, PRODUCTION):
-        for name, service in compose["services"].items():
-            for variable in service.get("environment") or {}:
+        for name in ("api", "worker"):
+            for variable in compose["services"][name].get("environment") or {}:
                 assert variable in settings, (name, variable)
 
 
 def test_reads_compose_production_requires_api_keys():
     api = PRODUCTION["services"]["api"]
     assert api["environment"]["API_KEYS"].startswith("${API_KEYS:?")
-    assert set(PRODUCTION["services"]) <= set(SERVICES)
+    assert set(PRODUCTION["services"]) == set(SERVICES) | {"rabbitmq"}
+
+
+def test_production_queues_on_a_durable_rabbitmq_and_the_plain_compose_stays_redis_only():
+    rabbitmq = PRODUCTION["services"]["rabbitmq"]
+    assert rabbitmq["image"].startswith("rabbitmq:3.")
+    volume, target = rabbitmq["volumes"][0].split(":")
+    assert target == "/var/lib/rabbitmq" and volume in PRODUCTION["volumes"]
+    assert rabbitmq["hostname"]  # the node's data is kept under its host name
+    assert rabbitmq["healthcheck"]["test"][:2] == ["CMD", "rabbitmq-diagnostics"]
+    user, password = (rabbitmq["environment"][f"RABBITMQ_DEFAULT_{k}"] for k in ("USER", "PASS"))
+    url = f"amqp://{user}:{password}@rabbitmq:5672//"
+    for name in ("api", "worker"):
+        service = PRODUCTION["services"][name]
+        assert service["environment"]["BROKER_URL"] == url
+        assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+        assert "BROKER_URL" not in SERVICES[name]["environment"]
+    assert f"--broker={url}" in PRODUCTION["services"]["flower"]["command"]
+    assert "rabbitmq" not in SERVICES
 
 

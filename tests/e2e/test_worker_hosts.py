@@ -22,6 +22,7 @@ from parts import ends, in_mid_part, running_part
 from processes import (
     api_server,
     free_port,
+    sender_app,
     start_redis,
     stop,
     unavailable,
@@ -30,7 +31,6 @@ from processes import (
 )
 
 import model
-from worker.config import make_celery
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
@@ -74,7 +74,7 @@ def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(queue, tmp
                 broker_url=host_env["BROKER_URL"], host=host.namespace, prefix=host.prefix,
                 NAIVE_PARTS=PARTS))
             workers[host] = process.name
-        control = make_celery(redis_url, queue, broker.url).control
+        control = sender_app(redis_url, queue, broker.url).control
 
         job_id = requests.post(f"{base}/v1/jobs", json=SPEC, timeout=15).json()["id"]
         wait_until(lambda: all(running_part(control, name) for name in workers.values()),
