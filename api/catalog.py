@@ -15,7 +15,7 @@ from .jobs import services
 
 # From a checkout (or an editable install) the specs sit at the repository's top level.
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-PING_SECONDS = 0.5
+PING_SECONDS = 1.0  # every worker that answers within it is counted, so ready takes that long
 
 
 def readiness() -> dict[str, Any]:

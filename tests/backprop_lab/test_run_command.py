@@ -48,7 +48,8 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         wait_until(lambda: started(log, process), "backprop-lab run", seconds=120)
         text = log.read_text()
         assert process.poll() is None, text
-        assert requests.get(f"{url}/v1/ready", timeout=5).status_code == 200
+        ready = requests.get(f"{url}/v1/ready", timeout=5)
+        assert ready.status_code == 200, ready.text
         pids = {name: int(pid) for name, pid in re.findall(r"started (\w+) \(pid (\d+)\)", text)}
         assert set(pids) == {"redis", "worker", "api"}, text
         assert f"embedded Redis at redis://127.0.0.1:{redis_port}/0" in text
