@@ -91,7 +91,7 @@ def test_reads_compose_production_requires_api_keys():
     assert set(PRODUCTION["services"]) == set(SERVICES) | {"rabbitmq"}
 
 
-def test_production_queues_on_a_durable_rabbitmq_and_the_plain_compose_stays_redis_only():
+def test_reads_compose_production_queues_on_a_durable_rabbitmq_the_plain_one_on_redis():
     rabbitmq = PRODUCTION["services"]["rabbitmq"]
     assert rabbitmq["image"].startswith("rabbitmq:3.")
     volume, target = rabbitmq["volumes"][0].split(":")
