@@ -99,8 +99,12 @@ function optionLabel(exercise, option) {
     return { bias: "Raise its bias", weight: `Raise the weight from #${d.previous}`,
       previous: `Change neuron #${d.previous}` }[option];
   }
-  if (exercise.kind === "averaging" && d.variant === "layer") return `layer ${option}`;
+  if (exercise.kind === "averaging" && d.variant === "layer") return layerLabel(exercise, option);
   return String(option);
+}
+
+function layerLabel(exercise, l) {
+  return l === exercise.result.network.layers.length - 1 ? `layer ${l} (output)` : `layer ${l}`;
 }
 
 function numbers(exercise) {
@@ -132,7 +136,7 @@ function numbers(exercise) {
     row("widths", d.layers.join("-"));
     row("differences", d.difference);
   } else if (exercise.kind === "averaging" && d.variant === "layer") {
-    for (const r of d.layers) row(`layer ${r.layer}`, `||mean g|| ${fmt.plain(r.norm_of_mean, DIGITS)}, mean ||g|| ${fmt.plain(r.mean_of_norms, DIGITS)}`);
+    for (const r of d.layers) row(layerLabel(exercise, r.layer), `||mean g|| ${fmt.plain(r.norm_of_mean, DIGITS)}, mean ||g|| ${fmt.plain(r.mean_of_norms, DIGITS)}`);
   } else if (exercise.kind === "averaging") {
     row(`each example's wish (#${d.example} in brackets)`, list(d.example_wishes, d.example));
   }
@@ -311,8 +315,9 @@ function pixels(exercise) {
   const examples = exercise.result.examples;
   const source = exercise.result.batch.source;
   if (!examples || !["digits", "mnist"].includes(source)) return null;
-  const i = Number.isInteger(exercise.data.example) ? exercise.data.example : 0;
-  return examples.activations[0][i];
+  const i = Number.isInteger(exercise.data.example) ? exercise.data.example
+    : exercise.result.batch.size === 1 ? 0 : null; // a batch-wide question shows no one digit
+  return i === null ? null : examples.activations[0][i];
 }
 
 function draw() {
