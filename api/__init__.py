@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     app.extensions["backprop-lab"] = Services(
-        settings, JobStore.from_url(settings.redis_url, settings.job_ttl), sender(settings))
+        settings, JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget),
+        sender(settings))
     errors.register(app)
     clients.limit(app, settings)
     app.register_blueprint(v1)

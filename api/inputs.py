@@ -24,6 +24,18 @@ class SubmitQuery(BaseModel):
                         description="Seconds to wait for the job to finish (capped by MAX_WAIT).")
 
 
+class JobQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    fields: str | None = Field(
+        None, description="Comma-separated job fields and top-level result keys to return, "
+        "e.g. `cost,timing` or `status,wishes`; the rest is left out.")
+
+    @property
+    def names(self) -> list[str] | None:
+        return None if self.fields is None else [f.strip() for f in self.fields.split(",")
+                                                 if f.strip()]
+
+
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(20, ge=1, le=100, description="Jobs per page.")

@@ -14,11 +14,12 @@ from celery import Celery
 from flask import current_app, url_for
 
 import model
+from worker import result_codec
 from worker.names import RUN_JOB
-from worker.records import TERMINAL, JobStore  # noqa: F401 (the views read jobs.TERMINAL)
+from worker.records import TERMINAL, JobStore, StoreFull  # noqa: F401 (views read TERMINAL)
 from worker.settings import Settings
 
-from .errors import Problem
+from .errors import Problem, invalid
 
 
 @dataclass
@@ -36,9 +37,22 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     s = services()
     spec = model.parse_spec(data, s.settings.limits)
     passes = model.estimate_cost(spec)["naive_passes"]
-    record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
-                            owner=owner, layers=list(spec.network.layers),
-                            methods=list(spec.methods))
+    size = model.estimate_result(spec)
+    too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
+    if too_big:
+        raise invalid([too_big])
+    reserve = result_codec.reserve(size)
+    try:
+        record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
+                                owner=owner, layers=list(spec.network.layers),
+                                methods=list(spec.methods),
+                                size={"estimate": size["json_bytes"], "reserved": reserve})
+    except StoreFull as full:
+        raise Problem(507, "Insufficient Storage", str(full), "result-store-full", errors=[
+            {"field": "include", "message": str(full), "limit": full.budget,
+             "estimate": {"result_bytes": size["json_bytes"], "stored_bytes": reserve,
+                          "reserved": full.reserved}}],
+            headers={"Retry-After": "30"}) from None
     try:
         s.celery.send_task(RUN_JOB, args=[record["id"]], task_id=record["id"])
     except Exception:
@@ -65,6 +79,32 @@ def find(job_id: str, owner: str | None = None) -> dict[str, Any]:
     return record
 
 
+def read(job_id: str, owner: str | None = None, keys: list[str] | None = None,
+         with_result: bool = True) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+    """The job (with links, without its result) and its stored result's fields (only those
+    `keys` need; None when it has no result: not succeeded, or expired)."""
+    store = services().store
+    record = store.get(job_id, owner, result=False)
+    if record is None:
+        raise not_found(job_id)
+    stored = None
+    if with_result and record["status"] == "succeeded":
+        stored = store.results.fields(job_id, keys)
+        if stored is None:  # dropped since the record was read: say when
+            record["result_expired"] = store.redis.hget(store.key(job_id), "result_expired")
+    return with_links(record), stored
+
+
+def load_result(job_id: str, owner: str | None = None,
+                keys: list[str] | None = None) -> dict[str, Any] | None:
+    """A job's result dict (only its top-level `keys`, if given), or None: the job has not
+    succeeded, or its result expired. 404 for a job unknown (to this owner)."""
+    record = services().store.get(job_id, owner, result=False)
+    if record is None:
+        raise not_found(job_id)
+    return services().store.result(job_id, record, keys)
+
+
 def cancel(job_id: str, owner: str | None = None) -> tuple[dict[str, Any], int]:
     """Cancel a queued job (200, cancelled) or ask a running one to stop (202, still running)."""
     if owner is not None:
@@ -88,3 +128,12 @@ def with_links(record: dict[str, Any]) -> dict[str, Any]:
 def not_found(job_id: str) -> Problem:
     return Problem(404, "Not Found", f"no job {job_id!r}: it was never issued or has expired",
                    "job-not-found")
+
+
+def no_result(record: dict[str, Any]) -> Problem:
+    """Why a job has no result to give: 410 once it expired, 409 before it succeeded."""
+    if record.get("result_expired"):
+        return Problem(410, "Gone", f"the result was dropped from the result store at "
+                       f"{record['result_expired']} to make room for newer ones", "result-expired")
+    return Problem(409, "Conflict", f"the job is {record['status']}: it has no result",
+                   "no-result")

@@ -36,10 +36,20 @@ class JobSummary(BaseModel):
     links: Links
 
 
+class ResultSize(BaseModel):
+    estimate: int = Field(description="The result's estimated JSON bytes, known at submit.")
+    reserved: int = Field(description="Bytes of the result store held for it while it runs.")
+    stored: int | None = Field(None, description="Bytes it takes in the store (compact).")
+
+
 class Job(JobSummary):
     spec: dict[str, Any] = Field(description="The spec as submitted (see JobSpec).")
-    result: dict[str, Any] | None = Field(description="`model.run`'s result once succeeded.")
+    result: dict[str, Any] | None = Field(description="`model.run`'s result once succeeded; "
+                                          "null again once it expired (see result_expired).")
     error: JobError | None = Field(description="Why the job failed.")
+    result_size: ResultSize | None = Field(None, description="How big the result is.")
+    result_expired: str | None = Field(
+        None, description="When the result was dropped to make room for newer ones (ISO 8601).")
 
 
 class JobList(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import catalog, exercises, jobs
+from . import catalog, exercises, jobs, results
 from .clients import owner, require_key
-from .inputs import ListQuery, SubmitQuery, json_body, query
+from .inputs import JobQuery, ListQuery, SubmitQuery, json_body, query
 from .practice.schemas import ExercisesQuery, FlashcardsQuery
+from .schemas import Job
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
 v1.before_request(require_key)
@@ -24,7 +25,18 @@ def submit_job():
 @v1.get("/jobs/<job_id>")
 def get_job(job_id: str):
     """A job: status, progress, timestamps, its spec, and the result or the error."""
-    return jobs.with_links(jobs.find(job_id, owner()))
+    job_fields, keys = results.wanted(query(JobQuery).names, Job.model_fields)
+    record, stored = jobs.read(job_id, owner(), keys, with_result=keys is None or bool(keys))
+    return results.job_response(record, stored, job_fields, keys)
+
+
+@v1.get("/jobs/<job_id>/result.npz")
+def get_result_npz(job_id: str):
+    """The result's arrays in NumPy's .npz format, the rest in its member result.json."""
+    record, stored = jobs.read(job_id, owner())
+    if stored is None:
+        raise jobs.no_result(record)
+    return results.npz_response(job_id, stored)
 
 
 @v1.delete("/jobs/<job_id>")

@@ -7,8 +7,10 @@ Flask, Celery or Redis; past `model.job` (the edge), nothing knows of pydantic e
 
 from .job import Job, naive_count, prepare
 from .naive import Cancelled
+from .result_size import estimate_result, result_too_big
 from .run import naive_part, run
 from .spec import JobSpec, Limits, SpecError, estimate_cost, parse_spec
 
-__all__ = ["Cancelled", "Job", "JobSpec", "Limits", "SpecError", "estimate_cost", "naive_count",
-           "naive_part", "parse_spec", "prepare", "run"]
+__all__ = ["Cancelled", "Job", "JobSpec", "Limits", "SpecError", "estimate_cost",
+           "estimate_result", "naive_count", "naive_part", "parse_spec", "prepare",
+           "result_too_big", "run"]

@@ -58,6 +58,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "job_store_url": settings.redis_url,
         "naive_split_passes": settings.naive_split_passes,
         "naive_parts": settings.naive_parts,
+        "result_store_bytes": settings.budget.total,
+        "result_owner_bytes": settings.budget.per_owner,
     }
 
 

@@ -19,10 +19,14 @@ from typing import Any
 
 import redis
 
-PREFIX = "backprop-lab:"
+from . import result_codec
+from .results import LUA, PREFIX, Budget, ResultStore
+
 INDEX = PREFIX + "jobs"
 TERMINAL = ("succeeded", "failed", "cancelled")
-_JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods")
+_JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods", "result_size")
+DEFAULT_BUDGET = Budget()
+_INTERNAL = ("ttl", "cancel", "owner", "reserve", "stored")
 
 # KEYS[1] record; ARGV[1] now. Queued (or running again after a lost worker) -> running.
 _START = """
@@ -59,24 +63,76 @@ end
 redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
 return 1
 """
-# KEYS[1] record, KEYS[2] its ended list; ARGV: now, status, result, error. Only an unfinished
-# job ends, and only once; the ending is pushed to the list for a waiter's BLPOP.
-_FINISH = """
+# KEYS[1] record, KEYS[2] its ended list; ARGV: now, now in ms, status, error, prefix, id,
+# budget, per-owner budget, result bytes, then the result's fields and values. Only an
+# unfinished job ends, and only once: its reserve is released, and a result is stored if room
+# can be made for it (worker/results.py); the ending is pushed to the list for a waiter's BLPOP.
+_FINISH = LUA + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[1], 'result', ARGV[3],
-           'error', ARGV[4])
+local p, id, outcome, err = ARGV[5], ARGV[6], ARGV[3], ARGV[4]
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
+redis.call('SREM', p .. 'results:inflight', id)
+if outcome == 'succeeded' and #ARGV > 9 then
+  local owner, size = redis.call('HGET', KEYS[1], 'owner'), tonumber(ARGV[9])
+  if make_room(p, id, owner, size, tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[1]) then
+    store(p, id, owner, size, tonumber(ARGV[2]), ttl, {unpack(ARGV, 10)})
+    redis.call('HSET', KEYS[1], 'stored', size)
+  else
+    outcome = 'failed'
+    err = cjson.encode({type = '/problems/result-store-full', title = 'Result store full',
+      detail = 'the result (' .. size .. ' bytes) does not fit the result store beside the '
+        .. 'results reserved by running jobs; try again later'})
+  end
+end
+redis.call('HSET', KEYS[1], 'status', outcome, 'finished_at', ARGV[1], 'error', err)
 -- a job that succeeded did every pass, whatever progress writes an outage lost
 local progress = redis.call('HGET', KEYS[1], 'progress')
-if ARGV[2] == 'succeeded' and progress and progress ~= 'null' then
-  local p = cjson.decode(progress)
-  redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = p['total'], total = p['total']}))
+if outcome == 'succeeded' and progress and progress ~= 'null' then
+  local done = cjson.decode(progress)
+  redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done['total'],
+                                                        total = done['total']}))
 end
-redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'ttl')))
-redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('RPUSH', KEYS[2], outcome)
 redis.call('EXPIRE', KEYS[2], 60)
 return 1
 """
+# KEYS[1] record, KEYS[2] the index, KEYS[3] the owner's index (or the index again); ARGV:
+# prefix, id, ttl, created (us), oldest score kept, reserve, budget, per-owner budget, owner
+# ('' for none), then the record's fields and values. Created only if the reserves in flight
+# and this one fit the budgets; else {0, bytes reserved} or {-1, the owner's bytes reserved}.
+_CREATE = LUA + """
+local p, id, reserve = ARGV[1], ARGV[2], tonumber(ARGV[6])
+local owner = ARGV[9] ~= '' and ARGV[9] or nil
+local all, by = reserved(p, id)
+if all + reserve > tonumber(ARGV[7]) then return {0, all} end
+local per_owner = tonumber(ARGV[8])
+if owner and per_owner > 0 and (by[owner] or 0) + reserve > per_owner then
+  return {-1, by[owner] or 0}
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 10))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('SADD', p .. 'results:inflight', id)
+for i = 2, 3 do
+  redis.call('ZADD', KEYS[i], tonumber(ARGV[4]), id)
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', tonumber(ARGV[5]))
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3]))
+end
+return {1, 0}
+"""
+
+
+class StoreFull(Exception):
+    """A job's result would not fit the result store beside the results reserved in flight."""
+
+    def __init__(self, reserve: int, reserved: int, budget: int, owner: bool):
+        self.reserve, self.reserved, self.budget, self.owner = reserve, reserved, budget, owner
+        whose = "your results' share of" if owner else ""
+        super().__init__(
+            f"the result needs up to {reserve} bytes of {whose} the result store "
+            f"({budget} bytes), and jobs in flight already hold {reserved}; try again when "
+            "they have finished, or ask for less (include, naive.sample)".replace("  ", " "))
 
 
 def now() -> str:
@@ -92,46 +148,69 @@ def new_id() -> str:
 
 
 class JobStore:
-    def __init__(self, client: redis.Redis, ttl: int = 24 * 3600):
-        self.redis, self.ttl = client, ttl
+    def __init__(self, client: redis.Redis, ttl: int = 24 * 3600, budget: Budget = DEFAULT_BUDGET):
+        self.redis, self.ttl, self.budget = client, ttl, budget
+        self.results = ResultStore(_binary(client))
         self._start = client.register_script(_START)
         self._cancel = client.register_script(_CANCEL)
+        self._create = client.register_script(_CREATE)
         self._finish = client.register_script(_FINISH)
         self._part_progress = client.register_script(_PART_PROGRESS)
 
     @classmethod
-    def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0) -> JobStore:
+    def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0,
+                 budget: Budget = DEFAULT_BUDGET) -> JobStore:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                       decode_responses=True)
-        return cls(client, ttl)
+        return cls(client, ttl, budget)
 
     # -- the API's side
     def create(self, spec: Any, progress: dict[str, int] | None = None,
                owner: str | None = None, layers: list[int] | None = None,
-               methods: list[str] | None = None) -> dict[str, Any]:
+               methods: list[str] | None = None,
+               size: dict[str, int] | None = None) -> dict[str, Any]:
         """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
-        say what each job is without reading its spec."""
+        say what each job is without reading its spec. Its result may take `size["reserved"]`
+        stored bytes: StoreFull is raised when that does not fit beside the reserves of the
+        jobs in flight."""
         job_id, created = new_id(), time.time()
+        reserve = (size or {}).get("reserved", 0)
         record = {"id": job_id, "status": "queued", "created_at": now(), "started_at": None,
                   "finished_at": None, "progress": progress, "layers": layers,
-                  "methods": methods, "spec": spec, "result": None, "error": None}
-        key, internal = self.key(job_id), {"ttl": self.ttl} | ({"owner": owner} if owner else {})
-        with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping=_encode(record | internal))
-            pipe.expire(key, self.ttl)
-            for index in {INDEX, self.index(owner)}:
-                pipe.zadd(index, {job_id: int(created * 1e6)})
-                pipe.zremrangebyscore(index, "-inf", int((created - self.ttl) * 1e6))
-                pipe.expire(index, self.ttl)
-            pipe.execute()
-        return record
+                  "methods": methods, "spec": spec, "error": None, "result_size": size,
+                  "result_expired": None}
+        internal = {"ttl": self.ttl, "reserve": reserve} | ({"owner": owner} if owner else {})
+        fields = [x for pair in _encode(record | internal).items() for x in pair]
+        admitted, reserved = self._create(
+            keys=[self.key(job_id), INDEX, self.index(owner)],
+            args=[PREFIX, job_id, self.ttl, int(created * 1e6), int((created - self.ttl) * 1e6),
+                  reserve, self.budget.total, self.budget.per_owner, owner or "", *fields])
+        if admitted != 1:
+            own = admitted == -1
+            raise StoreFull(reserve, reserved, self.budget.per_owner if own else self.budget.total,
+                            own)
+        return record | {"result": None}
 
-    def get(self, job_id: str, owner: str | None = None) -> dict[str, Any] | None:
-        """The record, or None if it is unknown or (given an owner) belongs to someone else."""
+    def get(self, job_id: str, owner: str | None = None,
+            result: bool = True) -> dict[str, Any] | None:
+        """The record, or None if it is unknown or (given an owner) belongs to someone else;
+        with `result`, a succeeded job's stored result is read into it (else it is left out)."""
         raw = self.redis.hgetall(self.key(job_id))
         if not raw.get("status") or (owner is not None and raw.get("owner") != owner):
             return None
-        return _decode(raw)
+        record = _decode(raw)
+        if result:
+            record["result"] = self.result(job_id, record)
+        return record
+
+    def result(self, job_id: str, record: dict[str, Any],
+               keys: list[str] | None = None) -> dict[str, Any] | None:
+        """The job's result (only `keys`), or None: not succeeded, or the result expired."""
+        if "result" in record:  # written whole into the record before results were stored
+            whole = record["result"]
+            return whole if keys is None or whole is None else \
+                {k: v for k, v in whole.items() if k in keys}
+        return self.results.load(job_id, keys) if record["status"] == "succeeded" else None
 
     def status(self, job_id: str) -> str | None:
         return self.redis.hget(self.key(job_id), "status")
@@ -189,10 +268,15 @@ class JobStore:
         return cancel == "1" or status not in ("queued", "running")
 
     def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> bool:
-        """End an unfinished job (False if it had ended or is unknown); the TTL starts again."""
-        outcome = _encode({"result": result, "error": error})
-        return bool(self._finish(keys=[self.key(job_id), self.ended_key(job_id)],
-                                 args=[now(), status, outcome["result"], outcome["error"]]))
+        """End an unfinished job (False if it had ended or is unknown); the TTL starts again.
+        A result is stored compactly, dropping the oldest results if the budget needs it."""
+        fields = result_codec.pack(result) if result is not None else {}
+        pairs = [x for pair in fields.items() for x in pair]
+        return bool(self._finish(
+            keys=[self.key(job_id), self.ended_key(job_id)],
+            args=[now(), int(time.time() * 1000), status, json.dumps(error, allow_nan=False),
+                  PREFIX, job_id, self.budget.total, self.budget.per_owner,
+                  result_codec.stored_bytes(fields), *pairs]))
 
     @staticmethod
     def key(job_id: str) -> str:
@@ -215,7 +299,17 @@ def _encode(record: dict[str, Any]) -> dict[str, str]:
 def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in raw.items():
-        if k in ("ttl", "cancel", "owner") or k.startswith("done:"):
+        if k in _INTERNAL or k.startswith("done:"):
             continue
         out[k] = json.loads(v) if v is not None and (k in _JSON_FIELDS or v == "null") else v
+    if out.get("result_size") is not None:
+        stored = raw.get("stored")
+        out["result_size"]["stored"] = int(stored) if stored is not None else None
     return out
+
+
+def _binary(client: redis.Redis) -> redis.Redis:
+    """A client on the same server that leaves values as bytes (a result's fields are binary)."""
+    kwargs = client.connection_pool.connection_kwargs | {"decode_responses": False}
+    return redis.Redis(connection_pool=redis.ConnectionPool(
+        connection_class=client.connection_pool.connection_class, **kwargs))

@@ -23,6 +23,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 if TYPE_CHECKING:
     from model import Limits
 
+    from .results import Budget
+
 
 def _whole(value: Any) -> Any:
     """Counts may be written as 5e11 or 5_000."""
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     max_parameters: Count = 1_000_000  # results carry several numbers per parameter
     max_naive_multiply_adds: Count = 500_000_000_000
     max_per_example_numbers: Count = 5_000_000
+    max_result_bytes: Count = 128 * 1024**2  # a result's estimated JSON (see result_size)
+
+    # -- what results may take in Redis (worker/results.py; API and worker)
+    result_store_bytes: Count = 4 * 1024**3  # every stored (compact) result together
+    result_owner_bytes: Count = -1  # one API key's results; -1: a quarter of the store; 0: none
 
     # -- who may call, and how often (API)
     cors_origins: CommaList = ("*",)
@@ -106,6 +113,13 @@ class Settings(BaseSettings):
         """A message can wait unacked behind one running job (prefetch) and then run itself,
         so by default twice the hard limit, and a minute more."""
         return self.visibility_timeout or 2 * self.hard_time_limit + 60
+
+    @property
+    def budget(self) -> Budget:
+        from .results import Budget  # here, so that reading settings does not load NumPy
+
+        owner = self.result_owner_bytes
+        return Budget(self.result_store_bytes, self.result_store_bytes // 4 if owner < 0 else owner)
 
     @property
     def limits(self) -> Limits:

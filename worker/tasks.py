@@ -23,6 +23,7 @@ import model
 from . import split
 from .names import JOIN_PARTS, RUN_JOB, RUN_PART
 from .records import JobStore
+from .results import Budget
 
 OUTAGE_PATIENCE = 120.0  # seconds to keep trying to record a job's end while Redis is away
 log = logging.getLogger(__name__)
@@ -183,13 +184,15 @@ class PartEdge(Edge):
 
 
 @cache
-def _store(url: str) -> JobStore:
-    return JobStore.from_url(url)
+def _store(url: str, budget: Budget) -> JobStore:
+    return JobStore.from_url(url, budget=budget)
 
 
 def store() -> JobStore:
-    """The job records of the app running the task (its settings' REDIS_URL)."""
-    return _store(current_app.conf.job_store_url)
+    """The job records of the app running the task (its settings' REDIS_URL), and their
+    results' budget."""
+    conf = current_app.conf
+    return _store(conf.job_store_url, Budget(conf.result_store_bytes, conf.result_owner_bytes))
 
 
 def _end(jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE,

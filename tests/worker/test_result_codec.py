@@ -1,0 +1,72 @@
+"""The compact form of a result: back to the same JSON text, bit for bit, and arrays named."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import model
+from worker import result_codec
+
+SPECS = [
+    {"network": {"layers": [3, 3, 3]}, "batch": {"dataset": "random", "size": 4},
+     "include": {"per_example": True}, "methods": ["backprop", "naive"]},
+    {"network": {"layers": [64, 10, 10], "activation": "relu"},
+     "batch": {"dataset": "digits", "size": 5}, "methods": ["backprop", "naive"],
+     "naive": {"sample": 7}},
+    {"network": {"layers": [4, 2], "dtype": "float32"},
+     "batch": {"inputs": [[0, 0, 1, 2]], "labels": [1]}},
+]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_unpack_gives_back_the_same_json_text(spec):
+    result = model.run(spec)
+    fields = result_codec.pack(result)
+    assert json.dumps(result_codec.unpack(fields)) == json.dumps(result)
+    assert set(fields) == {"skeleton"} | {f"arrays:{k}" for k in result
+                                          if k in ("gradients", "wishes", "layers", "examples",
+                                                   "naive")}
+
+
+def test_floats_keep_every_bit_and_ints_stay_ints():
+    tricky = [-0.0, 0.0, 5e-324, -1.7976931348623157e308, 0.1, 1 / 3]
+    result = {"cost": 0.5, "m": [tricky, tricky[::-1]], "ints": [1, 2, 3], "mixed": [1, 2.0],
+              "ragged": [[1.0], [2.0, 3.0]], "empty": [], "label": ["W1[0,0]"]}
+    back = result_codec.unpack(result_codec.pack(result))
+    assert json.dumps(back) == json.dumps(result)
+    assert np.array(back["m"]).view(np.uint64).tolist() == \
+        np.array(result["m"]).view(np.uint64).tolist()
+    skeleton, arrays = result_codec.split(result)
+    assert [name for name, _ in arrays] == ["m", "ragged/0", "ragged/1"]
+    assert skeleton["ints"] == [1, 2, 3] and skeleton["mixed"] == [1, 2.0]
+
+
+def test_a_list_per_layer_is_an_array_per_layer_even_when_widths_agree():
+    result = model.run(SPECS[0])  # 3-3-3: wishes would be one 3 x 3 matrix
+    names = [name for name, _ in result_codec.split(result)[1]]
+    assert {"wishes/0", "wishes/1", "wishes/2", "gradients/weights/1",
+            "layers/0/three_ways/previous", "examples/gradients/weights/0",
+            "naive/gradients/biases/1"} <= set(names)
+    assert "wishes" not in names
+
+
+def test_nan_is_refused_like_json_refuses_it():
+    with pytest.raises(ValueError):
+        result_codec.pack({"cost": 1.0, "wishes": [[0.5, float("nan")]]})
+
+
+def test_the_reserve_bounds_what_is_stored():
+    for spec in SPECS:
+        parsed = model.parse_spec(spec)
+        stored = result_codec.stored_bytes(result_codec.pack(model.run(spec)))
+        assert stored <= result_codec.reserve(model.estimate_result(parsed))
+
+
+@pytest.mark.parametrize("size, expected", [(0, 32), (111, 128), (112, 160), (1000, 1024),
+                                            ((1 << 20) - 17, 1 << 20),
+                                            ((1 << 20) - 16, 1_310_720)])
+def test_allocation_follows_jemalloc_size_classes(size, expected):
+    assert result_codec.allocation(size) == expected
