@@ -26,9 +26,10 @@ LINKS = {name: {"operationId": operation, "parameters": {"job_id": "$response.bo
 # endpoint -> (success status -> answer schema, error statuses, request body, query model);
 # 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ) are added when they are configured.
 ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None, type | None]] = {
-    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 503),
+    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 503, 507),
                       model.JobSpec, inputs.SubmitQuery),
-    "v1.get_job": ({200: schemas.Job}, (404, 503), None, None),
+    "v1.get_job": ({200: schemas.Job}, (404, 422, 503), None, inputs.JobQuery),
+    "v1.get_result_npz": ({}, (404, 409, 410, 503), None, None),
     "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (404, 503), None, None),
     "v1.list_jobs": ({200: schemas.JobList}, (422, 503), None, inputs.ListQuery),
     "v1.exercises_for_job": ({200: practice.Exercises}, (404, 409, 422, 503), None,
@@ -49,11 +50,20 @@ SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
         413: "Body over MAX_BODY_BYTES", 415: "Not application/json",
         422: "Invalid: each field and limit is listed",
         429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); retry after Retry-After",
-        503: "Redis or every worker is gone; retry after Retry-After"}
+        503: "Redis or every worker is gone; retry after Retry-After",
+        410: "The result was dropped to make room for newer ones (see result_expired)",
+        507: "The result store is held by jobs in flight (RESULT_STORE_BYTES, "
+             "RESULT_OWNER_BYTES); retry after Retry-After"}
+NPZ = {"200": {"description": "NumPy's .npz (a zip of .npy files): every array of the result "
+                              "under its name (gradients/weights/0, wishes/2, ...), the rest "
+                              "in the member result.json",
+               "content": {"application/zip": {"schema": {"type": "string",
+                                                          "format": "binary"}}}}}
 SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "One of API_KEYS."},
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
                        "description": "One of API_KEYS, the other way to send it."}}
-MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, schemas.JobList,
+MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, schemas.JobFields,
+          schemas.JobList,
           schemas.ProblemDocument, schemas.Health, schemas.Ready, schemas.Datasets,
           schemas.Examples, practice.Exercises, practice.AnswerBody, practice.AnswerCheck,
           practice.Flashcards)
@@ -120,13 +130,18 @@ def _operation(endpoint: str, view: Any, path_names: list[str],
     if 401 in guards:
         op["security"] = [{"bearer": []}, {"apiKey": []}] + (
             [{}] if endpoint in WITH_A_JOB else [])
+    if endpoint == "v1.get_result_npz":
+        op["responses"] |= NPZ
     for status, schema in sorted(answers.items()):
+        ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
+        if query is inputs.JobQuery:  # ?fields= leaves out what was not asked for
+            ref = {"anyOf": [ref, {"$ref": "#/components/schemas/JobFields"}]}
         op["responses"][str(status)] = {"description": SAYS.get(status, "OK"), "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}}}
+            "application/json": {"schema": ref}}}
         if endpoint == "v1.submit_job":
             op["responses"][str(status)] |= {"headers": LOCATION, "links": LINKS}
     for status in sorted(problems + guards):
         op["responses"][str(status)] = {"description": SAYS[status], "content": PROBLEM}
-        if status in (401, 429, 503):
+        if status in (401, 429, 503, 507):
             op["responses"][str(status)]["headers"] = CHALLENGE if status == 401 else RETRY_AFTER
     return op

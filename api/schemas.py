@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -50,6 +50,25 @@ class Job(JobSummary):
     result_size: ResultSize | None = Field(None, description="How big the result is.")
     result_expired: str | None = Field(
         None, description="When the result was dropped to make room for newer ones (ISO 8601).")
+
+
+class JobFields(BaseModel):
+    """A job with ?fields=: only the job fields asked for, and of the result only the keys
+    asked for (each as in Job and its result)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = None
+    status: Status | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: Progress | None = None
+    links: Links | None = None
+    spec: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: JobError | None = None
+    result_size: ResultSize | None = None
+    result_expired: str | None = None
 
 
 class JobList(BaseModel):

@@ -23,7 +23,7 @@ def test_openapi_covers_every_route_and_every_ref_resolves(client):
     assert set(doc["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/health", "/v1/ready",
                                  "/v1/datasets", "/v1/examples", "/v1/jobs/{job_id}/exercises",
                                  "/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-                                 "/v1/flashcards"}
+                                 "/v1/flashcards", "/v1/jobs/{job_id}/result.npz"}
     assert set(doc["paths"]["/v1/jobs/{job_id}"]) == {"get", "delete"}
     for ops in doc["paths"].values():
         for op in ops.values():
