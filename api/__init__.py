@@ -15,6 +15,7 @@ from flask_cors import CORS
 
 from worker.celery_config import sender
 from worker.records import JobStore
+from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
 from . import clients, errors, openapi
@@ -30,9 +31,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC))
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
-    app.extensions["backprop-lab"] = Services(
-        settings, JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget),
-        sender(settings))
+    store = JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget)
+    for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
+        app.logger.warning("%s", warning)
+    app.extensions["backprop-lab"] = Services(settings, store, sender(settings))
     errors.register(app)
     clients.limit(app, settings)
     app.register_blueprint(v1)

@@ -29,8 +29,9 @@ from .commands import api_command, gunicorn_config, worker_command
 from .run import executable
 
 FAILED = 1
-ID_COMMANDS = ("show", "summary", "cancel")
-ID_COMMAND_OPTIONS = ("-h", "--help", "--json", "--wait", "--timeout")  # all they have
+ID_COMMANDS = ("show", "summary", "cancel", "download")
+ID_COMMAND_OPTIONS = ("-h", "--help", "--json", "--wait", "--timeout", "-o",
+                      "--output")  # all they have
 UNFINISHED = ("queued", "running")
 
 
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--wait", action="store_true", help="wait until the job has ended")
             p.add_argument("--timeout", type=float, default=None,
                            help="give up waiting after S seconds")
+    p = command("download", cmd_download, "write a finished job's result as NumPy's .npz")
+    p.add_argument("id", help="the job's id (one that starts with '-' works too)")
+    p.add_argument("-o", "--output", type=Path, help="the file (default: ID.npz)")
     p = command("list", cmd_list, "list jobs, newest first")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
@@ -220,6 +224,11 @@ def cancel_outcome(job: dict[str, Any]) -> str:
         return (f"job {job['id']} is running and asked to stop: it ends cancelled within a "
                 "second or two (`backprop-lab show` it)")
     return f"job {job['id']} had already {status}: nothing to cancel"
+def cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
+    path = args.output or Path(f"{args.id}.npz")
+    written = _client(args).download(args.id, path)
+    print(f"{path} ({written} bytes): numpy.load({str(path)!r}, allow_pickle=False)")
+    return 0
 
 
 def cmd_list(args: argparse.Namespace, extra: list[str]) -> int:

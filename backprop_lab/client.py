@@ -7,14 +7,16 @@ docs/contract.md); every error answer raises `ApiError` carrying the problem+jso
     job = client.submit({"network": {"layers": [2, 3, 2]}, ...})
     job = client.wait(job["id"], progress=lambda done, total: print(done, total))
     job["result"]["timing"]["speedup"]
+    client.arrays(job["id"])["gradients/weights/0"]  # NumPy arrays, from result.npz
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +95,35 @@ class Client:
         return self._request("POST", "/v1/jobs", json=dict(spec), params=params,
                              timeout=timeout)
 
-    def get(self, job_id: str) -> dict[str, Any]:
-        """The job resource: status, progress, timestamps, and the result or the error."""
-        return self._request("GET", f"/v1/jobs/{job_id}")
+    def get(self, job_id: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """The job resource: status, progress, timestamps, and the result or the error; with
+        `fields` (job fields and result keys, e.g. ["status", "cost"]) only those."""
+        params = {"fields": ",".join(fields)} if fields is not None else None
+        return self._request("GET", f"/v1/jobs/{job_id}", params=params)
+
+    def download(self, job_id: str, path: str | os.PathLike[str]) -> int:
+        """Write the result as NumPy's .npz to `path` (as it arrives); returns its bytes."""
+        with self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz", stream=True,
+                              timeout=self.timeout) as response:
+            if response.status_code >= 400:
+                raise ApiError(response.status_code, _problem(response))
+            written = 0
+            with open(path, "wb") as out:
+                for chunk in response.iter_content(1 << 20):
+                    written += out.write(chunk)
+        return written
+
+    def arrays(self, job_id: str) -> dict[str, Any]:
+        """The result's arrays by name ("gradients/weights/0", "wishes/2", ...), as NumPy
+        float64 arrays equal to the JSON result's numbers bit for bit (numpy is needed)."""
+        import numpy as np
+
+        response = self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz",
+                                    timeout=self.timeout)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _problem(response))
+        with np.load(io.BytesIO(response.content), allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files if not name.endswith(".json")}
 
     def wait(self, job: str | Mapping[str, Any], timeout: float | None = None,
              poll: float = 0.2, progress: Progress | None = None) -> dict[str, Any]:

@@ -55,6 +55,7 @@ def server_command(port: int, data_dir: Path) -> list[str]:
     """redis-server on 127.0.0.1:port, append-only persistence in data_dir, logging there."""
     return [str(server_binary()), "--bind", "127.0.0.1", "--port", str(port),
             "--dir", str(data_dir), "--appendonly", "yes", "--save", "",
+            "--maxmemory-policy", "noeviction",
             "--daemonize", "no", "--logfile", str(data_dir / "redis.log")]
 
 

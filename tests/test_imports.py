@@ -126,6 +126,7 @@ def test_importing_the_api_does_not_configure_the_worker():
     seen = json.loads(out.stdout)
     worker_modules = {m for m in seen["modules"] if m.startswith("worker")}
     assert worker_modules == {"worker", "worker.celery_config", "worker.names", "worker.records",
-                              "worker.result_codec", "worker.results", "worker.settings"}
+                              "worker.redis_check", "worker.result_codec", "worker.results",
+                              "worker.settings"}
     assert seen["threads"] is None  # the BLAS variables are the worker's business
     assert seen["current_app"] != "backprop-lab" and seen["ready_hooks"] == 0

@@ -4,7 +4,8 @@ app in `<package>/celery.py`, which `-A <package>` looks for).
 Only the worker process imports this module; the API imports `worker.settings`,
 `worker.names` and `worker.records`, which configure nothing. Importing it sets one BLAS thread
 per process before NumPy is first imported (by the tasks), so a prefork pool of N processes uses
-N cores, not N x cores; and connects the recovery of a vanished worker's jobs (recovery.py).
+N cores, not N x cores; connects the recovery of a vanished worker's jobs (recovery.py); and
+checks at start that Redis will not evict job records or queued jobs (redis_check.py).
 """
 
 import os
@@ -13,9 +14,11 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 from celery import Celery  # noqa: E402
+from celery.signals import worker_init  # noqa: E402
 
 from . import recovery  # noqa: E402,F401 (connects the worker_ready hook)
 from .celery_config import celery_config  # noqa: E402
+from .redis_check import at_worker_start  # noqa: E402
 from .settings import Settings  # noqa: E402
 
 
@@ -27,3 +30,4 @@ def make_app(settings: Settings) -> Celery:
 
 
 app = make_app(Settings())
+worker_init.connect(at_worker_start)  # a worker on a Redis that evicts keys exits at once

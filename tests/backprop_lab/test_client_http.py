@@ -83,3 +83,27 @@ def test_list_health_ready(client):
     assert client.health()
     assert client.ready() is True
     assert Client("http://127.0.0.1:9").ready() is False
+
+
+def test_arrays_and_download_give_the_result_as_numpy(client, tmp_path, capsys):
+    import numpy as np
+
+    from backprop_lab.cli import main
+
+    job = client.submit(json.loads(TINY.read_text()), wait=5)
+    arrays = client.arrays(job["id"])
+    result = job["result"]
+    assert set(arrays) >= {"gradients/weights/0", "gradients/biases/1", "wishes/0", "wishes/2"}
+    for l, matrix in enumerate(result["gradients"]["weights"]):
+        assert np.array_equal(arrays[f"gradients/weights/{l}"], np.array(matrix))
+    assert client.get(job["id"], fields=["status", "cost"]) == {
+        "status": "succeeded", "result": {"cost": result["cost"]}}
+
+    path = tmp_path / "job.npz"
+    assert main(["--url", client.url, "download", job["id"], "-o", str(path)]) == 0
+    assert str(path) in capsys.readouterr().out
+    with np.load(path, allow_pickle=False) as npz:
+        assert all(np.array_equal(npz[name], arrays[name]) for name in arrays)
+    with pytest.raises(ApiError) as missing:
+        client.arrays("never-issued")
+    assert missing.value.status == 404
