@@ -49,11 +49,12 @@ WORKER_ENV = {"BENCH_THREADS": "1"}  # bench's import would otherwise give BLAS 
 
 
 @contextmanager
-def gunicorn(redis_url: str, folder: Path, broker_url: str = ""):
-    """The API under gunicorn (one process, threads) on a free port; yields its URL."""
+def gunicorn(redis_url: str, folder: Path, broker_url: str = "", **settings: str):
+    """The API under gunicorn (one process, threads) on a free port; yields its URL.
+    `settings` add to its environment (RESULT_STORE_BYTES=..., QUEUE=...)."""
     port = free_port()
     env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE": QUEUE,
-                        "WEB_CONCURRENCY": "1", "WEB_THREADS": str(2 * CLIENTS)}
+                        "WEB_CONCURRENCY": "1", "WEB_THREADS": str(2 * CLIENTS)} | settings
     with (folder / f"gunicorn-{port}.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "api:create_app()", "-b", f"127.0.0.1:{port}"],
