@@ -17,14 +17,17 @@ from .practice.schemas import AnswerBody, ExercisesQuery
 
 def result_of(job_id: str, owner: str | None) -> dict[str, Any]:
     """The result of a succeeded job; 404 for an unknown, expired or another key's job, 409 for
-    one that has not succeeded (yet, or ever)."""
-    job = jobs.find(job_id, owner)
+    one that has not succeeded (yet, or ever), 410 once its result was dropped."""
+    job, _ = jobs.read(job_id, owner, with_result=False)
     if job["status"] != "succeeded":
         waiting = job["status"] in ("queued", "running")
         raise Problem(409, "Conflict", f"job {job_id!r} is {job['status']}: practice needs a "
                       "succeeded job's result" + ("; try again when it has finished"
                                                   if waiting else ""), "job-not-succeeded")
-    return job["result"]
+    result = jobs.load_result(job_id, owner)
+    if result is None:  # dropped from the result store (result_expired): 410
+        raise jobs.no_result(jobs.read(job_id, owner, with_result=False)[0])
+    return result
 
 
 def listing(job_id: str, query: ExercisesQuery, owner: str | None) -> dict[str, Any]:
