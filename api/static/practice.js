@@ -4,8 +4,10 @@
 // chrome and posts {type: "backprop-lab:score", correct, total, exercise} to the host after each
 // answer, so a course platform records the score without any server-side integration.
 
-import { answerExercise, exercises, flashcards } from "./api.js";
-import { clear, fmt, html, imageSide, svg, text } from "./draw.js";
+import { answerExercise, exercises } from "./api.js";
+import { clear, fmt, html } from "./draw.js";
+import { loadCards } from "./flashcards.js";
+import { drawExercise } from "./practice-net.js";
 
 const $ = (id) => document.getElementById(id);
 const ROUND = 5; // exercises per round from the single-example run
@@ -29,7 +31,6 @@ export const embed = (() => {
 const state = {
   job: null, batchJob: null, loadedFor: null, round: 0,
   list: [], at: 0, answered: false, correct: 0, total: 0,
-  cards: [], card: 0, flipped: false, cardsFor: undefined,
 };
 
 // ---- the run the exercises come from -----------------------------------------------------
@@ -50,7 +51,7 @@ export function show() {
   }
   if (state.loadedFor !== state.job.id) newRound();
   else draw();
-  if (state.cardsFor !== state.job.id) loadCards();
+  loadCards(state.job.id);
 }
 
 async function newRound({ focus = false } = {}) {
@@ -246,179 +247,13 @@ $("practice-next")?.addEventListener("click", () => {
 });
 $("practice-new")?.addEventListener("click", () => newRound());
 
-// ---- the network, with the exercise's neurons highlighted --------------------------------
-
-function highlights(exercise) {
-  const d = exercise.data;
-  const sizes = exercise.result.network.layers;
-  const neurons = new Set();
-  const edges = [];
-  const add = (l, j) => neurons.add(`${l}:${j}`);
-  if (exercise.kind === "output-wish") sizes[sizes.length - 1] && [...Array(sizes.at(-1)).keys()].forEach((j) => add(sizes.length - 1, j));
-  if (exercise.kind === "trace-back" || exercise.kind === "three-ways") {
-    add(d.layer - 1, d.previous);
-    if (exercise.kind === "trace-back" && d.quantity === "wish") {
-      for (let j = 0; j < sizes[d.layer]; j++) { add(d.layer, j); edges.push([d.layer, j, d.previous]); }
-    } else { add(d.layer, d.neuron); edges.push([d.layer, d.neuron, d.previous]); }
-  }
-  if (exercise.kind === "output-wish-size") add(d.layer, d.neuron);
-  if (exercise.kind === "averaging" && d.variant === "example") add(d.layer, d.neuron);
-  return { neurons, edges };
-}
-
-function layout(sizes, width) {
-  const wide = width >= 520;
-  const pos = [];
-  const L = sizes.length - 1;
-  if (wide) {
-    const height = 300;
-    sizes.forEach((n, l) => {
-      const x = 40 + ((width - 80) * l) / L;
-      const side = n > 40 ? imageSide(n) || Math.ceil(Math.sqrt(n)) : 0;
-      if (side) {
-        const cell = Math.min(7, 200 / side);
-        const x0 = x - (side * cell) / 2;
-        const y0 = 30 + (height - 30 - side * cell) / 2;
-        pos[l] = { cell, points: [...Array(n).keys()].map((k) => ({ x: x0 + (k % side) * cell + cell / 2, y: y0 + Math.floor(k / side) * cell + cell / 2 })) };
-      } else {
-        const step = (height - 40) / n;
-        pos[l] = { r: Math.max(3, Math.min(11, step * 0.38)), points: [...Array(n).keys()].map((k) => ({ x, y: 34 + step * (k + 0.5) })) };
-      }
-      pos[l].title = { x, y: 16, anchor: "middle" };
-    });
-    return { narrow: false, width, height, pos };
-  }
-  let y = 6;
-  sizes.forEach((n, l) => {
-    const side = n > 24 ? imageSide(n) || Math.ceil(n / Math.floor((width - 16) / 9)) : 0;
-    pos[l] = { title: { x: 8, y: y + 12, anchor: "start" } };
-    if (side) {
-      const perRow = imageSide(n) ? side : Math.floor((width - 16) / 9);
-      const cell = Math.min(7, (width - 16) / perRow);
-      const x0 = (width - perRow * cell) / 2;
-      pos[l].cell = cell;
-      pos[l].points = [...Array(n).keys()].map((k) => ({ x: x0 + (k % perRow) * cell + cell / 2, y: y + 22 + Math.floor(k / perRow) * cell + cell / 2 }));
-      y += 30 + Math.ceil(n / perRow) * cell;
-    } else {
-      const step = (width - 16) / n;
-      const r = Math.max(3, Math.min(11, step * 0.38));
-      pos[l].r = r;
-      pos[l].points = [...Array(n).keys()].map((k) => ({ x: 8 + step * (k + 0.5), y: y + 26 + r }));
-      y += 40 + 2 * r;
-    }
-  });
-  return { narrow: true, width, height: y + 8, pos };
-}
-
-// A digit's pixels, faint, so the input grid looks like the example the exercise is about.
-function pixels(exercise) {
-  const examples = exercise.result.examples;
-  const source = exercise.result.batch.source;
-  if (!examples || !["digits", "mnist"].includes(source)) return null;
-  const i = Number.isInteger(exercise.data.example) ? exercise.data.example
-    : exercise.result.batch.size === 1 ? 0 : null; // a batch-wide question shows no one digit
-  return i === null ? null : examples.activations[0][i];
-}
-
 function draw() {
   const exercise = current();
-  const root = $("practice-net");
-  if (!exercise || $("panel-practice").hidden) return;
-  const width = Math.floor(root.parentElement.clientWidth);
-  if (width <= 0) return;
-  const sizes = exercise.result.network.layers;
-  const box = layout(sizes, width);
-  const { neurons, edges } = highlights(exercise);
-  const image = pixels(exercise);
-  clear(root);
-  root.setAttribute("viewBox", `0 0 ${box.width} ${Math.ceil(box.height)}`);
-  root.setAttribute("width", box.width);
-  root.setAttribute("height", Math.ceil(box.height));
-  const lines = svg("g", { "aria-hidden": "true" }, root);
-  for (const [l, j, k] of edges) {
-    const a = box.pos[l - 1].points[k];
-    const b = box.pos[l].points[j];
-    svg("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: "edge", "data-edge": `${l}:${j}:${k}` }, lines);
-  }
-  sizes.forEach((n, l) => {
-    const p = box.pos[l];
-    const group = svg("g", { "data-layer": l }, root);
-    p.points.forEach((pt, k) => {
-      const on = neurons.has(`${l}:${k}`);
-      const shape = p.cell
-        ? svg("rect", { x: (pt.x - p.cell / 2).toFixed(2), y: (pt.y - p.cell / 2).toFixed(2), width: p.cell.toFixed(2), height: p.cell.toFixed(2) }, group)
-        : svg("circle", { cx: pt.x.toFixed(2), cy: pt.y.toFixed(2), r: p.r.toFixed(2) }, group);
-      shape.setAttribute("class", on ? "neuron on" : "neuron");
-      if (l === 0 && image && !on) shape.style.fill = `rgba(29, 31, 36, ${(0.75 * image[k]).toFixed(3)})`;
-      Object.assign(shape.dataset, { layer: l, neuron: k, highlight: String(on) });
-    });
-    const name = l === 0 ? "input" : l === sizes.length - 1 ? "output" : `layer ${l}`;
-    text(root, p.title.x, p.title.y, `${name} \u00b7 ${fmt.int(n)}`, { class: "layer-title", "text-anchor": p.title.anchor });
-  });
-  // the highlighted neurons' numbers, where the dots are big enough to tell apart
-  for (const key of neurons) {
-    const [l, k] = key.split(":").map(Number);
-    const p = box.pos[l];
-    if (p.cell || neurons.size > 12) continue;
-    const pt = p.points[k];
-    if (box.narrow) text(root, pt.x, pt.y + p.r + 12, `#${k}`, { class: "tag", "text-anchor": "middle" });
-    else text(root, pt.x + p.r + 3, pt.y - p.r, `#${k}`, { class: "tag" });
-  }
+  if (exercise && !$("panel-practice").hidden) drawExercise($("practice-net"), exercise);
 }
 
 export function redraw() {
   draw();
 }
-
-// ---- flashcards --------------------------------------------------------------------------
-
-async function loadCards() {
-  const id = state.job ? state.job.id : null;
-  state.cardsFor = id;
-  try {
-    state.cards = (await flashcards(id)).cards;
-  } catch {
-    state.cards = (await flashcards().catch(() => ({ cards: [] }))).cards;
-  }
-  state.card = 0;
-  state.flipped = false;
-  showCard();
-}
-
-function showCard() {
-  const card = state.cards[state.card];
-  const box = $("flashcard");
-  if (!card) return;
-  box.dataset.side = state.flipped ? "back" : "front";
-  box.dataset.index = state.card;
-  $("flashcard-side").textContent = state.flipped ? "Back" : "Front";
-  $("flashcard-text").textContent = state.flipped ? card.back : card.front;
-  $("flashcard-count").textContent = `Card ${state.card + 1} of ${state.cards.length}`;
-  box.setAttribute("aria-label", `Flashcard ${state.card + 1} of ${state.cards.length}, ${state.flipped ? "back" : "front"}: press Space to flip, arrows to move`);
-}
-
-function flip() {
-  state.flipped = !state.flipped;
-  showCard();
-}
-
-function move(by) {
-  if (!state.cards.length) return;
-  state.card = (state.card + by + state.cards.length) % state.cards.length;
-  state.flipped = false;
-  showCard();
-}
-
-$("flashcard")?.addEventListener("click", flip);
-$("flashcard-flip")?.addEventListener("click", flip);
-$("flashcard-next")?.addEventListener("click", () => move(1));
-$("flashcard-prev")?.addEventListener("click", () => move(-1));
-$("flashcards")?.addEventListener("keydown", (event) => {
-  if (event.target.closest("button")) return; // the buttons handle Enter and Space themselves
-  const keys = { " ": flip, Enter: flip, ArrowRight: () => move(1), ArrowLeft: () => move(-1) };
-  if (!(event.key in keys)) return;
-  event.preventDefault();
-  keys[event.key]();
-});
 
 if (embed.on) document.body.classList.add("embed");
