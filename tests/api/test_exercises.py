@@ -13,6 +13,7 @@ from api.clients import owner_id
 from api.practice.schemas import AnswerCheck, Exercises
 from model import prepare
 from worker.records import JobStore
+from worker.results import ResultStore
 from worker.settings import Settings
 
 KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
@@ -291,6 +292,19 @@ def test_an_unknown_or_expired_job_is_404(client, store):
                               json={"answer": 1}),
                   client.get("/v1/jobs/never-issued/exercises")):
         assert problem(reply, 404)["type"] == "/problems/job-not-found"
+
+
+def test_a_job_whose_result_was_dropped_is_410(client, store):
+    job_id = finished(store, "tiny")
+    exercise = exercises(client, job_id, count=1)[0]
+    # what the result store does to make room for newer results (worker/results.py)
+    store.redis.hset(store.key(job_id), "result_expired", "2026-01-01T00:00:00.000Z")
+    store.redis.delete(ResultStore.key(job_id))
+    for reply in (client.get(f"/v1/jobs/{job_id}/exercises"),
+                  client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer",
+                              json={"answer": 1}),
+                  client.get(f"/v1/flashcards?job={job_id}")):
+        assert problem(reply, 410)["type"] == "/problems/result-expired"
 
 
 def test_another_keys_job_is_404_and_a_key_is_needed(redis_url, store):
