@@ -14,6 +14,9 @@ from .errors import Problem, invalid
 from .practice.flashcards import flashcards
 from .practice.schemas import AnswerBody, ExercisesQuery
 
+# the result's parts that practice reads (not the gradients or the naive method's numbers)
+READS = ["network", "batch", "cost", "wishes", "layers", "examples", "timing"]
+
 
 def result_of(job_id: str, owner: str | None) -> dict[str, Any]:
     """The result of a succeeded job; 404 for an unknown, expired or another key's job, 409 for
@@ -24,7 +27,7 @@ def result_of(job_id: str, owner: str | None) -> dict[str, Any]:
         raise Problem(409, "Conflict", f"job {job_id!r} is {job['status']}: practice needs a "
                       "succeeded job's result" + ("; try again when it has finished"
                                                   if waiting else ""), "job-not-succeeded")
-    result = jobs.load_result(job_id, owner)
+    result = jobs.load_result(job_id, owner, READS)
     if result is None:  # dropped from the result store (result_expired): 410
         raise jobs.no_result(jobs.read(job_id, owner, with_result=False)[0])
     return result
