@@ -113,3 +113,8 @@ def num(x: float) -> str:
         return "0"
     text = f"{abs(x):.4g}"
     return ("\u2212" if x < 0 else "") + text
+
+
+def factor(x: float) -> str:
+    """A number as a factor in a written product: negative ones in parentheses."""
+    return f"({num(x)})" if x < 0 else num(x)

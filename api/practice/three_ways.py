@@ -13,7 +13,7 @@ import numpy as np
 
 from .exercise import Exercise, UnknownExercise, choice
 from .ids import connection, draw_connection
-from .reading import Reading, layer_name, neuron_name, num
+from .reading import Reading, factor, layer_name, neuron_name, num
 
 KIND = "three-ways"
 WAYS = ("bias", "weight", "previous")
@@ -57,7 +57,7 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
         f"Per unit of nudge the cost falls by: bias |\u2212\u2202C/\u2202b_j| = "
         f"{num(sizes[0])}; weight |\u2212\u2202C/\u2202W_jk| = {num(sizes[1])} (f\u2032(z) wish "
         f"times the input's activation{', averaged over the batch' if r.batch_size > 1 else ''}"
-        f"); previous neuron |W_jk \u00d7 f\u2032(z) wish| = |{num(data['weight'] or 0)} "
-        f"\u00d7 {num(ways['bias'][j])}| = {num(abs(share))}. The largest is the "
+        f"); previous neuron |W_jk \u00d7 f\u2032(z) wish| = |{factor(data['weight'] or 0)} "
+        f"\u00d7 {factor(ways['bias'][j])}| = {num(abs(share))}. The largest is the "
         f"{' and the '.join(accepted)}.")
     return Exercise(KIND, prompt, data, choice(list(WAYS)), accepted[0], explanation, accepted)

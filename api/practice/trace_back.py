@@ -17,7 +17,7 @@ import numpy as np
 
 from .exercise import Exercise, UnknownExercise, number
 from .ids import connection, draw_connection, one_of
-from .reading import ELEMENTWISE, Reading, layer_name, neuron_name, num
+from .reading import ELEMENTWISE, Reading, factor, layer_name, neuron_name, num
 
 KIND = "trace-back"
 QUANTITIES = ("share", "wish")
@@ -78,12 +78,12 @@ def _explain_share(r: Reading, l: int, j: int, k: int, data: dict, share: float)
         return (f"f\u2032(z_j) \u00d7 wish_j of {neuron_name(r, l, j)} is 0, so every share it "
                 "sends back is 0, whatever its weights.")
     if "slope" in data:
-        how = (f"W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j = {num(w)} \u00d7 {num(data['slope'])} "
-               f"\u00d7 {num(data['wish'])} = {num(share)}")
+        how = (f"W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j = {factor(w)} \u00d7 "
+               f"{factor(data['slope'])} \u00d7 {factor(data['wish'])} = {num(share)}")
     else:
         mean = "averaged over the batch's examples, " if r.batch_size > 1 else ""
         how = (f"W_jk \u00d7 f\u2032(z_j) wish_j ({mean}that product is \u2212\u2202C/\u2202b_j) "
-               f"= {num(w)} \u00d7 {num(data['slope_times_wish'])} = {num(share)}")
+               f"= {factor(w)} \u00d7 {factor(data['slope_times_wish'])} = {num(share)}")
     total = r.wishes(l - 1)[k]
     return (f"{neuron_name(r, l, j)[0].upper()}{neuron_name(r, l, j)[1:]} sends back {how}. "
             f"Added to the shares from the other neurons of {layer_name(r, l)}, it makes "
