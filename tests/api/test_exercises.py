@@ -118,6 +118,14 @@ def expected(name: str, exercise: dict):
     return "agrees" if np.sign(each[data["example"]]) == np.sign(each.mean()) else "disagrees"
 
 
+def numbers_in(node) -> list[float]:
+    if isinstance(node, dict):
+        return [v for value in node.values() for v in numbers_in(value)]
+    if isinstance(node, list):
+        return [v for value in node for v in numbers_in(value)]
+    return [node] if isinstance(node, int | float) and not isinstance(node, bool) else []
+
+
 def wrong(exercise: dict, right):
     if exercise["answer"]["type"] == "number":
         return right * 1.5 + 1
@@ -142,6 +150,9 @@ def test_every_kind_is_answered_as_the_jobs_numbers_say(client, jobs, name):
                 np.testing.assert_allclose(check["expected"], right, rtol=1e-12)
             else:
                 assert check["expected"] == right
+            if exercise["answer"]["type"] == "number":  # the answer is not among what is shown
+                assert not any(np.isclose(v, right, rtol=1e-9, atol=0)
+                               for v in numbers_in(exercise)), exercise
             refused = answer(client, jobs[name], exercise, wrong(exercise, right))
             assert refused["correct"] is False and refused["expected"] == check["expected"]
             assert refused["explanation"] == check["explanation"]
