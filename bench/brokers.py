@@ -22,6 +22,7 @@ its own (tests/rabbitmq.py), each broker with its own API (gunicorn, one process
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -105,6 +106,7 @@ def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
 
 
 def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the in-process API's request log
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=30, help="seconds of round trips")
     parser.add_argument("--naive-runs", type=int, default=5, help="naive jobs per host count")

@@ -1,0 +1,40 @@
+"""A rabbitmq-server node of this run's own, shared by the tests that stop it or cut its links.
+
+It listens on loopback and, where network namespaces can be made (root), on the links of two
+worker hosts (tests/hosts.py), so that one node boot (several seconds) serves the broker
+restart test and the worker hosts test alike. Its heartbeat is short, so that a worker host
+cut off loses its messages to the others within seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import hosts
+import pytest
+import rabbitmq
+from processes import unavailable
+
+HEARTBEAT = 5  # seconds; RabbitMQ's default is 60
+
+
+@dataclass
+class OwnBroker:
+    node: rabbitmq.Node
+    hosts: list[hosts.Host]  # empty where namespaces cannot be made
+    why_no_hosts: str | None
+
+
+@pytest.fixture(scope="session")
+def own_rabbitmq(tmp_path_factory) -> Iterator[OwnBroker]:
+    if rabbitmq.server_script() is None:
+        unavailable("rabbitmq-server is not installed")
+    with ExitStack() as stack:
+        reason = hosts.why_no_hosts()
+        made = [] if reason else stack.enter_context(hosts.worker_hosts(2))
+        node = stack.enter_context(rabbitmq.node(
+            tmp_path_factory.mktemp("rabbitmq"), ("127.0.0.1", *(h.server for h in made)),
+            HEARTBEAT))
+        yield OwnBroker(node, made, reason)
