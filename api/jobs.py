@@ -36,7 +36,8 @@ def services() -> Services:
 def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     s = services()
     spec = model.parse_spec(data, s.settings.limits)
-    passes = model.estimate_cost(spec)["naive_passes"]
+    estimate = model.estimate_cost(spec)
+    passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
     size = model.estimate_result(spec)
     too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
     if too_big:

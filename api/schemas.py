@@ -30,7 +30,8 @@ class JobSummary(BaseModel):
     created_at: str = Field(description="ISO 8601, UTC.")
     started_at: str | None
     finished_at: str | None
-    progress: Progress | None = Field(description="Naive passes; null without the naive method.")
+    progress: Progress | None = Field(description="Passes of training and of the naive "
+                                       "method; null when the job has neither.")
     layers: list[int] | None = Field(None, description="The network's widths n_0 .. n_L.")
     methods: list[str] | None = Field(None, description="The methods the job runs.")
     links: Links

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import digits
+from . import digits, mnist
 
 Array = np.ndarray
 Batch = tuple[Array, Array, dict[str, Any]]
@@ -43,6 +43,20 @@ def digits_batch(resolution: int, width: int, size: int | None = None, seed: int
     y = one_hot(labels[chosen], width)
     return x, y, {"source": "digits", "size": len(x), "resolution": resolution,
                   "indices": chosen.tolist(), "labels": labels[chosen].tolist()}
+
+
+def mnist_batch(split: str, size: int | None = None, seed: int = 0,
+                indices: list[int] | None = None) -> Batch:
+    """Images of an mnist split at `indices` (of the split), or `size` of them chosen without
+    replacement with `seed`."""
+    labels = mnist.labels(split)
+    if indices is not None:
+        chosen = np.asarray(indices)
+    else:
+        chosen = np.random.default_rng(seed).choice(len(labels), size=size, replace=False)
+    return mnist.images(split)[chosen], one_hot(labels[chosen], mnist.CLASSES), {
+        "source": "mnist", "split": split, "size": len(chosen), "indices": chosen.tolist(),
+        "labels": labels[chosen].tolist()}
 
 
 def random_batch(size: int, seed: int, inputs: int, outputs: int, classes: bool) -> Batch:

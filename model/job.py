@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .batches import Batch, digits_batch, inline_batch, random_batch
+from . import digits, mnist, presets
+from .batches import Batch, digits_batch, inline_batch, mnist_batch, one_hot, random_batch
 from .naive import choose_indices
 from .network import Network, initial_parameters
 from .spec import DIGITS_RESOLUTIONS, JobSpec, Limits, NetworkSpec, parse_spec
@@ -59,7 +60,9 @@ def prepare(spec: Any, limits: Limits | None = None) -> Job:
 
 
 def build_network(spec: NetworkSpec) -> Network:
-    if spec.weights is not None:
+    if spec.preset is not None:
+        weights, biases = presets.parameters(spec.preset)
+    elif spec.weights is not None:
         weights = [np.array(w, dtype=np.float64) for w in spec.weights]
         biases = [np.array(b, dtype=np.float64) for b in spec.biases]
     else:
@@ -72,12 +75,41 @@ def build_batch(spec: JobSpec) -> Batch:
     batch, layers = spec.batch, spec.network.layers
     if batch.inputs is not None:
         return inline_batch(batch.inputs, layers[-1], batch.targets, batch.labels)
+    if batch.dataset == "mnist":
+        return mnist_batch(batch.split or "train", batch.size, batch.seed, batch.indices)
     if batch.dataset == "digits":
-        resolution = batch.resolution or next(
-            r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0])
-        return digits_batch(resolution, layers[-1], batch.size, batch.seed, batch.indices)
+        return digits_batch(_resolution(spec), layers[-1], batch.size, batch.seed,
+                            batch.indices)
     return random_batch(batch.size, batch.seed, layers[0], layers[-1],
                         classes=spec.network.cost == "cross_entropy")
+
+
+def _resolution(spec: JobSpec) -> int:
+    return spec.batch.resolution or next(
+        r for r, n in DIGITS_RESOLUTIONS.items() if n == spec.network.layers[0])
+
+
+def training_pool(job: Job) -> tuple[Array, Array]:
+    """(x, y) that `train` and `averaging` draw mini-batches from: the mnist train split, all
+    of digits, or the spec's own batch."""
+    dataset, dtype = job.spec.batch.dataset, job.net.dtype
+    if dataset == "mnist":
+        x, labels = mnist.images("train"), mnist.labels("train")
+    elif dataset == "digits":
+        resolution = _resolution(job.spec)
+        x = digits.images(resolution).reshape(len(digits.labels()), -1)
+        labels = digits.labels()
+    else:
+        return job.x, job.y
+    return x.astype(dtype), one_hot(labels, job.net.sizes[-1]).astype(dtype)
+
+
+def evaluation_set(job: Job) -> tuple[Array, Array, str]:
+    """(x, labels, what) for the training's accuracy: the mnist test split, else the batch
+    (its labels are the targets' largest entries)."""
+    if job.spec.batch.dataset == "mnist":
+        return mnist.images("test").astype(job.net.dtype), mnist.labels("test"), "mnist test split"
+    return job.x, job.y.argmax(axis=1), "the batch"
 
 
 def naive_count(spec: Any) -> int:

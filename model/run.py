@@ -16,9 +16,10 @@ from .finite import first_not_finite
 from .job import Job, prepare
 from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
-from .spec import Limits, SpecError
+from .spec import Limits, SpecError, estimate_cost
 from .three_ways import three_ways
 from .timing import median_interval, repeat_seconds
+from .train_job import averaging_block, training_block
 
 Array = np.ndarray
 
@@ -44,9 +45,20 @@ def run(
     spec: Any, progress: Progress | None = None, should_stop: ShouldStop | None = None,
     limits: Limits | None = None, naive_parts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Run backprop (always) and the naive method (when asked) and report both, timed."""
+    """Train first when the spec says `train`; then run backprop (always) and the naive
+    method (when asked) on the network and report both, timed."""
     job = prepare(spec, limits)
     spec = job.spec
+    estimate = estimate_cost(spec)
+    total = estimate.get("training_passes", 0) + estimate["naive_passes"]
+    training = None
+    if spec.train is not None:  # first: the report is the trained network's
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            training = training_block(job, progress, should_stop, total)
+        check_finite({"training": training}, spec.network.dtype)
+        if progress is not None:  # the naive method's passes count on from the training's
+            offset = estimate["training_passes"]
+            progress = lambda done, _, report=progress: report(offset + done, total)  # noqa: E731
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
         # the report needs the input layer's mean wish only; every example's on request
         result = backprop(job.net, job.x, job.y,
@@ -70,6 +82,10 @@ def run(
         out["layers"] = _layers(job, result)
     if spec.include.per_example:
         out["examples"] = _examples(job, result)
+    if training is not None:
+        out["training"] = training
+    if spec.include.averaging:
+        out["averaging"] = averaging_block(job)
     nudged = None
     if "naive" in spec.methods:
         nudged = _naive(job, naive_parts, progress, should_stop)

@@ -46,7 +46,7 @@ Count = Annotated[int, BeforeValidator(_whole)]
 CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 
 LIMITS = ("max_layers", "max_width", "max_batch", "max_parameters", "max_naive_multiply_adds",
-          "max_per_example_numbers")  # the fields that make model.Limits
+          "max_per_example_numbers", "max_training_multiply_adds")  # make model.Limits
 
 
 class Settings(BaseSettings):
@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_naive_multiply_adds: Count = 500_000_000_000
     max_per_example_numbers: Count = 5_000_000
     max_result_bytes: Count = 128 * 1024**2  # a result's estimated JSON (see result_size)
+    max_training_multiply_adds: Count = 500_000_000_000  # train: steps and evaluations
 
     # -- what results may take in Redis (worker/results.py; API and worker)
     result_store_bytes: Count = 4 * 1024**3  # every stored (compact) result together

@@ -35,7 +35,8 @@ def ranges(count: int, parts: int) -> list[tuple[int, int]]:
 def plan(spec: Any, split_passes: int, parts: int) -> list[tuple[int, int]] | None:
     """The ranges to run apart, or None when the job is small enough for one task."""
     parsed = as_spec(spec)
-    if "naive" not in parsed.methods or parts < 2:
+    # a training job's naive method nudges the trained network, which only its own run has
+    if "naive" not in parsed.methods or parts < 2 or parsed.train is not None:
         return None
     if model.estimate_cost(parsed)["naive_passes"] < split_passes:
         return None

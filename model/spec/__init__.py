@@ -11,19 +11,28 @@ A spec, by example (every field but `network.layers` and `batch` has a default):
      "naive":   {"difference": "central", "epsilon": 1e-6, "sample": null}}
 
 One idea a file: `network.py` (NetworkSpec), `batch.py` (BatchSpec), `options.py` (NaiveSpec,
-IncludeSpec, TimingSpec), `job.py` (JobSpec, parse_spec), `estimate.py` (estimate_cost),
-`limits.py` (Limits), `errors.py` (SpecError and how pydantic's errors become it), `strict.py`
-(the shared base).
+IncludeSpec, TimingSpec, TrainSpec, AveragingSpec), `job.py` (JobSpec, parse_spec),
+`estimate.py` (estimate_cost), `limits.py` (Limits), `errors.py` (SpecError and how pydantic's
+errors become it), `strict.py` (the shared base).
 """
 
-from .batch import DIGITS_CLASSES, DIGITS_COUNT, DIGITS_RESOLUTIONS, BatchSpec
+from .batch import (
+    DIGITS_CLASSES,
+    DIGITS_COUNT,
+    DIGITS_RESOLUTIONS,
+    MNIST_CLASSES,
+    MNIST_INPUTS,
+    MNIST_SPLITS,
+    BatchSpec,
+)
 from .errors import SpecError
 from .estimate import estimate_cost
 from .job import JobSpec, parse_spec
 from .limits import Limits
-from .network import InitSpec, NetworkSpec
-from .options import IncludeSpec, NaiveSpec, TimingSpec
+from .network import PRESET, InitSpec, NetworkSpec, PresetName
+from .options import AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpec
 
-__all__ = ["DIGITS_CLASSES", "DIGITS_COUNT", "DIGITS_RESOLUTIONS", "BatchSpec", "IncludeSpec",
+__all__ = ["DIGITS_CLASSES", "DIGITS_COUNT", "DIGITS_RESOLUTIONS", "MNIST_CLASSES",
+           "MNIST_INPUTS", "MNIST_SPLITS", "PRESET", "AveragingSpec", "BatchSpec", "IncludeSpec",
            "InitSpec", "JobSpec", "Limits", "NaiveSpec", "NetworkSpec", "SpecError",
-           "TimingSpec", "estimate_cost", "parse_spec"]
+           "PresetName", "TimingSpec", "TrainSpec", "estimate_cost", "parse_spec"]

@@ -14,27 +14,34 @@ from .strict import Seed, Strict
 DIGITS_COUNT = 1797
 DIGITS_CLASSES = 10
 DIGITS_RESOLUTIONS = {8: 64, 28: 784}  # resolution -> inputs n_0
+MNIST_SPLITS = {"train": 4000, "test": 1000}  # model/mnist.py: 400 and 100 of each class
+MNIST_INPUTS, MNIST_CLASSES = 784, 10
 
 
 class BatchSpec(Strict):
-    """Inline `inputs` with `targets` or `labels`, or a `dataset`: `digits` (the real handwritten
-    digits, 8x8 or resampled to 28x28, chosen by `size` and `seed` or by `indices`) or `random`
-    (inputs uniform in [0, 1); targets uniform in [0, 1) for squared_error, one-hot for
-    cross_entropy)."""
+    """Inline `inputs` with `targets` or `labels`, or a `dataset`: `mnist` (5,000 real MNIST
+    digits at 28x28, its `split` "train" = the first 400 of each class or "test" = the last
+    100), `digits` (the real handwritten digits, 8x8 or resampled to 28x28), both chosen by
+    `size` and `seed` or by `indices`, or `random` (inputs uniform in [0, 1); targets uniform in
+    [0, 1) for squared_error, one-hot for cross_entropy)."""
 
     inputs: list[Row] | None = Field(None, description="B rows of n_0 numbers.")
     targets: list[Row] | None = Field(None, description="B rows of n_L numbers.")
     labels: list[Annotated[int, Field(ge=0)]] | None = Field(
         None, description="B class indices, one-hot encoded as targets."
     )
-    dataset: Literal["digits", "random"] | None = None
+    dataset: Literal["mnist", "digits", "random"] | None = None
+    split: Literal["train", "test"] | None = Field(
+        None, description="mnist only: 'train' (4,000 images, the default) or 'test' (1,000)."
+    )
     resolution: Literal[8, 28] | None = Field(
         None, description="digits only: 8 (64 inputs) or 28 (784 inputs); default from n_0."
     )
     size: Annotated[int, Field(ge=1)] | None = Field(None, description="B for a dataset.")
     seed: Seed = 0
-    indices: list[Annotated[int, Field(ge=0, lt=DIGITS_COUNT)]] | None = Field(
-        None, description="digits only: pick these examples instead of `size` and `seed`."
+    indices: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="mnist and digits: pick these examples (of the split, for mnist) "
+        "instead of `size` and `seed`."
     )
 
     @model_validator(mode="after")
@@ -43,7 +50,8 @@ class BatchSpec(Strict):
             raise FieldError("inputs",
                              "give either inline 'inputs' or a 'dataset', not both or neither")
         if self.inputs is not None:
-            extra = [f for f in ("resolution", "size", "indices") if getattr(self, f) is not None]
+            extra = [f for f in ("resolution", "size", "indices", "split")
+                     if getattr(self, f) is not None]
             if extra:
                 raise FieldError(extra[0], "only applies to a dataset, not to inline inputs")
             if (self.targets is None) == (self.labels is None):
@@ -59,22 +67,39 @@ class BatchSpec(Strict):
             for field in ("targets", "labels"):
                 if getattr(self, field) is not None:
                     raise FieldError(field, "only applies to inline inputs, not to a dataset")
-            if self.dataset == "random" and (self.resolution or self.indices is not None):
-                raise FieldError("resolution" if self.resolution else "indices",
-                                 "only applies to the digits dataset")
+            if self.dataset == "random" and self.indices is not None:
+                raise FieldError("indices", "only applies to the mnist and digits datasets")
+            if self.dataset != "digits" and self.resolution is not None:
+                raise FieldError("resolution", "only applies to the digits dataset")
+            if self.dataset != "mnist" and self.split is not None:
+                raise FieldError("split", "only applies to the mnist dataset")
             if (self.size is None) == (self.indices is None or self.dataset == "random"):
-                raise FieldError("size", "a dataset needs 'size' (or, for digits, 'indices')")
+                raise FieldError("size",
+                                 "a dataset needs 'size' (or, for mnist and digits, 'indices')")
             if self.indices is not None and not self.indices:
                 raise FieldError("indices", "the batch is empty")
-            if self.dataset == "digits" and self.size is not None and self.size > DIGITS_COUNT:
-                raise FieldError("size",
-                                 f"digits has {DIGITS_COUNT} examples, asked for {self.size}")
+            count = self.source_count
+            name = f"the mnist {self.split or 'train'} split" if self.dataset == "mnist" \
+                else self.dataset
+            if count is not None and self.size is not None and self.size > count:
+                raise FieldError("size", f"{name} has {count} examples, asked for {self.size}")
+            for i, index in enumerate(self.indices or []):
+                if index >= count:
+                    raise FieldError(f"indices.{i}", f"{name} has {count} examples (0.."
+                                     f"{count - 1}), got {index}")
         limit = limits_of(info).max_batch
         if limit is not None and self.batch_size > limit:
             raise FieldError("size" if self.dataset else "inputs",
                              f"batch size {self.batch_size} is over the limit of {limit}",
                              limit=limit)
         return self
+
+    @property
+    def source_count(self) -> int | None:
+        """How many examples the data set (or mnist split) holds; None for random."""
+        if self.dataset == "mnist":
+            return MNIST_SPLITS[self.split or "train"]
+        return DIGITS_COUNT if self.dataset == "digits" else None
 
     @property
     def batch_size(self) -> int:

@@ -7,12 +7,20 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
-from .batch import DIGITS_CLASSES, DIGITS_RESOLUTIONS, BatchSpec
+from .batch import (
+    DIGITS_CLASSES,
+    DIGITS_COUNT,
+    DIGITS_RESOLUTIONS,
+    MNIST_CLASSES,
+    MNIST_INPUTS,
+    MNIST_SPLITS,
+    BatchSpec,
+)
 from .errors import FieldError, SpecError, describe, merge
 from .estimate import estimate_cost
 from .limits import Limits, limits_of
 from .network import NetworkSpec
-from .options import IncludeSpec, NaiveSpec, TimingSpec
+from .options import AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpec
 from .strict import Strict
 
 
@@ -26,6 +34,22 @@ class JobSpec(Strict):
     naive: NaiveSpec = NaiveSpec()
     include: IncludeSpec = IncludeSpec()
     timing: TimingSpec = TimingSpec()
+    train: TrainSpec | None = None
+    averaging: AveragingSpec = AveragingSpec()
+
+    @property
+    def pool_size(self) -> int:
+        """The training pool's size: what `train` and `averaging` draw mini-batches from."""
+        if self.batch.dataset == "mnist":
+            return MNIST_SPLITS["train"]
+        if self.batch.dataset == "digits":
+            return DIGITS_COUNT
+        return self.batch.batch_size
+
+    @property
+    def evaluation_size(self) -> int:
+        """Examples the training's accuracy is measured on: the mnist test split, or the batch."""
+        return MNIST_SPLITS["test"] if self.batch.dataset == "mnist" else self.batch.batch_size
 
     @model_validator(mode="after")
     def _fits(self, info: ValidationInfo) -> JobSpec:
@@ -45,6 +69,10 @@ class JobSpec(Strict):
                 if label >= width:
                     raise FieldError(f"batch.labels.{i}",
                                      f"label {label} needs an output neuron; n_L is {width}")
+        elif batch.dataset == "mnist":
+            if layers[0] != MNIST_INPUTS or width != MNIST_CLASSES:
+                raise FieldError("network.layers", f"mnist needs n_0 = {MNIST_INPUTS} (28x28 "
+                                 f"pixels) and n_L = {MNIST_CLASSES}, got {layers[0]} and {width}")
         elif batch.dataset == "digits":
             resolution = batch.resolution or next(
                 (r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0]), None)
@@ -72,12 +100,31 @@ class JobSpec(Strict):
                              f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
                              "sample fewer parameters with naive.sample",
                              limit=limit, estimate=estimate)
+        limit = limits.max_training_multiply_adds
+        if self.train is not None and limit is not None and \
+                estimate["training_multiply_adds"] > limit:
+            raise FieldError("train", f"training is estimated at "
+                             f"{estimate['training_multiply_adds']:.3g} multiply-adds "
+                             f"({estimate['training_passes']} passes), over the limit of "
+                             f"{limit:.3g}; take fewer steps or smaller mini-batches",
+                             limit=limit, estimate=estimate)
+        for field, size in self._drawn_sizes():
+            if size > self.pool_size:
+                raise FieldError(field, f"a mini-batch of {size} from a training pool of "
+                                 f"{self.pool_size} examples")
         limit = limits.max_per_example_numbers
         numbers = estimate["per_example_numbers"]
         if limit is not None and self.include.per_example and numbers > limit:
             raise FieldError("include.per_example", f"{numbers} numbers per "
                              f"example detail is over the limit of {limit}", limit=limit)
         return self
+
+
+    def _drawn_sizes(self) -> list[tuple[str, int]]:
+        sizes = [("train.batch_size", self.train.batch_size)] if self.train else []
+        if self.include.averaging:
+            sizes += [(f"averaging.sizes.{i}", n) for i, n in enumerate(self.averaging.sizes)]
+        return sizes
 
 
 def parse_spec(data: Any, limits: Limits | None = None) -> JobSpec:

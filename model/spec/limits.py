@@ -20,6 +20,7 @@ class Limits:
     max_parameters: int | None = None
     max_naive_multiply_adds: int | None = None  # naive passes x multiply-adds per pass
     max_per_example_numbers: int | None = None  # B x (parameters + neurons) when per_example
+    max_training_multiply_adds: int | None = None  # train: steps, evaluations (estimate_cost)
 
 
 def limits_of(info: ValidationInfo) -> Limits:

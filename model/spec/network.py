@@ -4,7 +4,7 @@ Only the shape of the JSON and its rules live here; `model.job` builds the array
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -14,6 +14,9 @@ from .strict import Seed, Strict
 
 ActivationName = Literal["sigmoid", "relu", "tanh", "identity", "softmax"]
 CostName = Literal["squared_error", "cross_entropy"]
+# the shipped parameter sets (model/presets.py; a test checks the two lists agree)
+PresetName = Literal["lesson-untrained", "lesson-partly-trained", "lesson-trained"]
+PRESET = {"layers": [784, 16, 16, 10], "activation": "sigmoid", "cost": "squared_error"}
 Width = Annotated[int, Field(ge=1)]
 Row = list[float]
 
@@ -27,9 +30,14 @@ class InitSpec(Strict):
 
 
 class NetworkSpec(Strict):
-    layers: list[Width] = Field(
-        ..., min_length=2, description="Widths n_0 (input) .. n_L (output).",
-        examples=[[784, 16, 16, 10]],
+    preset: PresetName | None = Field(
+        None, description="A shipped parameter set of the lesson's 784-16-16-10 sigmoid, "
+        "squared-error network (GET /v1/presets), instead of `init` or explicit parameters; "
+        "`layers`, `activation` and `cost` may then be left out.",
+    )
+    layers: list[Width] | None = Field(
+        None, min_length=2, description="Widths n_0 (input) .. n_L (output); required unless "
+        "a preset gives them.", examples=[[784, 16, 16, 10]],
     )
     activation: ActivationName | list[ActivationName] = Field(
         "sigmoid",
@@ -46,8 +54,10 @@ class NetworkSpec(Strict):
 
     @field_validator("layers")
     @classmethod
-    def _within_limits(cls, layers: list[int], info: ValidationInfo) -> list[int]:
+    def _within_limits(cls, layers: list[int] | None, info: ValidationInfo) -> list[int] | None:
         limits = limits_of(info)
+        if layers is None:
+            return layers
         if limits.max_layers is not None and len(layers) - 1 > limits.max_layers:
             raise FieldError("", f"{len(layers) - 1} weighted layers is over the limit of "
                              f"{limits.max_layers}", limit=limits.max_layers)
@@ -70,8 +80,20 @@ class NetworkSpec(Strict):
     def parameter_count(self) -> int:
         return sum(n * (m + 1) for m, n in zip(self.layers[:-1], self.layers[1:]))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_preset(cls, data: Any) -> Any:
+        """A preset gives the widths, activation and cost that are left out."""
+        if isinstance(data, dict) and data.get("preset") is not None:
+            return {**PRESET, **data}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> NetworkSpec:
+        if self.layers is None:
+            raise FieldError("layers", "Field required (or give a preset)")
+        if self.preset is not None:
+            _check_preset(self)
         count = len(self.layers) - 1
         if isinstance(self.activation, list) and len(self.activation) != count:
             raise FieldError("activation", f"needs {count} names (one per weighted layer), "
@@ -95,6 +117,16 @@ class NetworkSpec(Strict):
             raise FieldError("layers", f"{self.parameter_count} parameters is over the limit "
                              f"of {limit}", limit=limit)
         return self
+
+
+def _check_preset(spec: NetworkSpec) -> None:
+    for field in ("init", "weights", "biases"):
+        if field in spec.model_fields_set:
+            raise FieldError(field, f"a preset brings its own parameters; leave out '{field}'")
+    for field, value in PRESET.items():
+        if getattr(spec, field) != value:
+            raise FieldError(field, f"the preset {spec.preset!r} is the {value} network; "
+                             f"got {getattr(spec, field)}")
 
 
 def _check_parameters(layers: list[int], weights: list, biases: list) -> None:

@@ -29,6 +29,11 @@ class IncludeSpec(Strict):
     wishes: bool = True
     layers: bool = Field(True, description="Per-layer detail: the three ways and consistency.")
     per_example: bool = Field(False, description="Every example's wishes and gradients.")
+    averaging: bool = Field(False, description="The `averaging` block: the cosine of batch-mean "
+                            "gradients with the whole training pool's, by batch size, and "
+                            "consistency with true against shuffled labels (see `averaging`).")
+    parameters: bool = Field(False, description="With `train`: the trained weights and biases "
+                             "in `training.parameters`, to continue from.")
 
 
 class TimingSpec(Strict):
@@ -36,3 +41,34 @@ class TimingSpec(Strict):
         None, description="Repeats for the forward and backprop timings (median is reported); "
         "default: as many as fit in about 0.2 s, at most 11."
     )
+
+
+class TrainSpec(Strict):
+    """Gradient descent before the report: `steps` steps, each on a fresh mini-batch of
+    `batch_size` from the batch source's training pool (the mnist train split; all of digits;
+    the spec's own batch otherwise), W -= learning_rate * dC/dW with the batch-averaged
+    gradient from backprop or from the naive method (`naive.difference`, `naive.epsilon`)."""
+
+    steps: Annotated[int, Field(ge=1, le=100_000)]
+    batch_size: Annotated[int, Field(ge=1)] = 20
+    learning_rate: Annotated[float, Field(gt=0, le=1000)] = 3.0
+    seed: Seed = 0
+    method: Literal["backprop", "naive"] = "backprop"
+    eval_every: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Steps between accuracy evaluations (on the mnist test split, or on "
+        "the batch); default: about 20 points over the run. Always before the first step and "
+        "after the last."
+    )
+
+    @property
+    def every(self) -> int:
+        return self.eval_every or max(1, self.steps // 20)
+
+
+class AveragingSpec(Strict):
+    """How `include.averaging` samples: `draws` mini-batches of each size in `sizes` from the
+    training pool, their cosines averaged."""
+
+    sizes: list[Annotated[int, Field(ge=1)]] = Field([1, 10, 100, 1000], max_length=12)
+    draws: Annotated[int, Field(ge=1, le=50)] = 5
+    seed: Seed = 0
