@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import model
-from model.spec import DIGITS_CLASSES, DIGITS_COUNT, DIGITS_RESOLUTIONS
+from model.presets import PRESETS, describe
+from model.spec import (
+    DIGITS_CLASSES,
+    DIGITS_COUNT,
+    DIGITS_RESOLUTIONS,
+    MNIST_CLASSES,
+    MNIST_INPUTS,
+    MNIST_SPLITS,
+)
 
 from .errors import Problem
 from .jobs import services
@@ -16,6 +24,13 @@ from .jobs import services
 # From a checkout (or an editable install) the specs sit at the repository's top level.
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PING_SECONDS = 1.0  # every worker that answers within it is counted, so ready takes that long
+PRESET_WORDS = {
+    "lesson-untrained": "The seeded start: its outputs start high, so every example mostly "
+    "wants them lowered, whatever its label.",
+    "lesson-partly-trained": "After one epoch (200 steps): the not-yet-good network the lesson "
+    "reasons about.",
+    "lesson-trained": "After 30 epochs (6,000 steps): as good as this net gets here.",
+}
 
 
 def readiness() -> dict[str, Any]:
@@ -43,6 +58,15 @@ def readiness() -> dict[str, Any]:
 
 def datasets() -> dict[str, Any]:
     return {"datasets": [
+        {"name": "mnist", "description": "5,000 real MNIST digits (LeCun, Cortes, Burges), "
+         "28x28 pixels in [0, 1], 500 per class, with a fixed split.",
+         "count": 5000, "classes": MNIST_CLASSES,
+         "resolutions": [{"resolution": 28, "inputs": MNIST_INPUTS}],
+         "splits": [{"name": "train", "count": MNIST_SPLITS["train"],
+                     "description": "the first 400 images of each class; what `train` "
+                     "draws from"},
+                    {"name": "test", "count": MNIST_SPLITS["test"],
+                     "description": "the last 100 images of each class; held out"}]},
         {"name": "digits", "description": "The real handwritten digits scikit-learn ships "
          "(8x8 pixels in [0, 1]), also resampled to 28x28 for 784-input networks.",
          "count": DIGITS_COUNT, "classes": DIGITS_CLASSES,
@@ -51,6 +75,12 @@ def datasets() -> dict[str, Any]:
          "[0, 1) for squared_error, one-hot for cross_entropy. Any shape.",
          "count": None, "classes": None, "resolutions": []},
     ]}
+
+
+@cache
+def presets() -> dict[str, Any]:
+    return {"presets": [{**describe(name), "description": PRESET_WORDS[name]}
+                        for name in PRESETS]}
 
 
 @cache

@@ -41,6 +41,7 @@ ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None
     "v1.health": ({200: schemas.Health}, (), None, None),
     "v1.ready": ({200: schemas.Ready}, (503,), None, None),
     "v1.datasets": ({200: schemas.Datasets}, (), None, None),
+    "v1.presets": ({200: schemas.Presets}, (), None, None),
     "v1.examples": ({200: schemas.Examples}, (), None, None),
 }
 SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
@@ -65,8 +66,8 @@ SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "One o
 MODELS = (model.JobSpec, inputs.SubmitQuery, inputs.ListQuery, schemas.Job, schemas.JobFields,
           schemas.JobList,
           schemas.ProblemDocument, schemas.Health, schemas.Ready, schemas.Datasets,
-          schemas.Examples, practice.Exercises, practice.AnswerBody, practice.AnswerCheck,
-          practice.Flashcards)
+          schemas.Presets, schemas.Examples, practice.Exercises, practice.AnswerBody,
+          practice.AnswerCheck, practice.Flashcards)
 
 
 def document(app: Flask, settings: Settings) -> dict[str, Any]:

@@ -110,16 +110,50 @@ class Resolution(BaseModel):
     inputs: int
 
 
+class Split(BaseModel):
+    name: str
+    count: int
+    description: str
+
+
 class Dataset(BaseModel):
     name: str
     description: str
     count: int | None
     classes: int | None
     resolutions: list[Resolution]
+    splits: list[Split] = []
 
 
 class Datasets(BaseModel):
     datasets: list[Dataset]
+
+
+class Recipe(BaseModel):
+    steps: int
+    init_seed: int
+    init_scheme: str
+    dataset: str
+    split: str
+    batch_size: int
+    learning_rate: float
+    seed: int
+    method: str
+
+
+class Preset(BaseModel):
+    name: str
+    description: str
+    layers: list[int]
+    activation: str
+    cost: str
+    parameters: int
+    test_accuracy: float = Field(description="Accuracy on the mnist test split (1,000 digits).")
+    recipe: Recipe
+
+
+class Presets(BaseModel):
+    presets: list[Preset]
 
 
 class Example(BaseModel):

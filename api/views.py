@@ -85,8 +85,14 @@ def ready():
 
 @v1.get("/datasets")
 def datasets():
-    """The built-in batch sources: the real digits and seeded random numbers."""
+    """The built-in batch sources: real MNIST digits, the real 8x8 digits, random numbers."""
     return catalog.datasets()
+
+
+@v1.get("/presets")
+def presets():
+    """The shipped parameter sets (network.preset), with their test accuracy and recipe."""
+    return catalog.presets()
 
 
 @v1.get("/examples")

@@ -102,10 +102,11 @@ def test_the_library_and_the_examples_run():
     from pathlib import Path
     for path in sorted(Path(__file__).parents[2].joinpath("examples").glob("*.json")):
         spec = json.loads(path.read_text())
-        if "naive" in spec["methods"] and spec["network"]["layers"][0] > 100:
+        if "naive" in spec.get("methods", []) and spec["network"]["layers"][0] > 100:
             spec["naive"] = {**spec["naive"], "sample": 20}  # keep the test quick
         out = model.run(spec)
-        assert out["naive"]["relative_error"] < 1e-6, path.name
+        if "naive" in out:
+            assert out["naive"]["relative_error"] < 1e-6, path.name
 
 
 def test_reprs_are_one_short_line():
