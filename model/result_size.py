@@ -32,6 +32,10 @@ RANDOM_CHARS = 19.5  # a uniform [0, 1) input or target
 SAMPLE_ROWS = 16  # rows of inputs and targets formatted to measure their length
 FIXED = {"network": 100, "timing": 420, "naive": 260}  # the short dicts' keys and scalars
 LAYER_CHARS = 130  # a layer entry's keys, width, activation and consistency
+TRAINING_CHARS = 600  # training's keys, settings, passes and step timing
+ACCURACY_CHARS = 36  # one {"step": ..., "value": ...} point
+AVERAGING_CHARS = 260  # averaging's keys, reference, the batch's overall cosine
+SIZE_CHARS = 80  # one size's keys, batch size and overall cosine
 
 
 def estimate_result(spec: JobSpec) -> dict[str, Any]:
@@ -81,7 +85,27 @@ class _Shape:
             out["examples"] = self._examples()
         if "naive" in self.spec.methods:
             out["naive"] = self._naive(gradients)
+        if self.spec.train is not None:
+            out["training"] = self._training()
+        if include.averaging:
+            out["averaging"] = self._averaging()
         return out
+
+    def _training(self) -> tuple[int, float, float]:
+        """The cost before each step, the final parameters when asked; the accuracy points
+        ({"step", "value"}) and the step timing are not float lists: the skeleton's."""
+        train = self.spec.train
+        count = train.steps + (self.weights + self.biases if self.spec.include.parameters else 0)
+        other = TRAINING_CHARS + ACCURACY_CHARS * (-(-train.steps // train.every) + 1)
+        return count, _floats(count, 0) + other, other
+
+    def _averaging(self) -> tuple[int, float, float]:
+        """Per size: the layers' cosines and each draw's; for the batch, its layers' cosines;
+        consistency with true and shuffled labels. The overall cosines are single floats."""
+        options, layers = self.spec.averaging, len(self.sizes) - 1
+        count = len(options.sizes) * (layers + options.draws) + 3 * layers
+        other = AVERAGING_CHARS + SIZE_CHARS * len(options.sizes)
+        return count, _floats(count, 0) + other, other
 
     def _examples(self) -> tuple[int, float, float]:
         b, inner = self.batch, self.neurons - self.sizes[0]
@@ -128,7 +152,8 @@ def _sampled_chars(rows: np.ndarray) -> float:
 
 
 SWITCHES = {"gradients": "include.gradients", "wishes": "include.wishes",
-            "layers": "include.layers", "examples": "include.per_example"}
+            "layers": "include.layers", "examples": "include.per_example",
+            "averaging": "include.averaging"}
 
 
 def switches_to_fit(spec: JobSpec, estimate: dict[str, Any], limit: int) -> list[str] | None:

@@ -18,6 +18,9 @@ SPECS = [
      "naive": {"sample": 7}},
     {"network": {"layers": [4, 2], "dtype": "float32"},
      "batch": {"inputs": [[0, 0, 1, 2]], "labels": [1]}},
+    {"network": {"layers": [3, 4, 2]}, "batch": {"dataset": "random", "size": 6},
+     "train": {"steps": 30, "batch_size": 3}, "include": {"parameters": True, "averaging": True},
+     "averaging": {"sizes": [1, 3, 6], "draws": 4}},
 ]
 
 
@@ -28,7 +31,7 @@ def test_unpack_gives_back_the_same_json_text(spec):
     assert json.dumps(result_codec.unpack(fields)) == json.dumps(result)
     assert set(fields) == {"skeleton"} | {f"arrays:{k}" for k in result
                                           if k in ("gradients", "wishes", "layers", "examples",
-                                                   "naive")}
+                                                   "naive", "training", "averaging")}
 
 
 def test_floats_keep_every_bit_and_ints_stay_ints():
