@@ -72,13 +72,12 @@ def _job(record: dict[str, Any], stored: dict[str, bytes] | None, job_fields: se
 
 
 def _result(stored: dict[str, bytes], keys: list[str] | None) -> Iterator[str]:
-    skeleton = result_codec.skeleton(stored)
+    reader = result_codec.Reader(stored)
     yield "{"
-    shown = [k for k in skeleton if keys is None or k in keys]
+    shown = [k for k in reader.skeleton if keys is None or k in keys]
     for i, key in enumerate(shown):
         yield ("," if i else "") + json.dumps(key) + ":"
-        arrays = dict(result_codec.arrays(stored, key, skeleton[key]))  # this key's only
-        yield from _value(skeleton[key], arrays)
+        yield from _value(reader.skeleton[key], reader.arrays(key))  # decompressed now
     yield "}"
 
 
@@ -163,12 +162,12 @@ class _Sink:
 
 
 def _npz(stored: dict[str, bytes]) -> Iterator[bytes]:
-    sink = _Sink()
-    skeleton = result_codec.skeleton(stored)
+    sink, reader = _Sink(), result_codec.Reader(stored)
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as npz:
-        npz.writestr("result.json", json.dumps(skeleton, separators=(",", ":")))
-        for key, part in skeleton.items():
-            for name, array in result_codec.arrays(stored, key, part):
+        npz.writestr("result.json", json.dumps(result_codec.public(reader.skeleton),
+                                               separators=(",", ":")))
+        for key in reader.skeleton:
+            for name, array in reader.arrays(key).items():
                 with npz.open(f"{name}.npy", "w", force_zip64=array.nbytes > 1 << 30) as out:
                     np.lib.format.write_array(out, array, allow_pickle=False)
                 yield sink.take()

@@ -20,6 +20,7 @@ from an array is exactly what `json.dumps` wrote from the original list.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -70,14 +71,32 @@ def _shape(v: list) -> tuple[int, ...] | None:
 
 
 def pack(result: dict[str, Any]) -> dict[str, bytes]:
-    """The stored fields of a result: the compressed skeleton and one block per key."""
+    """The stored fields of a result: the compressed skeleton and one block per key. An array
+    that is bit for bit the negation of one met before (the three ways' `bias` and `weights`
+    are -dC/db and -dC/dW) is not stored again: its placeholder names the other
+    (`"negative_of"`), and reading negates it back, sign bits and all."""
     skeleton, arrays = split(result)
+    placeholders = {name: p for name, p in _placeholders_of(skeleton)}
+    seen: dict[bytes, tuple[str, Array]] = {}
+    blocks: dict[str, list[Array]] = {}
+    for name, array in arrays:
+        other = seen.get(_digest(-array))
+        if other is not None and np.array_equal((-array).view(np.uint64),
+                                                other[1].view(np.uint64)):
+            placeholders[name]["negative_of"] = other[0]
+            continue
+        seen.setdefault(_digest(array), (name, array))
+        blocks.setdefault(name.split("/")[0], []).append(array)
     fields = {SKELETON: zlib.compress(json.dumps(skeleton, allow_nan=False).encode(), LEVEL)}
     for key in result:
-        mine = [a for name, a in arrays if name == key or name.startswith(key + "/")]
-        if mine:
-            fields[ARRAYS + key] = compress(mine)
+        if key in blocks:
+            fields[ARRAYS + key] = compress(blocks[key])
     return fields
+
+
+def _digest(array: Array) -> bytes:
+    return hashlib.blake2b(array.tobytes(), digest_size=16,
+                           person=str(array.shape).encode()[:16]).digest()
 
 
 def compress(arrays: list[Array]) -> bytes:
@@ -97,28 +116,65 @@ def skeleton(fields: dict[str, bytes]) -> dict[str, Any]:
     return json.loads(zlib.decompress(fields[SKELETON]))
 
 
-def arrays(fields: dict[str, bytes], key: str, part: Any) -> Iterator[tuple[str, Array]]:
-    """The arrays of top-level `key` (whose skeleton is `part`), by name, in skeleton order."""
-    placeholders = list(_placeholders(part))
-    if not placeholders:
-        return
-    flat, at = decompress(fields[ARRAYS + key]), 0
-    for name, shape in placeholders:
-        size = int(np.prod(shape))
-        yield name, flat[at:at + size].reshape(shape)
-        at += size
+def blocks_for(skeleton: dict[str, Any], keys: list[str] | None) -> list[str]:
+    """The stored blocks that reading top-level `keys` (None: all) needs: their own, and those
+    of the arrays theirs are the negation of."""
+    needed = set()
+    for key, part in skeleton.items():
+        if keys is None or key in keys:
+            needed.add(key)
+            needed |= {p["negative_of"].split("/")[0] for _, p in _placeholders_of(part)
+                       if "negative_of" in p}
+    return [ARRAYS + k for k in skeleton if k in needed and any(
+        "negative_of" not in p for _, p in _placeholders_of(skeleton[k]))]
 
 
-def _placeholders(part: Any) -> Iterator[tuple[str, list[int]]]:
+class Reader:
+    """The arrays of a stored result, each block decompressed once, when first needed."""
+
+    def __init__(self, fields: dict[str, bytes]):
+        self.fields, self.skeleton = fields, skeleton(fields)
+        self._blocks: dict[str, dict[str, Array]] = {}
+
+    def arrays(self, key: str) -> dict[str, Array]:
+        """The arrays of top-level `key`, by name, in skeleton order."""
+        if key not in self._blocks:
+            placeholders = list(_placeholders_of(self.skeleton[key]))
+            own = [(n, p) for n, p in placeholders if "negative_of" not in p]
+            flat = decompress(self.fields[ARRAYS + key]) if own else np.empty(0, FLOAT)
+            named, at = {}, 0
+            for name, p in own:
+                size = int(np.prod(p["shape"]))
+                named[name] = flat[at:at + size].reshape(p["shape"])
+                at += size
+            self._blocks[key] = named
+            for name, p in placeholders:
+                if "negative_of" in p:
+                    other = p["negative_of"]
+                    named[name] = -self.arrays(other.split("/")[0])[other]
+            self._blocks[key] = {n: named[n] for n, _ in placeholders}
+        return self._blocks[key]
+
+
+def public(part: Any) -> Any:
+    """The skeleton as a reader sees it: placeholders without the store's `negative_of`."""
+    if isinstance(part, dict):
+        return {k: public(v) for k, v in part.items() if k != "negative_of"}
+    if isinstance(part, list):
+        return [public(v) for v in part]
+    return part
+
+
+def _placeholders_of(part: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(part, dict):
         if "$array" in part:
-            yield part["$array"], part["shape"]
+            yield part["$array"], part
             return
         for v in part.values():
-            yield from _placeholders(v)
+            yield from _placeholders_of(v)
     elif isinstance(part, list):
         for v in part:
-            yield from _placeholders(v)
+            yield from _placeholders_of(v)
 
 
 def fill(part: Any, named: dict[str, Array]) -> Any:
@@ -134,8 +190,8 @@ def fill(part: Any, named: dict[str, Array]) -> Any:
 
 def unpack(fields: dict[str, bytes], keys: list[str] | None = None) -> dict[str, Any]:
     """The result (or only its top-level `keys`), exactly as it was packed."""
-    whole = skeleton(fields)
-    return {k: fill(v, dict(arrays(fields, k, v))) for k, v in whole.items()
+    reader = Reader(fields)
+    return {k: fill(v, reader.arrays(k)) for k, v in reader.skeleton.items()
             if keys is None or k in keys}
 
 

@@ -145,14 +145,21 @@ class ResultStore:
         return f"{PREFIX}result:{job_id}"
 
     def fields(self, job_id: str, keys: list[str] | None = None) -> dict[str, bytes] | None:
-        """The stored fields of a result (only those `keys` need), read at once, or None."""
+        """The stored fields of a result (only those `keys` need), or None. The whole result
+        is read at once; for some keys, the skeleton first, then the blocks it names."""
         key = self.key(job_id)
         if keys is None:
             raw = self.redis.hgetall(key)
         else:
-            names = [result_codec.SKELETON, *(result_codec.ARRAYS + k for k in keys)]
-            values = self.redis.hmget(key, names)
-            raw = {n: v for n, v in zip(names, values) if v is not None}
+            head = self.redis.hget(key, result_codec.SKELETON)
+            if head is None:
+                return None
+            names = result_codec.blocks_for(result_codec.skeleton(
+                {result_codec.SKELETON: head}), keys)
+            values = self.redis.hmget(key, names) if names else []
+            if any(v is None for v in values):  # dropped in between
+                return None
+            raw = {result_codec.SKELETON: head, **dict(zip(names, values))}
         fields = {_text(k): v for k, v in raw.items()}
         return fields if result_codec.SKELETON in fields else None
 

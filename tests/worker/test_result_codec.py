@@ -73,3 +73,23 @@ def test_the_reserve_bounds_what_is_stored():
                                             ((1 << 20) - 16, 1_310_720)])
 def test_allocation_follows_jemalloc_size_classes(size, expected):
     assert result_codec.allocation(size) == expected
+
+
+def test_the_three_ways_negated_gradients_are_stored_once_and_read_back_to_the_bit():
+    result = model.run({"network": {"layers": [64, 30, 10]},
+                        "batch": {"dataset": "digits", "size": 20}})
+    fields = result_codec.pack(result)
+    placeholders = dict(result_codec._placeholders_of(result_codec.skeleton(fields)))
+    assert placeholders["layers/0/three_ways/weights"]["negative_of"] == "gradients/weights/0"
+    assert placeholders["layers/1/three_ways/bias"]["negative_of"] == "gradients/biases/1"
+    assert "negative_of" not in placeholders["layers/0/three_ways/previous"]
+    # digits' blank border: dC/dW(1) has 0.0 there, so -dC/dW(1) has -0.0
+    ways = np.array(result["layers"][0]["three_ways"]["weights"])
+    assert np.signbit(ways[ways == 0]).all() and (ways == 0).any()
+    only = {k: v for k, v in fields.items()
+            if k in result_codec.blocks_for(result_codec.skeleton(fields), ["layers"])
+            or k == "skeleton"}
+    assert set(only) == {"skeleton", "arrays:layers", "arrays:gradients"}
+    layers = result_codec.unpack(only, ["layers"])
+    assert json.dumps(layers) == json.dumps({"layers": result["layers"]})
+    assert "negative_of" not in json.dumps(result_codec.public(result_codec.skeleton(fields)))
