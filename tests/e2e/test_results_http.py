@@ -178,3 +178,15 @@ def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
     assert "include.layers" in error["message"]
     fits = spec | {"include": {"layers": False, "gradients": False}}
     assert model.result_too_big(model.parse_spec(fits), 2_000_000) is None
+
+
+def test_the_full_job_is_written_out_in_pieces(live_api, jobs):
+    """Streamed as it is written (no Content-Length: chunked), not built whole first."""
+    job = jobs["lesson"]
+    with requests.get(f"{live_api}/v1/jobs/{job['id']}", stream=True,
+                      timeout=PATIENCE) as reply:
+        assert "Content-Length" not in reply.headers
+        assert reply.headers["Transfer-Encoding"] == "chunked"
+        pieces = list(reply.raw.read_chunked(decode_content=False))
+    assert len(pieces) > 5  # 64 kB pieces of about 0.9 MB
+    assert json.loads(b"".join(pieces)) == job
