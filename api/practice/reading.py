@@ -108,10 +108,11 @@ def example_name(reading: Reading, i: int) -> str:
 
 
 def num(x: float) -> str:
-    """A number as the explanations show it: four significant digits, a real minus sign."""
+    """A number as the explanations show it: four significant digits (large ones whole, with
+    thousands separators), a real minus sign."""
     if x == 0:
         return "0"
-    text = f"{abs(x):.4g}"
+    text = f"{abs(x):,.0f}" if 1e4 <= abs(x) < 1e15 else f"{abs(x):.4g}"
     return ("\u2212" if x < 0 else "") + text
 
 
