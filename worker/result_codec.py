@@ -37,7 +37,8 @@ FLOAT = np.dtype("<f8")
 LAYER_LISTS = frozenset({
     "wishes", "gradients/weights", "gradients/biases", "naive/gradients/weights",
     "naive/gradients/biases", "examples/activations", "examples/wishes",
-    "examples/gradients/weights", "examples/gradients/biases"})
+    "examples/gradients/weights", "examples/gradients/biases", "training/parameters/weights",
+    "training/parameters/biases"})
 
 
 def split(value: Any, path: str = "") -> tuple[Any, list[tuple[str, Array]]]:

@@ -37,6 +37,10 @@ SHAPES = {
     "naive-sample": {"network": {"layers": [784, 30, 10]},
                      "batch": {"dataset": "digits", "resolution": 28, "size": 40},
                      "methods": ["backprop", "naive"], "naive": {"sample": 500}},
+    "trained": {"network": {"preset": "lesson-untrained"},
+                "batch": {"dataset": "mnist", "split": "train", "size": 20},
+                "train": {"steps": 30, "batch_size": 10},
+                "include": {"averaging": True, "parameters": True}},
     "inline": {"network": {"layers": [3, 4, 2]},
                "batch": {"inputs": [[0, 1, 0.5], [0, -2, 0.25]], "targets": [[1, 0], [0, 1]]},
                "include": {"per_example": True}},
@@ -108,7 +112,8 @@ def test_an_unknown_field_is_a_422_naming_it(live_api, jobs):
         "message"]
 
 
-@pytest.mark.parametrize("name", ["lesson", "naive", "naive-sample", "per-example", "inline"])
+@pytest.mark.parametrize("name", ["lesson", "naive", "naive-sample", "per-example", "inline",
+                                  "trained"])
 def test_result_npz_equals_the_json_to_the_last_bit(live_api, jobs, name):
     job = jobs[name]
     reply = requests.get(f"{live_api}/v1/jobs/{job['id']}/result.npz", timeout=PATIENCE)
@@ -141,6 +146,9 @@ def test_result_npz_equals_the_json_to_the_last_bit(live_api, jobs, name):
     check(rest, job["result"], "")
     assert seen == set(arrays)
     assert "gradients/weights/0" in arrays and "wishes/0" in arrays
+    if "training" in job["result"]:
+        assert arrays["training/parameters/weights/1"].shape == (16, 16)
+        assert arrays["training/cost"].shape == (job["result"]["training"]["steps"],)
     layers = job["result"]["network"]["layers"]
     assert arrays["gradients/weights/0"].shape == (layers[1], layers[0])
 
