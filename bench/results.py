@@ -6,7 +6,9 @@ and the API under gunicorn, all with RESULT_STORE_BYTES = --budget. Measured:
 - the result's JSON bytes, the estimate made at submit, and the bytes stored in Redis (MEMORY
   USAGE of the result's key, and what the store accounted);
 - the time of a full `GET /v1/jobs/<id>`, of `?fields=cost,timing`, and of `result.npz`,
-  interleaved round after round (median [quartiles]);
+  interleaved round after round (median [quartiles]); and, in this process, the server's work
+  for the full JSON: written from the stored form (`api.results`) against the way it was
+  before, the record's JSON text parsed and written again (`json.loads` + `json.dumps`);
 - a sweep of --jobs such jobs, one after another: the store's bytes and MEMORY USAGE of every
   result key against the budget after each, and Redis' used_memory before and after.
 """
@@ -65,6 +67,24 @@ def reads(api: str, job_id: str, rounds: int) -> dict[str, list[float]]:
     return times
 
 
+def writing(stored: dict[bytes, bytes], rounds: int) -> dict[str, list[float]]:
+    """Seconds to write the result's JSON from the stored form, and from JSON text as the
+    record held it before (parse, then write again)."""
+    from api.results import _buffered, _result
+
+    fields = {k.decode(): v for k, v in stored.items()}
+    text = b"".join(_buffered(_result(fields, None)))
+    ways = {"streamed from the store": lambda: sum(map(len, _buffered(_result(fields, None)))),
+            "before: json.loads + json.dumps": lambda: len(json.dumps(json.loads(text)))}
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for r in range(rounds):
+        for name, way in list(ways.items())[r % 2:] + list(ways.items())[:r % 2]:
+            start = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
 def spread(values: list[float]) -> str:
     q = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
     return f"{statistics.median(values):.3f} s [{q[0]:.3f}, {q[2]:.3f}]"
@@ -106,6 +126,9 @@ def main() -> None:
             ["result.npz body", f"{times.pop('result.npz bytes')[0]:,}"]])
         print(f"\nreads, median [quartiles] over {args.rounds} interleaved rounds:")
         print_table(["read", "time"], [[name, spread(t)] for name, t in times.items()])
+        writes = writing(client.hgetall(f"backprop-lab:result:{job['id']}"), args.rounds)
+        print("\nthe server's work for the full JSON, in this process, interleaved:")
+        print_table(["how", "time"], [[name, spread(t)] for name, t in writes.items()])
 
         rows = []
         for n in range(2, args.jobs + 1):
