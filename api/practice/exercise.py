@@ -51,9 +51,8 @@ class Exercise:
     def check(self, given: Any) -> dict[str, Any]:
         """{"correct", "expected", "explanation"}; BadAnswer when `given` cannot be an answer."""
         if self.answer["type"] == "number":
-            if isinstance(given, bool) or not isinstance(given, int | float) \
-                    or not math.isfinite(given):
-                raise BadAnswer("this exercise takes a number")
+            if not _finite_number(given):
+                raise BadAnswer("this exercise takes a finite number")
             slack = self.answer["tolerance"] * abs(self.expected) + FLOOR
             correct = abs(given - self.expected) <= slack
         else:
@@ -64,6 +63,17 @@ class Exercise:
             correct = given in (self.accepted or (self.expected,))
         return {"correct": bool(correct), "expected": self.expected,
                 "explanation": self.explanation}
+
+
+def _finite_number(given: Any) -> bool:
+    """An int or float that is finite as a float: JSON allows integers of any length, and
+    math.isfinite raises on one past float's range (10**400)."""
+    if isinstance(given, bool) or not isinstance(given, int | float):
+        return False
+    try:
+        return math.isfinite(given)
+    except OverflowError:
+        return False
 
 
 def choice(options: list[Value]) -> dict[str, Any]:

@@ -252,6 +252,8 @@ def test_an_answer_for_another_job_or_an_unknown_exercise_is_404(client, jobs):
     ("naive-cost", {"answer": 34, "extra": 1}, "extra"),
     ("naive-cost", [34], "(body)"),
     ("naive-cost", 34, "(body)"),
+    ("naive-cost", {"answer": 10**400}, "answer"),  # an integer past float's range
+    ("trace-back", {"answer": -10**309}, "answer"),
     ("output-wish", {"answer": 7}, "answer"),  # not one of the options
     ("output-wish", {"answer": 1.0}, "answer"),  # options are written as integers
     ("three-ways", {"answer": "Bias"}, "answer"),
