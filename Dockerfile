@@ -11,7 +11,8 @@ WORKDIR /app
 
 # the dependencies first, so that a change of the code alone reuses this layer
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+# (with the monitoring extra: the same image runs Flower, `celery -A worker flower`)
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitoring']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 
 # editable, so that the API finds examples/ beside its package (api/catalog.py)

@@ -18,9 +18,10 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, errors, openapi
+from . import clients, errors, openapi, problems
 from .jobs import Services
 from .views import v1
+from .workers import Workers
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,11 +35,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     store = JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget)
     for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
         app.logger.warning("%s", warning)
-    app.extensions["backprop-lab"] = Services(settings, store, sender(settings))
+    celery = sender(settings)
+    app.extensions["backprop-lab"] = Services(settings, store, celery, Workers(celery))
     errors.register(app)
     clients.limit(app, settings)
     app.register_blueprint(v1)
-    CORS(app, origins=list(settings.cors_origins), expose_headers=["Location"],
+    problems.register(app)
+    CORS(app, origins=list(settings.cors_origins), methods=["GET", "POST", "DELETE"],
+         expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
          allow_headers=["Content-Type", "Authorization", "X-API-Key"])
     spec = openapi.document(app, settings)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))

@@ -28,7 +28,7 @@ from worker.settings import Settings
 from .errors import Problem, problem_response
 
 JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.get_result_npz", "v1.cancel_job",
-                 "v1.list_jobs", "v1.exercises_for_job", "v1.answer_exercise")
+                 "v1.delete_job", "v1.list_jobs", "v1.exercises_for_job", "v1.answer_exercise")
 WITH_A_JOB = ("v1.flashcards",)  # a job request only when it names one (?job=)
 UNLIMITED = ("v1.health", "v1.ready")
 REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead

@@ -2,8 +2,9 @@
 
 {"type", "title", "status", "detail"} and, for validation, "errors": [{"field", "message",
 "limit"?, "estimate"?}]. HTTP errors (404, 405, 413, 415, ...) keep type "about:blank" and their
-standard title; the API's own kinds have a type under /problems/. A 500 means a bug: it is
-logged with its traceback and the client sees no internals.
+standard title; the API's own kinds have a type under /problems/ with a page there
+(api.problems). A 500 means a bug: it is logged with its traceback and the client sees no
+internals.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 import model
+
+from . import problems
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -39,7 +42,7 @@ def invalid(errors: list[dict[str, Any]], detail: str | None = None) -> Problem:
 
 def problem_response(problem: Problem) -> Response:
     body: dict[str, Any] = {
-        "type": f"/problems/{problem.slug}" if problem.slug else "about:blank",
+        "type": problems.uri(problem.slug) if problem.slug else "about:blank",
         "title": problem.title, "status": problem.status, "detail": problem.detail,
     }
     if problem.errors is not None:

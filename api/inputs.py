@@ -39,7 +39,8 @@ class JobQuery(BaseModel):
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(20, ge=1, le=100, description="Jobs per page.")
-    cursor: int | None = Field(None, ge=0, description="The `next` cursor of the previous page.")
+    cursor: str | None = Field(None, pattern="^[0-9a-f]{1,16}$",
+                               description="The previous page's `next`, an opaque token.")
 
 
 def query(model: type[Query]) -> Query:

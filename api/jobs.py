@@ -19,7 +19,12 @@ from worker.names import RUN_JOB
 from worker.records import TERMINAL, JobStore, StoreFull  # noqa: F401 (views read TERMINAL)
 from worker.settings import Settings
 
+from . import problems
 from .errors import Problem, invalid
+from .workers import Workers
+
+NO_WORKER = {"type": problems.uri("no-worker"),
+             "detail": "no worker answers: the job waits in the queue and starts when one does"}
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Services:
     settings: Settings
     store: JobStore
     celery: Celery
+    workers: Workers
 
 
 def services() -> Services:
@@ -58,7 +64,7 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
         s.celery.send_task(RUN_JOB, args=[record["id"]], task_id=record["id"])
     except Exception:
         s.store.finish(record["id"], "failed", error={
-            "type": "/problems/unavailable", "title": "Not queued",
+            "type": problems.uri("unavailable"), "title": "Not queued",
             "detail": "the queue did not accept the job"})
         raise
     if wait > 0:
@@ -107,7 +113,8 @@ def load_result(job_id: str, owner: str | None = None,
 
 
 def cancel(job_id: str, owner: str | None = None) -> tuple[dict[str, Any], int]:
-    """Cancel a queued job (200, cancelled) or ask a running one to stop (202, still running)."""
+    """Cancel a queued job (200, cancelled) or ask a running one to stop (202, still running);
+    a job that has ended stays as it is (200)."""
     if owner is not None:
         find(job_id, owner)  # another owner's job is as unknown as one never issued
     before = services().store.cancel(job_id)
@@ -116,14 +123,31 @@ def cancel(job_id: str, owner: str | None = None) -> tuple[dict[str, Any], int]:
     return find(job_id, owner), 202 if before == "running" else 200
 
 
-def recent(limit: int, cursor: int | None, owner: str | None = None) -> dict[str, Any]:
-    jobs, after = services().store.recent(limit, cursor, owner)
-    return {"jobs": [with_links(j) for j in jobs],
-            "next": url_for("v1.list_jobs", limit=limit, cursor=after) if after else None}
+def delete(job_id: str, owner: str | None = None) -> None:
+    """Remove the job: an unfinished one is cancelled first; then it answers 404."""
+    find(job_id, owner)
+    if not services().store.delete(job_id):
+        raise not_found(job_id)
+
+
+def recent(limit: int, cursor: str | None, owner: str | None = None) -> dict[str, Any]:
+    """A page of jobs; `next` is an opaque cursor (the page's last creation time, in hex)."""
+    before = int(cursor, 16) if cursor else None
+    jobs, after = services().store.recent(limit, before, owner)
+    return {"jobs": presented(jobs), "next": f"{after:x}" if after else None}
+
+
+def presented(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records as the API shows them: with their absolute links, and a warning on queued
+    jobs while no worker is alive (one ping for the lot)."""
+    queued = any(r["status"] == "queued" for r in records)
+    warnings = [NO_WORKER] if queued and not services().workers.alive() else []
+    return [r | {"links": {"self": url_for("v1.get_job", job_id=r["id"], _external=True)},
+                 "warnings": warnings if r["status"] == "queued" else []} for r in records]
 
 
 def with_links(record: dict[str, Any]) -> dict[str, Any]:
-    return record | {"links": {"self": url_for("v1.get_job", job_id=record["id"])}}
+    return presented([record])[0]
 
 
 def not_found(job_id: str) -> Problem:

@@ -14,6 +14,7 @@ from worker.settings import Settings
 from . import catalog, inputs, schemas
 from .clients import JOB_ENDPOINTS, UNLIMITED, WITH_A_JOB
 from .practice import schemas as practice
+from .problems import TYPES
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
@@ -22,15 +23,20 @@ CHALLENGE = {"WWW-Authenticate": {"description": "Bearer, with error=\"invalid_t
                                   "wrong key.", "schema": {"type": "string"}}}
 LOCATION = {"Location": {"description": "The job's URL.", "schema": {"type": "string"}}}
 LINKS = {name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
-         for name, operation in (("GetJob", "get_job"), ("CancelJob", "cancel_job"))}
-# endpoint -> (success status -> answer schema, error statuses, request body, query model);
-# 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ) are added when they are configured.
-ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None, type | None]] = {
+         for name, operation in (("GetJob", "get_job"), ("CancelJob", "cancel_job"),
+                                 ("DeleteJob", "delete_job"))}
+HTML = {"text/html": {"schema": {"type": "string"}}}
+# endpoint -> (success status -> answer schema (None: no body; a dict: that content), error
+# statuses, request body, query model); 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ)
+# are added when they are configured.
+Answers = dict[int, type[BaseModel] | dict | None]
+ROUTES: dict[str, tuple[Answers, tuple[int, ...], type | None, type | None]] = {
     "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 503, 507),
                       model.JobSpec, inputs.SubmitQuery),
     "v1.get_job": ({200: schemas.Job}, (404, 422, 503), None, inputs.JobQuery),
     "v1.get_result_npz": ({}, (404, 409, 410, 503), None, None),
     "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (404, 503), None, None),
+    "v1.delete_job": ({204: None}, (404, 503), None, None),
     "v1.list_jobs": ({200: schemas.JobList}, (422, 503), None, inputs.ListQuery),
     "v1.exercises_for_job": ({200: practice.Exercises}, (404, 409, 410, 422, 503), None,
                              practice.ExercisesQuery),
@@ -43,15 +49,17 @@ ROUTES: dict[str, tuple[dict[int, type[BaseModel]], tuple[int, ...], type | None
     "v1.datasets": ({200: schemas.Datasets}, (), None, None),
     "v1.presets": ({200: schemas.Presets}, (), None, None),
     "v1.examples": ({200: schemas.Examples}, (), None, None),
+    "problem_type": ({200: HTML}, (404,), None, None),
 }
 SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
+        204: "Deleted: the job is gone (cancelled first if it had not ended)",
         400: "Malformed JSON", 401: "No valid API key (API_KEYS is set)",
         404: "No such job (never issued, expired, or another key's), or no such exercise of it",
         409: "The job has not succeeded (queued, running, failed or cancelled): no result",
         413: "Body over MAX_BODY_BYTES", 415: "Not application/json",
         422: "Invalid: each field and limit is listed",
         429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); retry after Retry-After",
-        503: "Redis or every worker is gone; retry after Retry-After",
+        503: "Redis (or, for ready, every worker) does not answer; retry after Retry-After",
         410: "The result was dropped to make room for newer ones (see result_expired)",
         507: "The result store is held by jobs in flight (RESULT_STORE_BYTES, "
              "RESULT_OWNER_BYTES); retry after Retry-After"}
@@ -75,13 +83,20 @@ def document(app: Flask, settings: Settings) -> dict[str, Any]:
     for m in MODELS:
         schema = m.model_json_schema(ref_template="#/components/schemas/{model}",
                                      mode="validation" if m is model.JobSpec else "serialization")
-        components.update(schema.pop("$defs", {}))
-        components[m.__name__] = schema
+        for name, part in [*schema.pop("$defs", {}).items(), (m.__name__, schema)]:
+            if components.setdefault(name, part) != part:  # a generator would see one of them
+                raise ValueError(f"two schemas are named {name!r}: rename one of the classes")
+    for part in components.values():
+        for name, field in part.get("properties", {}).items():
+            if "x-schema" in field:  # a field typed loosely in Python, by reference here
+                part["properties"][name] = {"$ref": f"#/components/schemas/{field['x-schema']}",
+                                            "description": field.get("description", "")}
     paths: dict[str, Any] = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in ROUTES:
             continue
-        path = rule.rule.replace("<job_id>", "{job_id}").replace("<exercise_id>", "{exercise_id}")
+        path = rule.rule.replace("<job_id>", "{job_id}").replace(
+            "<exercise_id>", "{exercise_id}").replace("<slug>", "{slug}")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
                 rule.endpoint, app.view_functions[rule.endpoint], sorted(rule.arguments),
@@ -104,7 +119,7 @@ def _guards(endpoint: str, method: str, settings: Settings) -> tuple[int, ...]:
     limited = settings.rate_limit if method in ("POST", "DELETE") else settings.rate_limit_read
     keyed = endpoint in JOB_ENDPOINTS + WITH_A_JOB
     return ((401,) if settings.api_keys and keyed else ()) + (
-        (429,) if limited and endpoint not in UNLIMITED else ())
+        (429,) if limited and endpoint.startswith("v1.") and endpoint not in UNLIMITED else ())
 
 
 def _operation(endpoint: str, view: Any, path_names: list[str],
@@ -115,6 +130,9 @@ def _operation(endpoint: str, view: Any, path_names: list[str],
                           "responses": {}}
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in path_names]
+    for parameter in parameters:
+        if parameter["name"] == "slug":  # a problem type's page: one of the types there are
+            parameter["schema"]["enum"] = sorted(TYPES)
     for name, field in (query.model_fields.items() if query else ()):
         parameters.append({"name": name, "in": "query", "required": False,
                            "description": field.description,
@@ -134,11 +152,14 @@ def _operation(endpoint: str, view: Any, path_names: list[str],
     if endpoint == "v1.get_result_npz":
         op["responses"] |= NPZ
     for status, schema in sorted(answers.items()):
-        ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
-        if query is inputs.JobQuery:  # ?fields= leaves out what was not asked for
-            ref = {"anyOf": [ref, {"$ref": "#/components/schemas/JobFields"}]}
-        op["responses"][str(status)] = {"description": SAYS.get(status, "OK"), "content": {
-            "application/json": {"schema": ref}}}
+        answer = op["responses"][str(status)] = {"description": SAYS.get(status, "OK")}
+        if isinstance(schema, dict):
+            answer["content"] = schema
+        elif schema is not None:
+            ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
+            if query is inputs.JobQuery:  # ?fields= leaves out what was not asked for
+                ref = {"anyOf": [ref, {"$ref": "#/components/schemas/JobFields"}]}
+            answer["content"] = {"application/json": {"schema": ref}}
         if endpoint == "v1.submit_job":
             op["responses"][str(status)] |= {"headers": LOCATION, "links": LINKS}
     for status in sorted(problems + guards):

@@ -1,12 +1,24 @@
-"""The answers' shapes, for the OpenAPI document (the request's shape is `model.JobSpec`)."""
+"""The answers' shapes, for the OpenAPI document (the request's shape is `model.JobSpec`, the
+result's `api.result_schema.Result`)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+from .result_schema import Result
+
+
+class JobStatus(StrEnum):
+    """queued -> running -> succeeded | failed | cancelled (queued -> cancelled too)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class Progress(BaseModel):
@@ -21,12 +33,19 @@ class JobError(BaseModel):
 
 
 class Links(BaseModel):
-    self: str
+    self: str = Field(description="The job's absolute URL.")
+
+
+class JobWarning(BaseModel):
+    """Why a queued job may not start soon (the job is kept and starts when it can)."""
+
+    type: str = Field(description="A problem type, e.g. /problems/no-worker.")
+    detail: str
 
 
 class JobSummary(BaseModel):
     id: str = Field(description="Unguessable job id.")
-    status: Status
+    status: JobStatus
     created_at: str = Field(description="ISO 8601, UTC.")
     started_at: str | None
     finished_at: str | None
@@ -35,6 +54,8 @@ class JobSummary(BaseModel):
     layers: list[int] | None = Field(None, description="The network's widths n_0 .. n_L.")
     methods: list[str] | None = Field(None, description="The methods the job runs.")
     links: Links
+    warnings: list[JobWarning] = Field(description="Empty, or why a queued job has not "
+                                       "started (no worker alive).")
 
 
 class ResultSize(BaseModel):
@@ -44,9 +65,12 @@ class ResultSize(BaseModel):
 
 
 class Job(JobSummary):
-    spec: dict[str, Any] = Field(description="The spec as submitted (see JobSpec).")
-    result: dict[str, Any] | None = Field(description="`model.run`'s result once succeeded; "
-                                          "null again once it expired (see result_expired).")
+    # The spec as submitted is a JobSpec: the document says so by reference (api.openapi reads
+    # x-schema), rather than with an object of its own that a generator would also call JobSpec.
+    spec: dict[str, Any] = Field(description="The spec as submitted.",
+                                 json_schema_extra={"x-schema": "JobSpec"})
+    result: Result | None = Field(description="`model.run`'s result once succeeded; null "
+                                  "again once it expired (see result_expired).")
     error: JobError | None = Field(description="Why the job failed.")
     result_size: ResultSize | None = Field(None, description="How big the result is.")
     result_expired: str | None = Field(
@@ -59,12 +83,13 @@ class JobFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str | None = None
-    status: Status | None = None
+    status: JobStatus | None = None
     created_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     progress: Progress | None = None
     links: Links | None = None
+    warnings: list[JobWarning] | None = None
     spec: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     error: JobError | None = None
@@ -74,7 +99,8 @@ class JobFields(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobSummary]
-    next: str | None = Field(description="The next page's URL, null on the last page.")
+    next: str | None = Field(description="The next page's cursor: an opaque token to pass as "
+                             "?cursor=; null on the last page.")
 
 
 class FieldError(BaseModel):

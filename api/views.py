@@ -39,11 +39,18 @@ def get_result_npz(job_id: str):
     return results.npz_response(job_id, stored)
 
 
-@v1.delete("/jobs/<job_id>")
+@v1.post("/jobs/<job_id>/cancel")
 def cancel_job(job_id: str):
     """Cancel a job: a queued one never starts, a running one stops within a second or two."""
     job, status = jobs.cancel(job_id, owner())
     return jobs.with_links(job), status
+
+
+@v1.delete("/jobs/<job_id>")
+def delete_job(job_id: str):
+    """Remove a job (cancelling it if unfinished); afterwards it answers 404."""
+    jobs.delete(job_id, owner())
+    return "", 204
 
 
 @v1.get("/jobs")

@@ -3,7 +3,7 @@
     backprop-lab run                       Redis (found or embedded) + worker + API, Ctrl-C stops
     backprop-lab serve | worker            the API (gunicorn) or one Celery worker, alone
     backprop-lab submit FILE [--wait]      queue a spec; --wait shows progress and the summary
-    backprop-lab show ID | summary ID | cancel ID | list
+    backprop-lab show ID | summary ID | cancel ID | delete ID | list [--cursor C]
     backprop-lab exercises ID | answer ID EXERCISE ANSWER | practice ID | flashcards [--job ID]
 
 An id is always read as an id, even one that starts with '-' (older ids may); `--` before it
@@ -29,7 +29,7 @@ from .commands import api_command, gunicorn_config, worker_command
 from .run import executable
 
 FAILED = 1
-ID_COMMANDS = ("show", "summary", "cancel", "download")
+ID_COMMANDS = ("show", "summary", "cancel", "delete", "download")
 ID_COMMAND_OPTIONS = ("-h", "--help", "--json", "--wait", "--timeout", "-o",
                       "--output")  # all they have
 UNFINISHED = ("queued", "running")
@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the job as JSON")
     for name, func, text in (("show", cmd_show, "show a job"),
                              ("summary", cmd_summary, "a finished job's timing and layers"),
-                             ("cancel", cmd_cancel, "cancel a queued or running job")):
+                             ("cancel", cmd_cancel, "cancel a queued or running job"),
+                             ("delete", cmd_delete, "remove a job (cancelled if unfinished)")):
         p = command(name, func, text)
         p.add_argument("id", help="the job's id (one that starts with '-' works too)")
         if name == "show":
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="the file (default: ID.npz)")
     p = command("list", cmd_list, "list jobs, newest first")
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--cursor", help="the page after this cursor (printed under the last page)")
     p.add_argument("--json", action="store_true")
 
     for name, func, text in (("exercises", cmd_exercises, "exercises from a succeeded job"),
@@ -182,6 +184,8 @@ def cmd_submit(args: argparse.Namespace, extra: list[str]) -> int:
         print(json.dumps(job, indent=2) if args.json else job["id"])
         return 0
     print(f"submitted {job['id']}", file=sys.stderr)
+    for warning in job.get("warnings") or []:
+        print(f"not started yet: {warning['detail']}", file=sys.stderr)
     bar = ProgressBar(sys.stderr)
     try:
         job = client.wait(job["id"], timeout=args.timeout, progress=bar)
@@ -231,13 +235,22 @@ def cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace, extra: list[str]) -> int:
+    _client(args).delete(args.id)
+    print(f"{args.id}  deleted")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace, extra: list[str]) -> int:
-    page = _client(args).list(limit=args.limit)
+    page = _client(args).list(limit=args.limit, cursor=args.cursor)
     if args.json:
         print(json.dumps(page, indent=2))
-    else:
-        for job in page["jobs"]:
-            print(report.job_line(job))
+        return 0
+    for job in page["jobs"]:
+        print(report.job_line(job))
+    if page["next"]:
+        print(f"more: backprop-lab list --limit {args.limit} --cursor {page['next']}",
+              file=sys.stderr)
     return 0
 
 

@@ -156,10 +156,15 @@ class Client:
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued or running job; returns the job (cancelled, or about to be)."""
-        return self._request("DELETE", f"/v1/jobs/{job_id}")
+        return self._request("POST", f"/v1/jobs/{job_id}/cancel")
+
+    def delete(self, job_id: str) -> None:
+        """Remove a job (cancelled first if it has not ended); it answers 404 afterwards."""
+        self._request("DELETE", f"/v1/jobs/{job_id}")
 
     def list(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-        """One page of job summaries, newest first: {"jobs": [...], "next": cursor or None}."""
+        """One page of job summaries, newest first: {"jobs": [...], "next": cursor or None};
+        pass `cursor=page["next"]` for the next page."""
         params = {k: v for k, v in (("limit", limit), ("cursor", cursor)) if v is not None}
         return self._request("GET", "/v1/jobs", params=params or None)
 
@@ -207,7 +212,7 @@ class Client:
         response = self.session.request(method, self.url + path, **kwargs)
         if response.status_code >= 400:
             raise ApiError(response.status_code, _problem(response))
-        return response.json()
+        return response.json() if response.content else None
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:

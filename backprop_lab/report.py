@@ -50,6 +50,7 @@ def job_line(job: dict[str, Any]) -> str:
         parts.append(f"{step['done']}/{step['total']} passes")
     if job.get("created_at"):
         parts.append(str(job["created_at"]))
+    parts += [f"(not started: {w['detail']})" for w in job.get("warnings") or []]
     return "  ".join(p for p in parts if p)
 
 
@@ -89,8 +90,12 @@ def timing_table(result: dict[str, Any]) -> str:
             ["backprop (1 forward + 1 backward)", seconds(back["seconds"]), "2",
              number(back["backprop_to_forward"])]]
     if naive.get("passes") and not naive["measured"]:
-        rows.append([f"naive {naive['difference']}, as run", seconds(naive["seconds"]),
-                     f"{naive['passes']:,}", number(naive["seconds"] / forward["seconds"])])
+        rows.append([f"naive {naive['difference']}, as run (cpu seconds)",
+                     seconds(naive["cpu_seconds"]), f"{naive['passes']:,}",
+                     number(naive["cpu_seconds"] / forward["seconds"])])
+    if naive.get("passes") and naive["wall_seconds"] < naive["cpu_seconds"]:
+        rows.append(["naive, wall clock (its parts side by side)",
+                     seconds(naive["wall_seconds"]), "", ""])
     how = {"measured": "measured", "sample": "estimated from the sample",
            "forward_pass": "estimated from one forward pass"}.get(naive["basis"], naive["basis"])
     rows.append([f"naive {naive['difference']}, all parameters ({how})",

@@ -7,6 +7,7 @@ ranges of parameters can be nudged by several workers and give the same result a
 from __future__ import annotations
 
 import statistics
+import time
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,12 @@ def naive_part(
     cost the other parts are given, so the joined passes stay P + 1."""
     job = prepare(spec)
     indices = job.naive_indices[start:stop]
+    began = time.time()  # the epoch, to join the parts' wall time across processes
     done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
                  base_cost, progress, should_stop)
     return {"start": start, "stop": stop, "values": done.values.tolist(),
-            "passes": done.passes, "seconds": done.seconds, "base_cost": done.base_cost}
+            "passes": done.passes, "seconds": done.seconds, "base_cost": done.base_cost,
+            "began_at": began, "ended_at": time.time()}
 
 
 def run(
@@ -86,29 +89,34 @@ def run(
         out["training"] = training
     if spec.include.averaging:
         out["averaging"] = averaging_block(job)
-    nudged = None
+    nudged, wall = None, None
     if "naive" in spec.methods:
-        nudged = _naive(job, naive_parts, progress, should_stop)
+        nudged, wall = _naive(job, naive_parts, progress, should_stop)
         out["naive"] = _compare(job, result, nudged)
-    out["timing"] = _timing(job, nudged)
+    out["timing"] = _timing(job, nudged, wall)
     check_finite(out, spec.network.dtype)
     return out
 
 
-def _naive(job: Job, parts: list[dict[str, Any]] | None,
-           progress: Progress | None, should_stop: ShouldStop | None) -> Nudged:
+def _naive(job: Job, parts: list[dict[str, Any]] | None, progress: Progress | None,
+           should_stop: ShouldStop | None) -> tuple[Nudged, float]:
+    """The naive gradient, and the wall seconds it took: in one process its own seconds; in
+    parts, from the first part's start to the last one's end (the parts ran side by side, so
+    their seconds add up to more)."""
     indices = job.naive_indices
     if parts is None:
-        return nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
+        done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
                      progress=progress, should_stop=should_stop)
+        return done, done.seconds
     parts = sorted(parts, key=lambda p: (p["start"], p["stop"]))  # an empty base part first
     covered = [(p["start"], p["stop"]) for p in parts]
     expected = list(zip([0] + [s for _, s in covered[:-1]], [s for _, s in covered]))
     if covered != expected or covered[-1][1] != len(indices):
         raise ValueError(f"naive parts {covered} do not cover 0..{len(indices)} exactly once")
     values = np.concatenate([np.asarray(p["values"], dtype=np.float64) for p in parts])
+    wall = max(p["ended_at"] for p in parts) - min(p["began_at"] for p in parts)
     return Nudged(indices, values, sum(p["passes"] for p in parts),
-                  sum(p["seconds"] for p in parts))
+                  sum(p["seconds"] for p in parts)), wall
 
 
 def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
@@ -134,10 +142,14 @@ def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
     return out
 
 
-def _timing(job: Job, nudged: Nudged | None) -> dict[str, Any]:
+def _timing(job: Job, nudged: Nudged | None, wall: float | None) -> dict[str, Any]:
     """Forward is one pass (`Network.cost`). Backprop is timed as the gradient's cost: one
     forward pass and one backward sweep without the input layer's wishes (input_wishes=False),
-    which no gradient needs and which the naive method never computes either."""
+    which no gradient needs and which the naive method never computes either.
+
+    The naive method's `cpu_seconds` sum the seconds of its parts, each in a one-thread
+    process: the work it costs, comparable with backprop's seconds in one process, so the
+    speedup uses them. `wall_seconds` is how long the client waited for them."""
     repeats = job.spec.timing.repeats
     forward_times = repeat_seconds(lambda: job.net.cost(job.x, job.y), repeats)
     back_times = repeat_seconds(
@@ -148,12 +160,13 @@ def _timing(job: Job, nudged: Nudged | None) -> dict[str, Any]:
     naive: dict[str, Any] = {"difference": difference, "full_passes": full_passes}
     if nudged is not None and nudged.passes:
         per_pass = nudged.seconds / nudged.passes
-        naive.update(seconds=nudged.seconds, passes=nudged.passes, seconds_per_pass=per_pass,
+        naive.update(cpu_seconds=nudged.seconds, wall_seconds=wall, passes=nudged.passes,
+                     seconds_per_pass=per_pass,
                      pass_to_forward=per_pass / forward,
                      measured=len(nudged.indices) == job.net.parameter_count)
         full = nudged.seconds if naive["measured"] else per_pass * full_passes
     else:
-        naive.update(seconds=None, passes=0, measured=False)
+        naive.update(cpu_seconds=None, wall_seconds=None, passes=0, measured=False)
         per_pass = forward
         full = forward * full_passes
     naive.update(full_seconds=full, basis="measured" if naive["measured"] else (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backprop_lab.commands import api_command, worker_command
+from backprop_lab.commands import WORKER_APP, api_command, worker_command
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +59,17 @@ def test_reads_compose_the_worker_scales():
     assert "container_name" not in worker and "ports" not in worker
 
 
-def test_reads_compose_flower_watches_the_same_broker():
-    command = SERVICES["flower"]["command"]
-    assert command[0] == "celery" and "flower" in command
-    assert "--broker=redis://redis:6379/0" in command
+def test_reads_compose_flower_runs_the_workers_app_on_its_broker_with_credentials():
+    flower = SERVICES["flower"]
+    assert flower["command"][:4] == ["celery", "-A", WORKER_APP, "flower"]
+    assert not any(part.startswith("--broker") for part in flower["command"])  # from the env
+    assert flower["build"] == "." and flower["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert flower["environment"]["FLOWER_BASIC_AUTH"] == "${FLOWER_BASIC_AUTH:-flower:flower}"
+    assert "monitoring" in DOCKERFILE  # the image holds Flower
+    production = PRODUCTION["services"]["flower"]
+    assert "command" not in production  # the same app, on the production broker
+    assert production["environment"]["BROKER_URL"] == \
+        PRODUCTION["services"]["worker"]["environment"]["BROKER_URL"]
 
 
 def test_reads_dockerfile_slim_non_root_and_copies_what_exists():
@@ -80,8 +87,10 @@ def test_reads_dockerfile_slim_non_root_and_copies_what_exists():
 def test_reads_compose_environment_names_are_settings_the_service_reads():
     settings = {name.upper() for name in Settings.model_fields}
     for compose in (COMPOSE, PRODUCTION):
-        for name in ("api", "worker"):
+        for name in ("api", "worker", "flower"):
             for variable in compose["services"][name].get("environment") or {}:
+                if name == "flower" and variable.startswith("FLOWER_"):
+                    continue  # Flower's own settings
                 assert variable in settings, (name, variable)
 
 
@@ -105,7 +114,7 @@ def test_reads_compose_production_queues_on_a_durable_rabbitmq_the_plain_one_on_
         assert service["environment"]["BROKER_URL"] == url
         assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
         assert "BROKER_URL" not in SERVICES[name]["environment"]
-    assert f"--broker={url}" in PRODUCTION["services"]["flower"]["command"]
+    assert PRODUCTION["services"]["flower"]["environment"]["BROKER_URL"] == url
     assert "rabbitmq" not in SERVICES
 
 

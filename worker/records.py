@@ -51,6 +51,29 @@ elseif status == 'running' then
 end
 return status
 """
+# KEYS[1] record, KEYS[2] its ended list, KEYS[3] the index; ARGV[1] id, ARGV[2] the owners'
+# index prefix, ARGV[3] the prefix. Remove the job and its stored result (its reserve is
+# forgotten with the record); an unfinished one's task finds no record and stops.
+_DELETE = LUA + """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+local owner = redis.call('HGET', KEYS[1], 'owner')
+drop(ARGV[3], ARGV[1], false)
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if owner then redis.call('ZREM', ARGV[2] .. owner, ARGV[1]) end
+if status == 'queued' or status == 'running' then
+  redis.call('RPUSH', KEYS[2], 'deleted')
+  redis.call('EXPIRE', KEYS[2], 60)
+end
+return 1
+"""
+# KEYS[1] record; ARGV[1] progress. Only a running job's (a deleted one stays deleted).
+_PROGRESS = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'progress', ARGV[1])
+return 1
+"""
 # KEYS[1] record; ARGV: part, its passes done, passes in all, then every part's name. A part of
 # a split job writes its own count (field done:<part>); the job's progress is their sum.
 _PART_PROGRESS = """
@@ -156,6 +179,8 @@ class JobStore:
         self._create = client.register_script(_CREATE)
         self._finish = client.register_script(_FINISH)
         self._part_progress = client.register_script(_PART_PROGRESS)
+        self._delete = client.register_script(_DELETE)
+        self._progress = client.register_script(_PROGRESS)
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0,
@@ -236,6 +261,11 @@ class JobStore:
         """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
         return self._cancel(keys=[self.key(job_id), self.ended_key(job_id)], args=[now()])
 
+    def delete(self, job_id: str) -> bool:
+        """Remove the job (False if unknown); a running one stops at its next check."""
+        return bool(self._delete(keys=[self.key(job_id), self.ended_key(job_id), INDEX],
+                                 args=[job_id, f"{INDEX}:", PREFIX]))
+
     def wait(self, job_id: str, seconds: float) -> str | None:
         """Block until the job has ended or `seconds` have passed; its status then. Woken by the
         end's push (BLPOP, in slices shorter than the socket timeout), not by polling."""
@@ -252,10 +282,13 @@ class JobStore:
         return bool(self._start(keys=[self.key(job_id)], args=[now()]))
 
     def cancel_requested(self, job_id: str) -> bool:
-        return self.redis.hget(self.key(job_id), "cancel") == "1"
+        """Cancel asked, or the job deleted."""
+        status, cancel = self.redis.hmget(self.key(job_id), ("status", "cancel"))
+        return cancel == "1" or status is None
 
     def progress(self, job_id: str, done: int, total: int) -> None:
-        self.redis.hset(self.key(job_id), "progress", json.dumps({"done": done, "total": total}))
+        self._progress(keys=[self.key(job_id)],
+                       args=[json.dumps({"done": done, "total": total})])
 
     def part_progress(self, job_id: str, part: str, done: int, total: int,
                       parts: list[str]) -> None:

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from celery import Task, current_app, shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from redis.exceptions import RedisError
 
 import model
@@ -29,30 +29,40 @@ OUTAGE_PATIENCE = 120.0  # seconds to keep trying to record a job's end while Re
 log = logging.getLogger(__name__)
 
 
+class JobFailed(Exception):
+    """The job failed, and its record says why: the task ends FAILURE with that reason."""
+
+
 class JobTask(Task):
+    throws = (JobFailed,)  # an expected end: logged without a traceback
+
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        """Reached only when the task could not record its own end: the hard time limit."""
+        """Records the hard time limit, the one end the task could not record itself."""
+        if isinstance(exc, JobFailed):
+            return  # the end is recorded already
         job_id = kwargs.get("job_id") or args[0]
         store().finish(job_id, "failed", error=_error(
             "time-limit", "Time limit", f"the worker stopped the job: {exc!r}"))
 
 
-@shared_task(name=RUN_JOB, base=JobTask)
-def run_job(job_id: str) -> str:
+@shared_task(name=RUN_JOB, base=JobTask, bind=True)
+def run_job(self: Task, job_id: str) -> str:
     """Run a queued job's spec, or send its parts; a job cancelled while queued never starts."""
     jobs = store()
     if not jobs.start(job_id):
-        return "skipped"
+        return settle(self, jobs, job_id, "skipped")
     spec = jobs.get(job_id)["spec"]
     parsed = model.parse_spec(spec)  # once, for the plan and the run
     conf = current_app.conf
     cut = split.plan(parsed, conf.naive_split_passes, conf.naive_parts)
     if cut is None:
-        return execute(jobs, job_id,
-                       lambda edge: model.run(parsed, edge.progress, edge.should_stop))
+        return settle(self, jobs, job_id, execute(
+            jobs, job_id, lambda edge: model.run(parsed, edge.progress, edge.should_stop)))
     status, outcome = attempt(jobs, job_id,
                               lambda edge: _send_parts(jobs, job_id, spec, parsed, cut))
-    return "split" if status == "succeeded" else _end(jobs, job_id, status, **outcome)
+    if status == "succeeded":
+        return "split"  # this task's part is done; the join ends the job
+    return settle(self, jobs, job_id, _end(jobs, job_id, status, **outcome))
 
 
 @shared_task(name=RUN_PART, base=JobTask)
@@ -77,16 +87,39 @@ def run_part(job_id: str, part: int, start: int, stop: int, base_cost: float | N
     return {"start": start, "stop": stop, "ended": True}
 
 
-@shared_task(name=JOIN_PARTS, base=JobTask)
-def join_parts(parts: list[dict], job_id: str, base: dict | None = None) -> str:
+@shared_task(name=JOIN_PARTS, base=JobTask, bind=True)
+def join_parts(self: Task, parts: list[dict], job_id: str, base: dict | None = None) -> str:
     """The chord's callback: join the parts into the job's result, unless the job has ended."""
     jobs = store()
     if jobs.status(job_id) != "running":
-        return "skipped"
+        return settle(self, jobs, job_id, "skipped")
     if jobs.cancel_requested(job_id) or any(p.get("ended") for p in parts):
-        return _end(jobs, job_id, "cancelled")
+        return settle(self, jobs, job_id, _end(jobs, job_id, "cancelled"))
     spec = jobs.get(job_id)["spec"]
-    return execute(jobs, job_id, lambda edge: split.join(spec, parts, base))
+    return settle(self, jobs, job_id,
+                  execute(jobs, job_id, lambda edge: split.join(spec, parts, base)))
+
+
+def settle(task: Task, jobs: JobStore, job_id: str, status: str) -> str:
+    """End the task as the job ended, so that a monitor (Flower) counts what happened: its
+    record's end is read back (a part or a cancel may have ended it first) and the task is
+    SUCCESS for succeeded, FAILURE with the reason for failed, REVOKED for cancelled or
+    deleted. The record itself is written once, before (JobStore.finish)."""
+    try:
+        record = jobs.get(job_id)
+    except RedisError:  # the end was recorded; Redis went away since: go by what we know
+        record = {"status": status, "error": None}
+    ended = record["status"] if record else "cancelled"
+    if ended == "failed":
+        error = record.get("error") or {}
+        raise JobFailed(f"{error.get('type')}: {error.get('title')}: {error.get('detail')}")
+    if ended == "cancelled":
+        if task.request.id:  # run by a worker, not called in a test
+            task.backend.mark_as_revoked(task.request.id, "the job was cancelled",
+                                         request=task.request)
+            task.send_event("task-revoked", terminated=False, signum=None, expired=False)
+        raise Ignore()  # no SUCCESS after the REVOKED
+    return status
 
 
 def execute(jobs: JobStore, job_id: str, work: Callable[[Edge], Any]) -> str:

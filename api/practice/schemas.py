@@ -13,6 +13,9 @@ from pydantic import (
 
 KIND_NAMES = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
               "averaging")
+# the document says which kinds there are, so a schema-valid ?kinds= is one the API knows
+_KIND = "|".join(sorted(KIND_NAMES, key=len, reverse=True))
+KINDS_PATTERN = rf"^({_KIND})(,({_KIND}))*$"
 Option = int | str
 Number = float | None
 
@@ -176,7 +179,7 @@ class ExercisesQuery(BaseModel):
     kinds: str | None = Field(None, description="Comma-separated kinds: output-wish, "
                               "output-wish-size, trace-back, three-ways, naive-cost, averaging. "
                               "Default: every kind the job's result can give.",
-                              pattern=r"^[a-z-]+(,[a-z-]+)*$")
+                              pattern=KINDS_PATTERN)
     seed: int = Field(0, ge=0, le=2**63 - 1, description="The same job and seed give the same "
                       "exercises.")
 

@@ -73,7 +73,7 @@ export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
 }
 
 export function cancelJob(id) {
-  return fetch(`v1/jobs/${encodeURIComponent(id)}`, { method: "DELETE", headers: key() }).catch(() => null);
+  return fetch(`v1/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST", headers: key() }).catch(() => null);
 }
 
 export async function examples() {

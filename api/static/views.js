@@ -111,9 +111,9 @@ export function costBars(result) {
     { key: "forward", name: "One forward pass", seconds: timing.forward.seconds, passes: 1, note: "1 pass" },
     { key: "backprop", name: "Backprop", seconds: timing.backprop.seconds, passes: 2, note: "1 + 1 passes" },
   ];
-  if (naive && t.seconds !== null && !t.measured) {
+  if (naive && t.cpu_seconds !== null && !t.measured) {
     bars.push({
-      key: "naive-sample", name: `Naive, ${fmt.int(naive.nudged)} sampled`, seconds: t.seconds,
+      key: "naive-sample", name: `Naive, ${fmt.int(naive.nudged)} sampled`, seconds: t.cpu_seconds,
       passes: t.passes, note: `${fmt.int(t.passes)} passes, measured`,
     });
   }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
 from .errors import FieldError
 from .limits import limits_of
@@ -16,6 +16,29 @@ DIGITS_CLASSES = 10
 DIGITS_RESOLUTIONS = {8: 64, 28: 784}  # resolution -> inputs n_0
 MNIST_SPLITS = {"train": 4000, "test": 1000}  # model/mnist.py: 400 and 100 of each class
 MNIST_INPUTS, MNIST_CLASSES = 784, 10
+INLINE = ("inputs", "targets", "labels")  # every other field but seed belongs to a dataset
+
+
+def _one_source(schema: dict[str, Any]) -> None:
+    """Say "inline inputs or a dataset" in the JSON Schema itself: a batch is one of two
+    objects, each with its own fields and the other's as null (as the validator below reads
+    a null as absent). The rules within each (targets or labels, size or indices) stay the
+    validator's, answered with a 422 that names the field."""
+    fields = schema.pop("properties")
+    del schema["type"], schema["additionalProperties"]
+    dataset = tuple(name for name in fields if name not in (*INLINE, "seed"))
+
+    def variant(title: str, own: tuple[str, ...], other: tuple[str, ...]) -> dict[str, Any]:
+        given = {name: fields[name] for name in (*own, "seed")}
+        first = given[own[0]]  # required, so not null
+        given[own[0]] = next(s for s in first["anyOf"] if s.get("type") != "null") | {
+            k: v for k, v in first.items() if k in ("title", "description")}
+        return {"title": title, "type": "object", "required": [own[0]],
+                "properties": given | {name: {"type": "null"} for name in other},
+                "additionalProperties": False}
+
+    schema["oneOf"] = [variant("InlineBatch", INLINE, dataset),
+                       variant("DatasetBatch", dataset, INLINE)]
 
 
 class BatchSpec(Strict):
@@ -24,6 +47,8 @@ class BatchSpec(Strict):
     100), `digits` (the real handwritten digits, 8x8 or resampled to 28x28), both chosen by
     `size` and `seed` or by `indices`, or `random` (inputs uniform in [0, 1); targets uniform in
     [0, 1) for squared_error, one-hot for cross_entropy)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_source)
 
     inputs: list[Row] | None = Field(None, description="B rows of n_0 numbers.")
     targets: list[Row] | None = Field(None, description="B rows of n_L numbers.")

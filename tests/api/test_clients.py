@@ -74,15 +74,18 @@ def test_a_job_belongs_to_the_key_that_made_it(keyed, keys, redis_url):
 
     assert problem(keyed.get(url, headers=theirs), 404)["type"] == "/problems/job-not-found"
     problem(keyed.delete(url, headers=theirs), 404)
+    problem(keyed.post(f"{url}/cancel", headers=theirs), 404)
     assert keyed.get(url, headers=mine).get_json()["status"] == "queued"
     assert job_id not in [j["id"] for j in keyed.get("/v1/jobs", headers=theirs).get_json()["jobs"]]
     assert [j["id"] for j in keyed.get("/v1/jobs", headers=mine).get_json()["jobs"]] == [job_id]
-    assert keyed.delete(url, headers=mine).get_json()["status"] == "cancelled"
+    assert keyed.post(f"{url}/cancel", headers=mine).get_json()["status"] == "cancelled"
 
     stored = JobStore.from_url(redis_url).redis.hgetall(JobStore.key(job_id))
     assert stored["owner"] == owner_id(keys[0]) and len(stored["owner"]) == 32
     assert not any(key in value for key in keys for value in stored.values())
     assert "owner" not in keyed.get(url, headers=mine).get_json()
+    assert keyed.delete(url, headers=mine).status_code == 204
+    assert [j["id"] for j in keyed.get("/v1/jobs", headers=mine).get_json()["jobs"]] == []
 
 
 def test_without_keys_jobs_are_open_to_all(redis_url):
@@ -106,7 +109,8 @@ def test_over_the_write_limit_is_429_with_retry_after(redis_url):
     body = problem(reply, 429)
     assert body["type"] == "/problems/rate-limit" and "2 per 1 minute" in body["detail"]
     assert 1 <= int(reply.headers["Retry-After"]) <= 60
-    problem(client.delete("/v1/jobs/some-id"), 429)  # cancels share the writes' count
+    problem(client.post("/v1/jobs/some-id/cancel"), 429)  # cancels share the writes' count
+    problem(client.delete("/v1/jobs/some-id"), 429)  # and so do deletes
     assert client.get("/v1/jobs").status_code == 200  # reads have their own
     assert all(client.get("/v1/health").status_code == 200 for _ in range(5))
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
 import model
+from api.problems import TYPES
 from worker.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def refs(node):
@@ -20,12 +28,15 @@ def refs(node):
 def test_openapi_covers_every_route_and_every_ref_resolves(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/health", "/v1/ready",
-                                 "/v1/datasets", "/v1/presets", "/v1/examples",
+    assert set(doc["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/cancel",
+                                 "/v1/health", "/v1/ready", "/v1/datasets", "/v1/presets",
+                                 "/v1/examples",
                                  "/v1/jobs/{job_id}/exercises",
                                  "/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-                                 "/v1/flashcards", "/v1/jobs/{job_id}/result.npz"}
+                                 "/v1/flashcards", "/v1/jobs/{job_id}/result.npz",
+                                 "/problems/{slug}"}
     assert set(doc["paths"]["/v1/jobs/{job_id}"]) == {"get", "delete"}
+    assert set(doc["paths"]["/v1/jobs/{job_id}/cancel"]) == {"post"}
     for ops in doc["paths"].values():
         for op in ops.values():
             assert op["summary"] and op["responses"]
@@ -99,3 +110,60 @@ def test_examples_are_the_ready_specs_and_valid_under_the_default_limits(client)
 def test_cors_answers_configured_origins(client):
     reply = client.get("/v1/health", headers={"Origin": "https://course.example"})
     assert reply.headers["Access-Control-Allow-Origin"] in ("*", "https://course.example")
+
+
+def test_cors_exposes_the_headers_a_script_needs_and_offers_only_the_apis_methods(client):
+    origin = {"Origin": "https://course.example"}
+    refused = client.post("/v1/jobs", data="x", headers=origin)
+    exposed = {h.strip() for h in refused.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Location", "Retry-After", "WWW-Authenticate"} <= exposed
+    preflight = client.options("/v1/jobs/some-id", headers=origin | {
+        "Access-Control-Request-Method": "DELETE",
+        "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
+    offered = {m.strip() for m in preflight.headers["Access-Control-Allow-Methods"].split(",")}
+    assert offered == {"GET", "POST", "DELETE"}
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "x-api-key" in allowed and "content-type" in allowed
+    # every method offered is one the API has
+    doc = client.get("/openapi.json").get_json()
+    used = {m.upper() for ops in doc["paths"].values() for m in ops}
+    assert offered == used
+
+
+def problem_types_in_source() -> set[str]:
+    """Every problem type the code can answer or record: the slugs given to Problem(...) and
+    the workers' _error(...), and literal /problems/ paths."""
+    found = set()
+    for path in [*ROOT.glob("api/**/*.py"), *ROOT.glob("worker/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                    re.fullmatch(r"/problems/[a-z-]+", node.value):
+                found.add(node.value.removeprefix("/problems/"))
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            args = [a for a in node.args if isinstance(a, ast.Constant)]
+            if name == "Problem" and len(node.args) >= 4 and node.args[3] in args:
+                found.add(node.args[3].value)
+            if name in ("_error", "uri") and node.args and node.args[0] in args:
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_problem_type_used_has_a_page(client):
+    used = problem_types_in_source()
+    assert {"validation", "job-not-found", "malformed-json", "unavailable", "not-ready",
+            "api-key", "rate-limit", "no-worker", "spec", "time-limit", "internal",
+            "not-finite", "job-not-succeeded", "exercise-not-found"} <= used  # the scan works
+    for slug in used:
+        reply = client.get(f"/problems/{slug}")
+        assert reply.status_code == 200 and reply.mimetype == "text/html", slug
+        assert TYPES[slug][0] in reply.get_data(as_text=True)
+    assert client.get("/problems/no-such-type").status_code == 404
+
+
+def test_a_problems_type_resolves_against_the_answers_url_to_its_page(client):
+    reply = client.post("/v1/jobs", json={"network": {"layers": [2, 2]}, "batch": {}})
+    page = client.get(urljoin(reply.request.url, reply.get_json()["type"]))
+    assert page.status_code == 200 and "Invalid request" in page.get_data(as_text=True)
+

@@ -144,3 +144,17 @@ def test_progress_bar_off_a_terminal_writes_a_line_per_tenth():
     bar.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 11 and lines[-1].endswith("100/100 passes")
+
+
+def test_list_prints_the_next_cursor_and_follows_it_then_delete(cli):
+    older = cli("submit", TINY, "--wait", "--json")[1]
+    newer = cli("submit", TINY, "--wait", "--json")[1]
+    older, newer = json.loads(older)["id"], json.loads(newer)["id"]
+    code, out, err = cli("list", "--limit", "1")
+    assert code == 0 and out.startswith(newer)
+    cursor = err.split("--cursor ")[1].strip()
+    code, out, _ = cli("list", "--limit", "1", "--cursor", cursor)
+    assert code == 0 and out.startswith(older)
+    code, out, _ = cli("delete", older)
+    assert code == 0 and out.strip() == f"{older}  deleted"
+    assert cli("show", older)[0] == 1

@@ -111,3 +111,17 @@ def test_arrays_and_download_give_the_result_as_numpy(client, tmp_path, capsys):
     with pytest.raises(ApiError) as missing:
         client.arrays("never-issued")
     assert missing.value.status == 404
+
+
+def test_list_pages_follow_next_and_delete_removes_a_job(client):
+    older = client.submit(TINY, wait=5)["id"]
+    newer = client.submit(TINY, wait=5)["id"]
+    first = client.list(limit=1)
+    assert [j["id"] for j in first["jobs"]] == [newer]
+    second = client.list(limit=1, cursor=first["next"])
+    assert [j["id"] for j in second["jobs"]] == [older]
+    assert client.delete(older) is None
+    with pytest.raises(ApiError) as caught:
+        client.get(older)
+    assert caught.value.status == 404
+    assert older not in [j["id"] for j in client.list(limit=100)["jobs"]]

@@ -40,11 +40,11 @@ def test_a_keys_job_runs_and_no_other_key_sees_it(keyed_api):
     mine, theirs = {"Authorization": f"Bearer {KEYS[0]}"}, {"X-API-Key": KEYS[1]}
     reply = requests.post(f"{keyed_api}/v1/jobs?wait=5", json=TINY, headers=mine, timeout=30)
     assert reply.status_code == 200 and reply.json()["status"] == "succeeded"
-    url = keyed_api + reply.headers["Location"]
+    url = reply.headers["Location"]
 
     assert requests.get(url, headers=mine, timeout=10).json()["result"]["cost"] > 0
-    for method in ("get", "delete"):
-        other = requests.request(method, url, headers=theirs, timeout=10)
+    for method, path in (("get", ""), ("delete", ""), ("post", "/cancel")):
+        other = requests.request(method, url + path, headers=theirs, timeout=10)
         assert other.status_code == 404
         assert other.headers["Content-Type"] == "application/problem+json"
     anonymous = requests.get(url, timeout=10)

@@ -34,6 +34,10 @@ def submit(api: str, spec, wait: float | None = None) -> requests.Response:
     return requests.post(f"{api}/v1/jobs", json=spec, params=params, timeout=PATIENCE)
 
 
+def cancel(api: str, job_id: str) -> requests.Response:
+    return requests.post(f"{api}/v1/jobs/{job_id}/cancel", timeout=10)
+
+
 def job(api: str, reply_or_id) -> dict:
     job_id = reply_or_id if isinstance(reply_or_id, str) else reply_or_id.json()["id"]
     reply = requests.get(f"{api}/v1/jobs/{job_id}", timeout=10)
@@ -73,7 +77,8 @@ def test_the_lessons_spec_gives_what_model_run_gives(broker_api):
     assert reply.status_code == 200, reply.text
     body = reply.json()
     Job.model_validate(body)
-    assert reply.headers["Location"] == body["links"]["self"] == f"/v1/jobs/{body['id']}"
+    assert reply.headers["Location"] == body["links"]["self"] == \
+        f"{broker_api}/v1/jobs/{body['id']}"  # absolute: a page on another origin can follow it
     assert body["status"] == "succeeded" and body["spec"] == SAMPLED
     assert body["progress"] == {"done": 400, "total": 400}
     expected = model.run(SAMPLED)
@@ -106,7 +111,7 @@ def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_prom
     rate = (later["progress"]["done"] - first["progress"]["done"]) / (time.monotonic() - first_at)
     assert later["status"] == "running" and later["progress"]["total"] == 2 * 13002
 
-    cancelling = requests.delete(f"{broker_api}/v1/jobs/{job_id}", timeout=10)
+    cancelling = cancel(broker_api, job_id)
     assert cancelling.status_code == 202 and cancelling.json()["status"] == "running"
     at_cancel = cancelling.json()["progress"]["done"]
     ended = poll(broker_api, job_id, lambda j: j["status"] != "running")
@@ -120,10 +125,10 @@ def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(broker_a
     poll(broker_api, running, lambda j: j["status"] == "running")
     queued = submit(broker_api, TINY).json()["id"]
     behind = submit(broker_api, TINY).json()["id"]
-    reply = requests.delete(f"{broker_api}/v1/jobs/{queued}", timeout=10)
+    reply = cancel(broker_api, queued)
     assert reply.status_code == 200 and reply.json()["status"] == "cancelled"
     assert job(broker_api, running)["status"] == "running"
-    requests.delete(f"{broker_api}/v1/jobs/{running}", timeout=10)
+    cancel(broker_api, running)
     assert poll(broker_api, behind, lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
     never = job(broker_api, queued)
     assert never["status"] == "cancelled" and never["started_at"] is None
@@ -140,15 +145,35 @@ def test_a_job_that_cannot_run_fails_with_a_reason(broker_api):
 
 
 def test_unknown_ids_are_404_and_recent_jobs_are_listed(live_api):
-    for method in ("get", "delete"):
-        reply = requests.request(method, f"{live_api}/v1/jobs/never-issued", timeout=10)
+    for method, path in (("get", ""), ("delete", ""), ("post", "/cancel")):
+        reply = requests.request(method, f"{live_api}/v1/jobs/never-issued{path}", timeout=10)
         assert reply.status_code == 404
         assert reply.headers["Content-Type"] == "application/problem+json"
     mine = submit(live_api, TINY, wait=5).json()["id"]
     page = requests.get(f"{live_api}/v1/jobs", params={"limit": 2}, timeout=10).json()
     assert page["jobs"][0]["id"] == mine and len(page["jobs"]) == 2 and page["next"]
-    older = requests.get(live_api + page["next"], timeout=10).json()
+    older = requests.get(f"{live_api}/v1/jobs", params={"limit": 2, "cursor": page["next"]},
+                         timeout=10).json()
     assert mine not in [j["id"] for j in older["jobs"]]
+    assert older["jobs"][0]["created_at"] <= page["jobs"][1]["created_at"]
+
+
+def test_a_deleted_job_answers_404_and_a_running_one_stops(live_api):
+    done = submit(live_api, TINY, wait=5).json()["id"]
+    reply = requests.delete(f"{live_api}/v1/jobs/{done}", timeout=10)
+    assert reply.status_code == 204 and reply.content == b""
+    assert requests.get(f"{live_api}/v1/jobs/{done}", timeout=10).status_code == 404
+    assert requests.delete(f"{live_api}/v1/jobs/{done}", timeout=10).status_code == 404
+    listed = requests.get(f"{live_api}/v1/jobs", params={"limit": 100}, timeout=10).json()
+    assert done not in [j["id"] for j in listed["jobs"]]
+
+    running = submit(live_api, LONG).json()["id"]
+    poll(live_api, running, lambda j: (j["progress"] or {}).get("done", 0) > 0)
+    assert requests.delete(f"{live_api}/v1/jobs/{running}", timeout=10).status_code == 204
+    # the one worker is free again only once the deleted job has stopped
+    behind = submit(live_api, TINY).json()["id"]
+    assert poll(live_api, behind, lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
+    assert requests.get(f"{live_api}/v1/jobs/{running}", timeout=10).status_code == 404
 
 
 def test_health_and_ready(broker_api):

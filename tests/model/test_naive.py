@@ -143,3 +143,17 @@ def test_backprop_grads_unchanged_by_naive_run():
     after = backprop(job.net, job.x, job.y).weight_gradients
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)
+
+
+def test_parts_side_by_side_report_cpu_seconds_summed_and_wall_seconds_spanned():
+    spec = {**SPEC, "methods": ["naive"]}
+    n = model.naive_count(spec)
+    parts = [model.naive_part(spec, a, b) for a, b in [(0, 9), (9, n)]]
+    # as if two workers ran them at once: 10.0 -> 12.5 and 10.5 -> 13.0 on the epoch clock
+    parts[0] |= {"seconds": 2.5, "began_at": 10.0, "ended_at": 12.5}
+    parts[1] |= {"seconds": 2.5, "began_at": 10.5, "ended_at": 13.0}
+    naive = model.run(spec, naive_parts=parts)["timing"]["naive"]
+    assert naive["cpu_seconds"] == 5.0 and naive["wall_seconds"] == 3.0
+    assert naive["measured"] and naive["full_seconds"] == 5.0  # the speedup's basis: cpu
+    alone = model.run(spec)["timing"]["naive"]
+    assert alone["wall_seconds"] == alone["cpu_seconds"] > 0  # one process: one time

@@ -1,0 +1,73 @@
+"""The problem types: every `type` the API answers or records in a job, and its page.
+
+A type is the path `/problems/<slug>`, relative to the API's URL (RFC 9457 resolves it against
+the answer's URL), and `GET /problems/<slug>` answers a short HTML page saying what it means
+and what to do. The types are identifiers: compare them, do not parse them. HTTP errors with
+nothing to add (404 of an unknown path, 405, 413, 415) keep `about:blank`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from flask import Flask, Response, abort
+
+# slug -> (title, what it means and what to do)
+TYPES: dict[str, tuple[str, str]] = {
+    "validation": ("Invalid request", "The body or the query breaks the schema, a rule across "
+                   "fields, or a limit. `errors` lists each field (a dotted path such as "
+                   "network.layers.1) with a message, and the limit or the naive cost estimate "
+                   "where one applies. Fix those fields and send it again."),
+    "malformed-json": ("Malformed JSON", "The body is not strict JSON (NaN, Infinity and numbers "
+                       "too large for a float are refused). The detail gives the position."),
+    "job-not-found": ("Job not found", "No job has this id: it was never issued, it expired "
+                      "(JOB_TTL after it ended), it was deleted, or it belongs to another API "
+                      "key."),
+    "job-not-succeeded": ("Job has not succeeded", "Practice (exercises, answers, a job's "
+                          "flashcards) is built from a succeeded job's result; this job is "
+                          "queued, running, failed or cancelled. Wait for it to finish, or run "
+                          "a new one."),
+    "exercise-not-found": ("Exercise not found", "The job has no exercise with this id: take "
+                           "the ids from GET /v1/jobs/<id>/exercises."),
+    "api-key": ("API key needed", "The service runs with API_KEYS: send one as "
+                "`Authorization: Bearer <key>` or `X-API-Key: <key>`."),
+    "rate-limit": ("Too many requests", "Over RATE_LIMIT (submissions and cancels) or "
+                   "RATE_LIMIT_READ (reads) for this key or address. Wait the seconds that "
+                   "Retry-After says."),
+    "unavailable": ("Service unavailable", "The job store or the queue (Redis) does not "
+                    "answer. Retry after Retry-After seconds; accepted jobs are kept."),
+    "not-ready": ("Not ready", "Redis does not answer, or no worker answered a ping: jobs are "
+                  "accepted but wait in the queue until a worker starts."),
+    "no-worker": ("No worker", "A warning on a queued job: no worker answers, so the job waits "
+                  "in the queue and starts when one does. Start one (`backprop-lab worker`)."),
+    "spec": ("The spec cannot run", "The job was accepted but cannot run as given, e.g. the "
+             "network overflows on this batch (the cost or a gradient is not finite)."),
+    "time-limit": ("Time limit", "The job ran past JOB_SOFT_TIME_LIMIT (or the hard limit) "
+                   "and was stopped. Sample fewer parameters (naive.sample) or use a smaller "
+                   "batch."),
+    "not-finite": ("Result not finite", "The result held NaN or infinity, which JSON cannot "
+                   "carry; use smaller weights or inputs."),
+    "internal": ("Internal error", "A bug in the service; it is logged. Report it with the "
+                 "request that caused it."),
+}
+
+
+def uri(slug: str) -> str:
+    """The type of a slug; a slug not in TYPES is a bug (KeyError), so every type has a page."""
+    TYPES[slug]  # noqa: B018
+    return f"/problems/{slug}"
+
+
+def page(slug: str) -> Response:
+    """The page of one problem type (404 for an unknown one)."""
+    if slug not in TYPES:
+        abort(404, f"no problem type {slug!r}")
+    title, text = TYPES[slug]
+    body = (f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{escape(title)}"
+            f"</title><h1>{escape(title)}</h1><p><code>/problems/{escape(slug)}</code></p>"
+            f"<p>{escape(text)}</p></html>\n")
+    return Response(body, mimetype="text/html")
+
+
+def register(app: Flask) -> None:
+    app.add_url_rule("/problems/<slug>", "problem_type", page)
