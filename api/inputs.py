@@ -14,6 +14,8 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import Problem
+from .results import RESULT_KEYS
+from .schemas import Job
 
 Query = TypeVar("Query", bound=BaseModel)
 
@@ -24,11 +26,17 @@ class SubmitQuery(BaseModel):
                         description="Seconds to wait for the job to finish (capped by MAX_WAIT).")
 
 
+# the names ?fields= knows, in the document, so a schema-valid ?fields= is one the API takes
+# (the check itself stays api.results.wanted's, which names the unknown field)
+_NAME = "|".join(sorted({*Job.model_fields, "result", *RESULT_KEYS}, key=len, reverse=True))
+
+
 class JobQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     fields: str | None = Field(
         None, description="Comma-separated job fields and top-level result keys to return, "
-        "e.g. `cost,timing` or `status,wishes`; the rest is left out.")
+        "e.g. `cost,timing` or `status,wishes`; the rest is left out.",
+        json_schema_extra={"pattern": rf"^ *({_NAME}) *(, *({_NAME}) *)*$"})
 
     @property
     def names(self) -> list[str] | None:

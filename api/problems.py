@@ -29,6 +29,14 @@ TYPES: dict[str, tuple[str, str]] = {
                           "a new one."),
     "exercise-not-found": ("Exercise not found", "The job has no exercise with this id: take "
                            "the ids from GET /v1/jobs/<id>/exercises."),
+    "no-result": ("No result", "The job has not succeeded (it is queued, running, failed or "
+                  "cancelled), so it has no result to give; wait for it to finish."),
+    "result-expired": ("Result expired", "The result was dropped from the result store "
+                       "(RESULT_STORE_BYTES) to make room for newer ones; the job's "
+                       "`result_expired` says when. Run the spec again for a new result."),
+    "result-store-full": ("Result store full", "Jobs in flight hold the result store's room "
+                          "(RESULT_STORE_BYTES, RESULT_OWNER_BYTES per key): retry after "
+                          "Retry-After, or ask for less (include, naive.sample)."),
     "api-key": ("API key needed", "The service runs with API_KEYS: send one as "
                 "`Authorization: Bearer <key>` or `X-API-Key: <key>`."),
     "rate-limit": ("Too many requests", "Over RATE_LIMIT (submissions and cancels) or "
