@@ -61,7 +61,7 @@ def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
             assert reply.headers["Content-Type"] == "application/problem+json"
             assert reply.json()["status"] == 503 and "RabbitMQ" in reply.json()["detail"]
         assert [job(base, w)["status"] for w in waiting] == ["queued"] * 3
-        assert requests.delete(f"{base}/v1/jobs/{busy}", timeout=15).status_code == 202
+        assert requests.post(f"{base}/v1/jobs/{busy}/cancel", timeout=15).status_code == 202
 
         broker.start()
         for job_id in waiting:
