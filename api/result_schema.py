@@ -29,11 +29,12 @@ class NetworkSummary(_Block):
 
 
 class BatchSummary(_Block):
-    source: Literal["inline", "digits", "random"]
+    source: Literal["inline", "digits", "mnist", "random"]
     size: int = Field(description="B, the examples in the batch.")
     resolution: int | None = Field(None, description="digits: 8 or 28.")
-    indices: list[int] | None = Field(None, description="digits: the examples chosen.")
-    labels: list[int] | None = Field(None, description="digits: their labels.")
+    split: Literal["train", "test"] | None = Field(None, description="mnist: the split.")
+    indices: list[int] | None = Field(None, description="digits, mnist: the examples chosen.")
+    labels: list[int] | None = Field(None, description="digits, mnist: their labels.")
     seed: int | None = Field(None, description="random: the seed.")
 
 
@@ -137,6 +138,84 @@ class NaiveTiming(_Block):
     basis: Literal["measured", "sample", "forward_pass"]
 
 
+class Accuracy(_Block):
+    step: int
+    value: float
+
+
+class TrainingPasses(_Block):
+    forward: int
+    backward: int
+    evaluation: int
+
+
+class StepBackprop(_Block):
+    seconds: float
+    passes: BackpropPasses
+
+
+class StepNaive(_Block):
+    seconds: float
+    passes: int
+    basis: str
+
+
+class StepTiming(_Block):
+    backprop: StepBackprop
+    naive: StepNaive
+    naive_to_backprop: float
+
+
+class Training(_Block):
+    """`train`: gradient descent before the report (model/train.py)."""
+
+    method: Literal["backprop", "naive"]
+    steps: int
+    batch_size: int
+    learning_rate: float
+    seed: int
+    evaluated_on: str
+    cost: Vector = Field(description="The mini-batch cost before each step.")
+    accuracy: list[Accuracy]
+    seconds: float
+    passes: TrainingPasses
+    step_timing: StepTiming
+    parameters: Gradients | None = Field(None, description="include.parameters: the trained "
+                                         "W(l) and b(l), shaped like the gradients.")
+
+
+class AveragingReference(_Block):
+    size: int
+    source: str
+
+
+class AveragingBatch(_Block):
+    batch_size: int
+    overall: float
+    layers: Vector
+
+
+class AveragingSize(_Block):
+    batch_size: int
+    overall: float
+    layers: Vector
+    draws: Vector
+
+
+class AveragingConsistency(_Block):
+    true: Vector
+    shuffled: Vector
+
+
+class Averaging(_Block):
+    """include.averaging: batch-mean gradients against a reference (model/averaging.py)."""
+
+    reference: AveragingReference
+    batch: AveragingBatch
+    sizes: list[AveragingSize]
+    consistency: AveragingConsistency
+
+
 class TimingReport(_Block):
     forward: ForwardTiming
     backprop: BackpropTiming
@@ -155,4 +234,6 @@ class Result(_Block):
     layers: list[LayerReport] | None = None
     examples: ExampleDetail | None = None
     naive: NaiveReport | None = None
+    training: Training | None = None
+    averaging: Averaging | None = None
     timing: TimingReport

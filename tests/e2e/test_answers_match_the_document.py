@@ -27,6 +27,12 @@ SPECS = {
         "network": {"layers": [3, 4, 2], "activation": ["tanh", "softmax"],
                     "cost": "cross_entropy"},
         "batch": {"dataset": "random", "size": 4, "seed": 2}},
+    "mnist, trained a few steps, averaging, parameters": {
+        "network": {"layers": [784, 8, 10]},
+        "batch": {"dataset": "mnist", "size": 20, "split": "train"},
+        "train": {"steps": 3, "batch_size": 5, "eval_every": 1},
+        "include": {"averaging": True, "parameters": True},
+        "averaging": {"sizes": [1, 5], "draws": 2}},
     "inline labels, float32": {
         "network": {"layers": [2, 2], "dtype": "float32"},
         "batch": {"inputs": [[0.0, 1.0], [1.0, 0.0]], "labels": [1, 0]}},
@@ -86,7 +92,9 @@ def test_finished_jobs_match_the_document(live_api, document, spec):
     for block, wanted in (("gradients", include.get("gradients", True)),
                           ("layers", include.get("layers", True)),
                           ("examples", include.get("per_example", False)),
-                          ("naive", "naive" in spec.get("methods", []))):
+                          ("naive", "naive" in spec.get("methods", [])),
+                          ("training", "train" in spec),
+                          ("averaging", include.get("averaging", False))):
         assert (block in result) == wanted, block  # so each block was validated where it came
 
 
