@@ -66,8 +66,7 @@ def _layer(r: Reading) -> Exercise:
     rows, ratios = [], {}
     for l in _layers(r):
         ways = r.ways(l)
-        norm = math.sqrt(sum(v * v for row in ways["weights"] for v in row)
-                         + sum(v * v for v in ways["bias"]))
+        norm = float(np.sqrt(np.square(ways["weights"]).sum() + np.square(ways["bias"]).sum()))
         rows.append({"layer": l, "norm_of_mean": norm, "mean_of_norms": norm / r.consistency(l)})
         ratios[l] = r.consistency(l)
     best = max(ratios.values())

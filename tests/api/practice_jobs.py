@@ -29,6 +29,10 @@ SPECS: dict[str, dict[str, Any]] = {
                             "init": {"seed": 9}},
                 "batch": {"dataset": "random", "size": 4, "seed": 1},
                 "include": {"per_example": True}},
+    # only the cost, timing and network: no wishes, layers or examples
+    "bare": {"network": {"layers": [3, 2], "init": {"seed": 1}},
+             "batch": {"dataset": "random", "size": 3, "seed": 4},
+             "include": {"gradients": False, "wishes": False, "layers": False}},
     # two identical output neurons with equal targets: a tie that either answer wins
     "twins": {"network": {"layers": [2, 2, 2], "weights": [[[0.5, -0.3], [0.2, 0.8]],
                                                            [[0.7, -0.4], [0.7, -0.4]]],

@@ -3,6 +3,8 @@ result, and the spec's weights), never by calling the generator, and the API mus
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 from practice_jobs import SPECS, finished, result
@@ -242,6 +244,16 @@ def test_an_answer_for_another_job_or_an_unknown_exercise_is_404(client, jobs):
         reply = client.post(f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
                             json={"answer": 1})
         assert problem(reply, 404)["type"] == "/problems/exercise-not-found"
+
+
+@pytest.mark.parametrize("body", ["output-wish-size.0.1", "three-ways.1.0.0", "averaging.layer",
+                                  "trace-back.1.0.0.wish"])
+def test_a_made_up_id_for_a_kind_the_result_cannot_give_is_404(client, store, body):
+    # the tag is public arithmetic; "batch" has no per-example detail, this job no layers
+    job_id = finished(store, "bare")
+    made_up = f"{body}.{hashlib.sha256(f'{job_id}/{body}'.encode()).hexdigest()[:8]}"
+    reply = client.post(f"/v1/jobs/{job_id}/exercises/{made_up}/answer", json={"answer": 1})
+    assert problem(reply, 404)["type"] == "/problems/exercise-not-found"
 
 
 @pytest.mark.parametrize("kind, body, field", [
