@@ -25,13 +25,11 @@ import statistics
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 import model
 from bench import autograd, common, jaxgrad
 from model.backprop import backprop, consistency
 from model.naive import choose_indices, nudge
-from model.run import _check_finite
+from model.run import checked_backprop
 from model.three_ways import three_ways
 
 CHUNK = 50  # parameters per naive block: 100 passes, as the page's 200-parameter sample runs
@@ -56,11 +54,10 @@ TARGETS = [  # (label, row, column, test)
 
 def report_path(j: common.Job) -> Callable[[], object]:
     """What `model.run` computes for a job's report, as arrays: backprop with the input
-    layer's mean wish, the finiteness check, the mean wishes, the three ways, consistency."""
+    layer's mean wish and the finiteness check (`checked_backprop`), the mean wishes, the
+    three ways, consistency."""
     def report() -> object:
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = backprop(j.net, j.x, j.y, input_wishes="mean")
-        _check_finite(result)
+        result = checked_backprop(j)
         return result.wishes, three_ways(result, j.net.weights), consistency(result)
     return report
 

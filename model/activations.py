@@ -24,40 +24,43 @@ Array = np.ndarray
 class Activation:
     name: str
     apply: Callable[[Array], Array]  # z -> a, written into z
-    grad: Callable[[Array, Array, Array], Array]  # (a, dC/da, out) -> dC/dz, written into out
+    grad: Callable[..., Array]  # (a, dC/da, out=None) -> dC/dz, written into out if given
 
     def f(self, z: Array) -> Array:
         return self.apply(np.array(z))
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
-        return self.grad(a, grad_a, np.empty_like(grad_a))
+        return self.grad(a, grad_a)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
 
-def _sigmoid_grad(a: Array, g: Array, out: Array) -> Array:
+# Float scalars (1.0, not 1): numpy converts an int scalar more slowly, which shows on one example.
+def _sigmoid_grad(a: Array, g: Array, out: Array | None = None) -> Array:
     # sigmoid'(z) = a (1 - a)
-    np.subtract(1, a, out=out)
+    out = np.subtract(1.0, a, out=out)
     out *= a
     out *= g
     return out
 
 
-def _tanh_grad(a: Array, g: Array, out: Array) -> Array:
+def _tanh_grad(a: Array, g: Array, out: Array | None = None) -> Array:
     # tanh'(z) = 1 - a^2
-    np.multiply(a, a, out=out)
-    np.subtract(1, out, out=out)
+    out = np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
     out *= g
     return out
 
 
-def _relu_grad(a: Array, g: Array, out: Array) -> Array:
+def _relu_grad(a: Array, g: Array, out: Array | None = None) -> Array:
     # a > 0 exactly where z > 0; f'(0) is taken as 0, as every major library does
     return np.multiply(g, a > 0, out=out)
 
 
-def _identity_grad(a: Array, g: Array, out: Array) -> Array:
+def _identity_grad(a: Array, g: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return g.copy()
     np.copyto(out, g)
     return out
 
@@ -69,8 +72,8 @@ def _softmax(z: Array) -> Array:
     return z
 
 
-def _softmax_grad(a: Array, g: Array, out: Array) -> Array:
-    np.multiply(a, g, out=out)
+def _softmax_grad(a: Array, g: Array, out: Array | None = None) -> Array:
+    out = np.multiply(a, g, out=out)
     dot = out.sum(axis=-1, keepdims=True)
     np.subtract(g, dot, out=out)
     out *= a

@@ -16,7 +16,9 @@ The batch gradient averages over examples, so consistent patterns add up and qui
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,7 +29,6 @@ from . import costs, workspace
 from .network import Network
 
 Array = np.ndarray
-SMALL_OUTER = 2048  # entries: below this, one example's outer product is a numpy multiply
 
 
 @dataclass
@@ -89,51 +90,54 @@ def backprop(net: Network, x: Array, y: Array,
     z_gradients: list = [None] * layers
     weight_gradients: list = [None] * layers
     bias_gradients: list = [None] * layers
-    gemm = blas.get_blas_funcs("gemm", dtype=net.dtype)
+    gemm = _gemm(net.dtype)
     means = None
     if batch > 1:  # a row of 1/B: the mean over the batch as one matrix-vector product
-        (means,) = workspace.arrays(((batch,),), net.dtype)
+        means = workspace.rows(1, (batch,), net.dtype)[0][0]
         means.fill(1 / batch)
     # l is a 0-based list index, from the last weighted layer down: net.weights[l] is W(l+1),
     # activations[l] is a(l) (activations[0] is the input). So at l the sweep turns layer
     # l+1's dC/dz into W(l+1)'s gradient and into layer l's dC/da.
     for l in range(layers - 1, -1, -1):
         if grad_z is None:
-            grad_z = net.activations[l].grad(activations[l + 1], grad_a, np.empty_like(grad_a))
+            grad_z = net.activations[l].grad(activations[l + 1], grad_a)
         weight_gradients[l] = _mean_outer(gemm, grad_z, activations[l], batch)
         bias_gradients[l] = _batch_mean(means, grad_z)
         if l > 0:
-            grad_a = a_gradients[l] = grad_z @ net.weights[l]
+            grad_a = a_gradients[l] = np.dot(grad_z, net.weights[l])
         z_gradients[l] = grad_z
         grad_z = None
     input_wish = None
     if input_wishes is True:
-        a_gradients[0] = z_gradients[0] @ net.weights[0]
+        a_gradients[0] = np.dot(z_gradients[0], net.weights[0])
         input_wish = -_batch_mean(means, a_gradients[0])
     elif input_wishes == "mean":
-        input_wish = bias_gradients[0] @ net.weights[0]
+        input_wish = np.dot(bias_gradients[0], net.weights[0])
         np.negative(input_wish, out=input_wish)
     return Backprop(example_costs, activations, z_gradients, a_gradients, weight_gradients,
                     bias_gradients, input_wish)
 
 
+@functools.cache
+def _gemm(dtype: np.dtype) -> Callable:
+    return blas.get_blas_funcs("gemm", dtype=dtype)
+
+
 def _batch_mean(means: Array | None, g: Array) -> Array:
     """The mean over the batch (rows) of g, a new array: a matrix-vector product with the row
     of 1/B (numpy's mean is several times slower); for one example, a copy of the row."""
-    return g[0].copy() if means is None else means @ g
+    return g[0].copy() if means is None else np.dot(means, g)
 
 
-def _mean_outer(gemm, grad_z: Array, a: Array, batch: int) -> Array:
+def _mean_outer(gemm: Callable, grad_z: Array, a: Array, batch: int) -> Array:
     """grad_z^T @ a / B, (n_l, n_{l-1}): the batch mean of dC_i/dz(l) outer a_i(l-1).
 
     BLAS gemm directly: its alpha does the division in the same pass, and for one example
-    (k = 1, an outer product) it is several times faster than numpy's matmul here. BLAS is
-    column-major, so it computes the transpose, a^T @ grad_z, from the transposed views
-    (no copies); the result's transpose is the C-ordered (n_l, n_{l-1}) array. A small outer
-    product is cheaper as a broadcast multiplication than as a call into BLAS.
+    (k = 1, an outer product) it is several times faster than numpy's matmul or a broadcast
+    multiplication here. BLAS is column-major, so it computes the transpose, a^T @ grad_z,
+    from the transposed views (no copies); the result's transpose is the C-ordered
+    (n_l, n_{l-1}) array.
     """
-    if batch == 1 and grad_z.size * a.size <= SMALL_OUTER:
-        return np.multiply(grad_z.T, a)
     return gemm(1 / batch, a.T, grad_z.T, trans_b=True).T
 
 

@@ -57,7 +57,7 @@ def output(name: str, z: Array, a: Array, y: Array) -> tuple[Array, Array, Array
     if name == "squared_error":
         diff = a - y
         example_costs = np.vecdot(diff, diff)  # row sums of squares, no temporary
-        diff *= 2
+        diff *= 2.0
         return example_costs, diff, None
     return (per_example(name, z, a, y), output_gradient(name, z, a, y),
             output_z_gradient(name, z, a, y))

@@ -91,8 +91,8 @@ class Network:
         last = len(self.weights) - 1
         activations = [x]
         for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self.activations)):
-            z = activations[-1] @ w.T
-            z += b  # in place: the same sum without a second (B, n_l) array
+            z = np.dot(activations[-1], w.T)
+            z += b[None]  # in place; b as a (1, n_l) row, which numpy adds faster than (n_l,)
             activations.append(f.f(z) if keep_z and l == last else f.apply(z))
         return activations, z if keep_z else None
 
@@ -100,17 +100,16 @@ class Network:
         """The batch cost C: one forward pass that keeps nothing. It writes every layer into
         this thread's reused arrays (see `workspace`): the naive method calls it thousands of
         times on the same shapes."""
-        batch = len(x)
-        *zs, scratch = workspace.arrays(
-            tuple((batch, n) for n in self.sizes[1:]) + ((batch, self.sizes[-1]),), self.dtype)
+        # z(1)..z(L), and one more like z(L) for the cost
+        *zs, scratch = workspace.rows(len(x), (*self.sizes[1:], self.sizes[-1]), self.dtype)
         a = x
         for w, b, f, z in zip(self.weights, self.biases, self.activations, zs):
-            np.matmul(a, w.T, out=z)
-            z += b
+            np.dot(a, w.T, out=z)  # np.dot: less overhead than matmul on small arrays
+            z += b[None]
             a = f.apply(z)
         if self.cost_name in costs.READS_Z:  # z(L) is gone into a(L): once more, into scratch
-            z = np.matmul(zs[-2] if len(zs) > 1 else x, self.weights[-1].T, out=scratch)
-            z += self.biases[-1]
+            z = np.dot(zs[-2] if len(zs) > 1 else x, self.weights[-1].T, out=scratch)
+            z += self.biases[-1][None]
         return costs.batch_cost(self.cost_name, z, a, y, scratch)
 
 def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:

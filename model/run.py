@@ -62,13 +62,7 @@ def run(
         if progress is not None:  # the naive method's passes count on from the training's
             offset = estimate["training_passes"]
             progress = lambda done, _, report=progress: report(offset + done, total)  # noqa: E731
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
-        # the report needs the input layer's mean wish only; every example's on request
-        result = backprop(job.net, job.x, job.y,
-                          input_wishes=True if spec.include.per_example else "mean")
-    # refuse an overflowing network before the naive method spends its passes on it
-    check_finite({"cost": result.cost, "gradients": {
-        "weights": result.weight_gradients, "biases": result.bias_gradients}}, spec.network.dtype)
+    result = checked_backprop(job)
     out: dict[str, Any] = {
         "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],
                     "cost": job.net.cost_name, "dtype": str(job.net.dtype),
@@ -96,6 +90,20 @@ def run(
     out["timing"] = _timing(job, nudged, wall)
     check_finite(out, spec.network.dtype)
     return out
+
+
+def checked_backprop(job: Job) -> Backprop:
+    """Backprop as a job's report needs it: the input layer's mean wish only (every example's
+    when `include.per_example` asks), refused with a SpecError when the network overflows.
+    With the wishes, three ways and consistency, this is the report's path that bench/ times."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        result = backprop(job.net, job.x, job.y,
+                          input_wishes=True if job.spec.include.per_example else "mean")
+    # refuse an overflowing network before the naive method spends its passes on it
+    check_finite({"cost": result.cost, "gradients": {
+        "weights": result.weight_gradients, "biases": result.bias_gradients}},
+        job.spec.network.dtype)
+    return result
 
 
 def _naive(job: Job, parts: list[dict[str, Any]] | None, progress: Progress | None,

@@ -24,17 +24,17 @@ LARGEST = 32 * 2**20  # bytes: a set larger than this is made fresh for each cal
 _local = threading.local()
 
 
-def arrays(shapes: tuple[tuple[int, ...], ...], dtype: np.dtype) -> list[Array]:
-    """Uninitialised arrays of these shapes and dtype, this thread's own, reused from the last
-    call that asked for the same shapes and dtype."""
-    key = (shapes, dtype)
+def rows(batch: int, widths: tuple[int, ...], dtype: np.dtype) -> list[Array]:
+    """Uninitialised (batch, width) arrays, one per width, this thread's own, reused from the
+    last call that asked for the same shapes and dtype."""
+    key = (batch, widths, dtype)
     kept: dict | None = getattr(_local, "kept", None)
     if kept is None:
         kept = _local.kept = {}
     found = kept.get(key)
     if found is not None:
         return found
-    made = [np.empty(shape, dtype) for shape in shapes]
+    made = [np.empty((batch, width), dtype) for width in widths]
     if sum(a.nbytes for a in made) <= LARGEST:
         if len(kept) >= KEPT:
             del kept[next(iter(kept))]
