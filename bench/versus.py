@@ -32,7 +32,7 @@ from model.naive import choose_indices, nudge
 from model.run import checked_backprop
 from model.three_ways import three_ways
 
-CHUNK = 50  # parameters per naive block: 100 passes, as the page's 200-parameter sample runs
+CHUNK = 200  # parameters per naive block: one `nudge` call of 400 passes, as the page's job
 PAGE_JOB = {"network": {"layers": [784, 16, 16, 10], "activation": "sigmoid",
                         "cost": "squared_error", "init": {"seed": 7}},
             "batch": {"dataset": "digits", "indices": [3]},
@@ -63,7 +63,7 @@ def report_path(j: common.Job) -> Callable[[], object]:
 
 
 def naive_blocks(j: common.Job) -> dict[str, Callable[[], object]]:
-    indices = choose_indices(j.net.parameter_count, 20 * CHUNK, seed=0)
+    indices = choose_indices(j.net.parameter_count, 10 * CHUNK, seed=0)
     chunks = itertools.cycle([indices[i:i + CHUNK] for i in range(0, len(indices), CHUNK)])
 
     def forwards() -> None:

@@ -93,7 +93,7 @@ def nudge(
     indices = np.asarray(indices, dtype=np.int64)
     flats = [p.reshape(-1) for p in net.parameters()]  # views: writing them nudges the network
     offsets = np.cumsum([0] + [f.size for f in flats])
-    arrays = np.searchsorted(offsets, indices, side="right") - 1
+    arrays = offsets.searchsorted(indices, side="right") - 1
     central = difference == "central"
     total = passes_needed(len(indices), difference, base_cost is not None)
     passes = 0
