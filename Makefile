@@ -22,6 +22,8 @@ lint: $(BIN)/.installed
 # NumPy's own current OpenBLAS is measured without the pin (see README, Benchmarks).
 bench: $(BIN)/.installed
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus --dtype float32
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

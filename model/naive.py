@@ -103,27 +103,31 @@ def nudge(
     # Everything but the passes is worked out before the loop, as whole arrays: each step is
     # the one actually stored (theta +- eps rounded to the parameter's dtype), and the loop
     # only writes a number, runs a pass, and restores.
-    chosen = [flats[a] for a in arrays.tolist()]
+    # Memoryviews of the flat parameter arrays: reading and writing one number through them
+    # costs less than through numpy's indexing, and the loop does little else.
+    views = [memoryview(f) for f in flats]
+    chosen = [views[a] for a in arrays.tolist()]
     positions = (indices - offsets[arrays]).tolist()
-    olds = np.array([flat[at] for flat, at in zip(chosen, positions)], dtype=flats[0].dtype)
-    ups = (olds + epsilon).astype(olds.dtype)
-    downs = (olds - epsilon).astype(olds.dtype) if central else olds
+    olds = [view[at] for view, at in zip(chosen, positions)]
+    stored = np.array(olds, dtype=flats[0].dtype)
+    ups = (stored + epsilon).astype(stored.dtype)
+    downs = (stored - epsilon).astype(stored.dtype) if central else stored
     steps = ups.astype(np.float64) - downs
-    plus, minus = [], []
-    cost = net.cost
-    where = zip(chosen, positions, olds.tolist(), ups.tolist(), downs.tolist())
-    last_check = time.perf_counter()
-    for flat, at, old, up, down in where:
-        try:
-            flat[at] = up
-            plus.append(cost(x, y))
-            if central:
-                flat[at] = down
-                minus.append(cost(x, y))
-        finally:
-            flat[at] = old
-        if time.perf_counter() - last_check >= check_seconds:
-            last_check = time.perf_counter()
+    columns = (chosen, positions, olds, ups.tolist(), downs.tolist())
+    plus: list[float] = []
+    minus: list[float] = []
+    began = last_check = time.perf_counter()
+    done, every = 0, 1
+    while done < len(indices):
+        # a run of `every` parameters between two looks at the clock: about ten looks per
+        # check_seconds, so that the loop itself stays a small part of a pass
+        _nudge_run(net.cost, x, y, [c[done:done + every] for c in columns], plus,
+                   minus if central else None)
+        done += every
+        now = time.perf_counter()
+        every = max(1, int(check_seconds / 10 / ((now - began) / min(done, len(indices)))))
+        if now - last_check >= check_seconds:
+            last_check = now
             passes_so_far = passes + len(plus) + len(minus)
             if progress is not None:
                 progress(passes_so_far, total)
@@ -134,3 +138,30 @@ def nudge(
     if progress is not None:
         progress(passes, total)
     return Nudged(indices, values, passes, time.perf_counter() - start, base_cost)
+
+
+def _nudge_run(cost: Callable[[Array, Array], float], x: Array, y: Array,
+               columns: list[list], plus: list[float], minus: list[float] | None) -> None:
+    """For each parameter, given as columns (flat parameter array, position, old, up, down):
+    C at up (and at down, for central differences), then the old value back; the last one is
+    restored even when a pass raises."""
+    if not columns[0]:
+        return
+    flat, at, old = columns[0][0], columns[1][0], columns[2][0]
+    to_plus = plus.append
+    try:
+        if minus is None:
+            for flat, at, old, up, _ in zip(*columns):
+                flat[at] = up
+                to_plus(cost(x, y))
+                flat[at] = old
+        else:
+            to_minus = minus.append
+            for flat, at, old, up, down in zip(*columns):
+                flat[at] = up
+                to_plus(cost(x, y))
+                flat[at] = down
+                to_minus(cost(x, y))
+                flat[at] = old
+    finally:
+        flat[at] = old
