@@ -82,15 +82,17 @@ def _softmax_grad(a: Array, g: Array, out: Array | None = None) -> Array:
 
 # -z above this would overflow exp (709.78 in float64, 88.72 in float32)
 _EXP_LIMIT = {np.dtype(t): np.floor(np.log(np.finfo(t).max)) for t in (np.float32, np.float64)}
-SMALL = 256  # entries: below this, expit's one call beats the five vectorised steps
+SMALL = 512  # entries: below this, expit (one call, exp element by element)
 
 
 def _sigmoid(z: Array) -> Array:
     """1 / (1 + exp(-z)), in place. expit is one call but evaluates exp element by element;
-    NumPy's exp is vectorised (AVX-512 here), so for more than a few hundred entries the five
-    steps below take about a third of expit's time. Clipping z from below keeps exp(-z)
-    finite, so nothing overflows: a is then at most 1e-38 (float32) or 1e-308 (float64) off
-    the true value, which is below that anyway."""
+    NumPy's exp is vectorised (AVX-512 here), so on large arrays the five steps below take
+    about a third of expit's time. Small arrays keep expit: its one call costs less there, and
+    the presets' training (mini-batches of 20) keeps the arithmetic its shipped parameters were
+    written with (model/presets.py reproduces them bit for bit). Clipping z from below keeps
+    exp(-z) finite, so nothing overflows: a is then at most 1e-38 (float32) or 1e-308
+    (float64) off the true value, which is below that anyway."""
     if z.size < SMALL:
         return expit(z, out=z)
     np.maximum(z, -_EXP_LIMIT[z.dtype], out=z)
