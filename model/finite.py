@@ -19,6 +19,8 @@ def first_not_finite(value: Any, path: str = "") -> tuple[str, float] | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else (path, value)
     if isinstance(value, np.ndarray):
+        if np.isfinite(value).all():  # the usual answer, without making lists of the array
+            return None
         value = value.tolist()
     if isinstance(value, dict):
         items = value.items()
