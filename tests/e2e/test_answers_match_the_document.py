@@ -130,3 +130,31 @@ def test_error_answers_match_the_document(live_api, document, method, path, body
     assert reply.headers["Content-Type"] == "application/problem+json"
     template = re.sub(r"/never-issued", "/{job_id}", path.split("?")[0])
     conforms(document, method, template, reply)
+
+
+def test_practice_answers_match_the_document(live_api, document):
+    spec = TINY | {"include": {"per_example": True}}
+    job = requests.post(f"{live_api}/v1/jobs", json=spec, params={"wait": 5}, timeout=60).json()
+    assert job["status"] == "succeeded"
+    base = f"{live_api}/v1/jobs/{job['id']}/exercises"
+    kinds = set()
+    for seed in range(3):
+        listing = requests.get(base, params={"count": 8, "seed": seed}, timeout=10)
+        conforms(document, "GET", "/v1/jobs/{job_id}/exercises", listing)
+        for exercise in listing.json()["exercises"]:
+            kinds.add(exercise["kind"])
+            options = exercise["answer"].get("options")
+            check = requests.post(f"{base}/{exercise['id']}/answer", timeout=10,
+                                  json={"answer": options[0] if options else 0.5})
+            conforms(document, "POST", "/v1/jobs/{job_id}/exercises/{exercise_id}/answer", check)
+    assert kinds == {"output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
+                     "averaging"}
+    template = "/v1/jobs/{job_id}/exercises/{exercise_id}/answer"
+    for reply in (requests.post(f"{base}/not-an-exercise/answer", json={"answer": 1}, timeout=10),
+                  requests.post(f"{base}/{exercise['id']}/answer", json={"answer": [1]},
+                                timeout=10)):
+        conforms(document, "POST", template, reply)
+    conforms(document, "GET", "/v1/flashcards", requests.get(f"{live_api}/v1/flashcards",
+                                                             timeout=10))
+    conforms(document, "GET", "/v1/flashcards", requests.get(
+        f"{live_api}/v1/flashcards", params={"job": job["id"]}, timeout=10))
