@@ -44,7 +44,8 @@ def generated(live_api, tmp_path_factory):
     sys.path.insert(0, str(folder))
     try:
         package = importlib.import_module(PACKAGE)
-        names = ("submit_job", "get_job", "cancel_job", "delete_job", "list_jobs")
+        names = ("submit_job", "get_job", "cancel_job", "delete_job", "list_jobs",
+                 "exercises_for_job", "answer_exercise", "flashcards")
         api = {n: importlib.import_module(f"{PACKAGE}.api.default.{n}") for n in names}
         models = importlib.import_module(f"{PACKAGE}.models")
         yield package.Client(base_url=live_api, raise_on_unexpected_status=True), api, models
@@ -109,3 +110,20 @@ def test_cancel_delete_and_list(generated):
     gone = api["get_job"].sync_detailed(long.id, client=client)
     assert gone.status_code == 404 and isinstance(gone.parsed, models.ProblemDocument)
     assert gone.parsed.type_ == "/problems/job-not-found"
+
+
+def test_practice_through_the_generated_client(generated):
+    client, api, models = generated
+    spec = TINY | {"include": {"per_example": True}}
+    job = api["submit_job"].sync(client=client, body=models.JobSpec.from_dict(spec), wait=5)
+    page = api["exercises_for_job"].sync(job.id, client=client, count=6, seed=1)
+    assert isinstance(page, models.Exercises) and len(page.exercises) == 6
+    # each kind its own typed class, told apart by `kind`
+    trace = next(e for e in page.exercises if isinstance(e, models.TraceBackExercise))
+    assert trace.data.layer in (1, 2) and isinstance(trace.answer, models.NumberAnswer)
+    check = api["answer_exercise"].sync(job.id, trace.id, client=client,
+                                        body=models.AnswerBody(answer=0.5))
+    assert isinstance(check, models.AnswerCheck) and check.explanation
+    cards = api["flashcards"].sync(client=client, job=job.id)
+    assert isinstance(cards, models.Flashcards) and "17 parameters" in " ".join(
+        c.back for c in cards.cards)
