@@ -5,15 +5,17 @@ import { ServiceError, cancelJob, examples, runJob } from "./api.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
 import * as practice from "./practice.js";
+import * as training from "./training.js";
 import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("setup");
 
-const LESSON = { layers: [784, 16, 16, 10], activation: "sigmoid", cost: "squared_error", init: { seed: 7 } };
+// the lesson's 784-16-16-10 as a shipped preset: untrained, partly trained or trained (GET /v1/presets)
+const lesson = () => ({ preset: $("preset").value });
 const TINY = { layers: [2, 3, 2], activation: "sigmoid", cost: "squared_error", init: { seed: 7 } };
 const NAIVE_SAMPLE = 200; // parameters the naive method nudges; the full cost is estimated from them
-const DIGITS = 1797;
+const DIGITS = { mnist: 1000, digits: 1797 }; // the mnist test split; the 8x8 digits
 
 const state = {
   tiny: null, // the service's tiny 2-3-2 example spec, when it lists one
@@ -27,14 +29,22 @@ const parameterCount = (layers) => layers.slice(1).reduce((n, w, i) => n + w * (
 
 function network() {
   const choice = form.elements.net.value;
-  if (choice === "lesson") return LESSON;
+  if (choice === "lesson") return lesson();
   if (choice === "tiny") return state.tiny ? state.tiny.network : TINY;
   return { layers: numbers($("widths").value), activation: $("activation").value, cost: "squared_error", init: { seed: 7 } };
 }
 
-function usesDigits(net) {
-  const n = net.layers;
-  return n.length >= 2 && (n[0] === 784 || n[0] === 64) && n[n.length - 1] === 10;
+// 784 inputs with 10 outputs use the real MNIST digits (the test split), 64 the 8x8 digits
+function dataset(net) {
+  const n = net.layers || [784, 10];
+  if (n.length < 2 || n[n.length - 1] !== 10) return null;
+  return n[0] === 784 ? "mnist" : n[0] === 64 ? "digits" : null;
+}
+
+const usesDigits = (net) => dataset(net) !== null;
+
+function digitBatch(net, extra) {
+  return dataset(net) === "mnist" ? { dataset: "mnist", split: "test", ...extra } : { dataset: "digits", ...extra };
 }
 
 const include = { gradients: false, wishes: true, layers: true, per_example: true };
@@ -42,10 +52,10 @@ const include = { gradients: false, wishes: true, layers: true, per_example: tru
 function singleSpec() {
   const net = network();
   let batch;
-  if (usesDigits(net)) batch = { dataset: "digits", indices: [Number($("digit").value)] };
+  if (usesDigits(net)) batch = digitBatch(net, { indices: [Number($("digit").value)] });
   else if (form.elements.source.value === "random") batch = { dataset: "random", size: 1, seed: Number($("seed").value) };
   else batch = { inputs: [numbers($("inputs").value)], targets: [numbers($("targets").value)] };
-  const sample = parameterCount(net.layers) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
+  const sample = parameterCount(net.layers || [784, 16, 16, 10]) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
   return { network: net, batch, methods: ["backprop", "naive"], naive: { difference: "central", sample, seed: 0 }, include };
 }
 
@@ -53,7 +63,7 @@ function batchSpec() {
   const net = network();
   const size = Number($("batch-size").value);
   const seed = Number($("batch-seed").value);
-  const batch = usesDigits(net) ? { dataset: "digits", size, seed } : { dataset: "random", size, seed };
+  const batch = usesDigits(net) ? digitBatch(net, { size, seed }) : { dataset: "random", size, seed };
   return { network: net, batch, methods: ["backprop"], include };
 }
 
@@ -159,7 +169,8 @@ function showExample(lesson) {
     image.setAttribute("viewBox", "0 0 56 56");
     drawImage(image, lesson.acts[0], lesson.side, 0, 0, 56, pixelColour);
     image.hidden = false;
-    $("example-caption").textContent = `Digit #${lesson.index}: a handwritten ${lesson.label}`;
+    const which = state.job.result.batch.source === "mnist" ? "MNIST test digit" : "Digit";
+    $("example-caption").textContent = `${which} #${lesson.index}: a handwritten ${lesson.label}`;
   } else {
     image.hidden = true;
     const show = (xs) => xs.map((x) => fmt.plain(x, 2)).join(", ");
@@ -274,6 +285,7 @@ function showTab(tab) {
   if (tab.id === "tab-network") renderNetwork();
   if (tab.id === "tab-cost") renderCost();
   if (tab.id === "tab-practice") practice.show();
+  if (tab.id === "tab-training") training.show();
   if (tab.id === "tab-batch") {
     if (state.batchStale && !state.running) run("batch");
     else renderBatch();
@@ -300,6 +312,11 @@ function syncForm() {
   const digits = usesDigits(network());
   $("digit-fields").hidden = !digits;
   $("inline-fields").hidden = digits;
+  $("preset-fields").hidden = choice !== "lesson";
+  const most = (DIGITS[dataset(network())] || 1) - 1;
+  $("digit").max = most;
+  $("digit-range").textContent = `0\u2013${most}`;
+  if (Number($("digit").value) > most) $("digit").value = most;
 }
 
 form.addEventListener("change", (event) => {
@@ -311,7 +328,7 @@ $("widths").addEventListener("input", syncForm);
 form.addEventListener("submit", (event) => { event.preventDefault(); run("single"); });
 $("cancel").addEventListener("click", stop);
 $("random-digit").addEventListener("click", () => {
-  $("digit").value = Math.floor(Math.random() * DIGITS);
+  $("digit").value = Math.floor(Math.random() * (DIGITS[dataset(network())] || 1));
   run("single");
 });
 $("random-inputs").addEventListener("click", () => {
@@ -330,6 +347,7 @@ new ResizeObserver(() => {
     renderBatch();
     if (!$("panel-cost").hidden) renderCost();
     practice.redraw();
+    training.redraw();
   });
 }).observe(document.body);
 

@@ -8,7 +8,7 @@ import {
 // What the view needs from one job's result (a batch of one example).
 export function lessonFrom(result) {
   const sizes = result.network.layers;
-  const digits = result.batch.source === "digits";
+  const digits = ["digits", "mnist"].includes(result.batch.source);
   return {
     sizes,
     digits,

@@ -19,7 +19,7 @@ export function drawBatch(root, result, width) {
   const L = sizes.length - 1;
   const ex = result.examples;
   const count = result.batch.size;
-  const side = result.batch.source === "digits" ? imageSide(sizes[0]) : null;
+  const side = ["digits", "mnist"].includes(result.batch.source) ? imageSide(sizes[0]) : null;
   const layers = [...Array(L + 1).keys()].filter((l) => l > 0 || side || sizes[0] <= 32);
   const narrow = width < 560;
   const rowH = narrow ? 22 : 26;
