@@ -12,7 +12,7 @@ with mini-batches of 20 drawn with seed 0 and learning rate 3. The partly traine
 the trained run after its first 200 steps (the same seed draws the same batches).
 
 The trained parameters ship in data/presets.npz (float64, as computed). `python -m
-model.presets` trains them again from the recipe and checks that every number is equal, bit
+model.reproduce` trains them again from the recipe and checks that every number is equal, bit
 for bit; `--write` writes the file instead. The arithmetic is NumPy's and its BLAS's: another
 BLAS kernel (OpenBLAS picks one per CPU) rounds matrix products differently in the last bit,
 and 6,000 steps grow that into visibly different (equally good) parameters. So the file also
@@ -24,10 +24,7 @@ are compared, to a tolerance.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
-import sys
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -124,54 +121,3 @@ def blas_fingerprint() -> str:
 
 def shipped_fingerprint() -> str:
     return str(_shipped()["blas_fingerprint"])
-
-
-def _write() -> None:
-    arrays = {"blas_fingerprint": np.array(blas_fingerprint())}
-    for name, recipe in PRESETS.items():
-        if recipe.steps:
-            net = reproduce(name)
-            for l, (w, b) in enumerate(zip(net.weights, net.biases), start=1):
-                arrays[f"{name}/W{l}"], arrays[f"{name}/b{l}"] = w, b
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    resources.files("model").joinpath(FILE).write_bytes(buffer.getvalue())
-
-
-def _check(names: list[str]) -> bool:
-    same = True
-    for name in names:
-        net = reproduce(name)
-        weights, biases = parameters(name)
-        diffs = [float(np.abs(got - want).max()) for got, want in
-                 zip(net.weights + net.biases, weights + biases)]
-        equal = all(np.array_equal(got, want) for got, want in
-                    zip(net.weights + net.biases, weights + biases))
-        same &= equal
-        shown = "equal bit for bit" if equal else f"DIFFERENT, max |diff| {max(diffs):.3g}"
-        again = accuracy(net, mnist.images("test"), mnist.labels("test"))
-        print(f"{name}: {shown}; test accuracy {again:.3f}")
-    if not same and blas_fingerprint() != shipped_fingerprint():
-        print("this BLAS rounds matrix products differently from the one that wrote the file, "
-              "so bits may differ; the recipe is the same")
-    return same
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the presets again from their recipe "
-                                     "and check them against the shipped file.")
-    parser.add_argument("names", nargs="*", help=f"some of {', '.join(PRESETS)} (default: all)")
-    parser.add_argument("--write", action="store_true", help="write the file instead")
-    args = parser.parse_args(argv)
-    unknown = set(args.names) - set(PRESETS)
-    if unknown:
-        parser.error(f"no preset named {', '.join(sorted(unknown))}")
-    if args.write:
-        _write()
-        _shipped.cache_clear()
-        describe.cache_clear()
-    return 0 if _check(args.names or list(PRESETS)) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -55,3 +55,14 @@ def test_held_out_accuracy_rises_with_training():
         "split": "train", "batch_size": 20, "learning_rate": 3.0, "seed": 0,
         "method": "backprop"}
     assert accuracy(net, mnist.images("train"), mnist.labels("train")) > accuracies[2]
+
+
+def test_the_command_checks_the_file_and_names_an_unknown_preset(capsys):
+    from model import reproduce
+    if SAME_BLAS:
+        assert reproduce.main(["lesson-untrained", "lesson-partly-trained"]) == 0
+        said = capsys.readouterr().out
+        assert "lesson-partly-trained: equal bit for bit; test accuracy 0.599" in said
+    with pytest.raises(SystemExit):
+        reproduce.main(["lesson-big"])
+    assert "no preset named lesson-big" in capsys.readouterr().err
