@@ -48,7 +48,7 @@ def test_a_long_training_job_shows_progress_per_step_and_cancels(live_api):
     first = poll(live_api, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
     assert first["progress"]["total"] == 200_000 and first["progress"]["done"] % 2 == 0
     poll(live_api, job_id, lambda j: j["progress"]["done"] > first["progress"]["done"])
-    cancelling = requests.delete(f"{live_api}/v1/jobs/{job_id}", timeout=10)
+    cancelling = requests.post(f"{live_api}/v1/jobs/{job_id}/cancel", timeout=10)
     assert cancelling.status_code == 202
     ended = poll(live_api, job_id, lambda j: j["status"] != "running")
     assert ended["status"] == "cancelled" and ended["result"] is None
