@@ -92,6 +92,12 @@ class JobSpec(Strict):
             if self.naive.sample > self.network.parameter_count:
                 raise FieldError("naive.sample", f"the network has {self.network.parameter_count} "
                                  f"parameters, asked to sample {self.naive.sample}")
+        # before the estimate: a mini-batch is bounded by its pool only, and JSON integers are
+        # not bounded at all (the estimate of a 10**400 mini-batch overflows a float)
+        for field, size in self._drawn_sizes():
+            if size > self.pool_size:
+                raise FieldError(field, f"a mini-batch of {size} from a training pool of "
+                                 f"{self.pool_size} examples")
         estimate = estimate_cost(self)
         limit = limits.max_naive_multiply_adds
         if limit is not None and estimate["naive_multiply_adds"] > limit:
@@ -108,10 +114,6 @@ class JobSpec(Strict):
                              f"({estimate['training_passes']} passes), over the limit of "
                              f"{limit:.3g}; take fewer steps or smaller mini-batches",
                              limit=limit, estimate=estimate)
-        for field, size in self._drawn_sizes():
-            if size > self.pool_size:
-                raise FieldError(field, f"a mini-batch of {size} from a training pool of "
-                                 f"{self.pool_size} examples")
         limit = limits.max_per_example_numbers
         numbers = estimate["per_example_numbers"]
         if limit is not None and self.include.per_example and numbers > limit:

@@ -145,6 +145,21 @@ def test_the_naive_limit_answers_with_the_estimate():
     assert parse_spec(small, LIMITS).naive.sample == 2
 
 
+@pytest.mark.parametrize("extra, field", [
+    ({"train": {"steps": 2, "batch_size": 10**400}}, "train.batch_size"),
+    ({"include": {"averaging": True}, "averaging": {"sizes": [10**400]}}, "averaging.sizes.0"),
+])
+def test_a_mini_batch_larger_than_the_pool_is_refused_before_any_estimate(extra, field):
+    """JSON integers have no bound: a mini-batch of 10**400 would make the training estimate
+    an integer that the limit's message cannot format as a float (OverflowError, a 500)."""
+    data = spec(**extra)
+    limits = Limits(max_training_multiply_adds=10**9, max_naive_multiply_adds=10**9)
+    with pytest.raises(SpecError) as refused:
+        parse_spec(data, limits)
+    assert [e["field"] for e in refused.value.errors] == [field]
+    assert "from a training pool of 4 examples" in refused.value.errors[0]["message"]
+
+
 def test_one_activation_name_with_cross_entropy_puts_softmax_on_the_output():
     parsed = parse_spec(spec({"activation": "tanh", "cost": "cross_entropy"}))
     assert parsed.network.activations == ["tanh", "softmax"]
