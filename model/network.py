@@ -91,8 +91,7 @@ class Network:
         last = len(self.weights) - 1
         activations = [x]
         for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self.activations)):
-            z = np.dot(activations[-1], w.T)
-            z += b[None]  # in place; b as a (1, n_l) row, which numpy adds faster than (n_l,)
+            z = affine(activations[-1], w, b)
             activations.append(f.f(z) if keep_z and l == last else f.apply(z))
         return activations, z if keep_z else None
 
@@ -104,13 +103,29 @@ class Network:
         *zs, scratch = workspace.rows(len(x), (*self.sizes[1:], self.sizes[-1]), self.dtype)
         a = x
         for w, b, f, z in zip(self.weights, self.biases, self.activations, zs):
-            np.dot(a, w.T, out=z)  # np.dot: less overhead than matmul on small arrays
-            z += b[None]
-            a = f.apply(z)
+            a = f.apply(affine(a, w, b, out=z))
         if self.cost_name in costs.READS_Z:  # z(L) is gone into a(L): once more, into scratch
-            z = np.dot(zs[-2] if len(zs) > 1 else x, self.weights[-1].T, out=scratch)
-            z += self.biases[-1][None]
+            z = affine(zs[-2] if len(zs) > 1 else x, self.weights[-1], self.biases[-1],
+                       out=scratch)
         return costs.batch_cost(self.cost_name, z, a, y, scratch)
+
+BIG_BATCH = 256  # rows from which `affine` takes W @ a^T
+
+
+def affine(a: Array, w: Array, b: Array, out: Array | None = None) -> Array:
+    """z = a @ W^T + b, (B, n_l) in C order, in `out` (a new array when None).
+
+    np.dot rather than @ (less overhead per call on small arrays), and b added as a (1, n_l)
+    row (numpy adds that faster than an (n_l,) one). For large batches OpenBLAS computes the
+    transposed product, W @ a^T (n_l, B), about 10 % faster here than a @ W^T; its transpose
+    returns to rows in the same pass that adds the bias.
+    """
+    if len(a) >= BIG_BATCH:
+        return np.add(np.dot(w, a.T).T, b[None], out=out, order="C")
+    z = np.dot(a, w.T, out=out)
+    z += b[None]
+    return z
+
 
 def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:
     """Seeded float64 parameters, drawn layer by layer: W(l) then b(l).

@@ -51,7 +51,7 @@ def assert_same(got, want):
 
 SEQUENCE = [  # (layers, seed, batch): two batches of one shape, then other networks and sizes
     ([6, 5, 4], 1, 7), ([6, 5, 4], 2, 7), ([6, 5, 4], 3, 1), ([6, 9, 4], 4, 7),
-    ([3, 2], 5, 7), ([6, 5, 4], 1, 7)]
+    ([3, 2], 5, 7), ([6, 5, 4], 6, 300), ([6, 5, 4], 1, 7)]  # 300: the large-batch product
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
