@@ -90,24 +90,26 @@ def test_a_sweep_stays_within_the_budget_and_drops_the_oldest_first(service):
 
 
 def test_jobs_in_flight_holding_the_store_make_a_new_big_job_wait_with_507(service):
+    """Jobs queued where no worker takes them hold their reserves: the third big one does not
+    fit beside two and is refused; cancelling one makes room again."""
     api, client = service
-    accepted, refused = [], None
-    for _ in range(4):  # each reserves about 4.7 MB until it ends
-        reply = requests.post(f"{api}/v1/jobs", json=BIG, timeout=PATIENCE)
-        if reply.status_code == 507:
-            refused = reply
-            break
-        accepted.append(reply.json()["id"])
-    assert refused is not None and len(accepted) == 2
-    assert refused.headers["Retry-After"]
-    assert refused.headers["Content-Type"] == "application/problem+json"
-    error = refused.json()["errors"][0]
-    assert error["limit"] == BUDGET and error["estimate"]["stored_bytes"] > 3 * 1024**2
-    small = requests.post(f"{api}/v1/jobs", json=TINY, params={"wait": 30}, timeout=PATIENCE)
-    assert small.json()["status"] == "succeeded"  # small ones still fit beside the reserves
-    for job_id in accepted:
-        job = get(api, job_id)
-        while job["status"] not in ("succeeded", "failed"):
-            job = get(api, job_id)
-        assert job["status"] == "succeeded"
-    assert requests.post(f"{api}/v1/jobs", json=BIG, timeout=PATIENCE).status_code == 202
+    url = client.connection_pool.connection_kwargs
+    idle = create_app(Settings(redis_url=f"redis://{url['host']}:{url['port']}/0",
+                               queue="nobody-takes-these", result_store_bytes=BUDGET))
+    with idle.test_client() as idle_api:
+        held = [idle_api.post("/v1/jobs", json=BIG) for _ in range(2)]  # about 4.7 MB each
+        assert [r.status_code for r in held] == [202, 202]
+        refused = idle_api.post("/v1/jobs", json=BIG)
+        assert refused.status_code == 507 and refused.headers["Retry-After"]
+        assert refused.mimetype == "application/problem+json"
+        error = refused.get_json()["errors"][0]
+        assert error["limit"] == BUDGET and error["estimate"]["stored_bytes"] > 3 * 1024**2
+        assert error["estimate"]["reserved"] == sum(r.get_json()["result_size"]["reserved"]
+                                                    for r in held)
+        small = requests.post(f"{api}/v1/jobs", json=TINY, params={"wait": 30},
+                              timeout=PATIENCE)
+        assert small.json()["status"] == "succeeded"  # small ones still fit beside the reserves
+        assert idle_api.delete(f"/v1/jobs/{held[0].get_json()['id']}").status_code == 200
+        assert idle_api.post("/v1/jobs", json=BIG).status_code == 202
+        for reply in held:  # still there, queued (or cancelled): never dropped
+            assert get(api, reply.get_json()["id"])["status"] in ("queued", "cancelled")
