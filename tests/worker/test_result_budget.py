@@ -125,3 +125,12 @@ def test_a_failed_job_stores_nothing_and_frees_its_reserve(client):
     assert store.results.total() == 0 and client.scard("backprop-lab:results:inflight") == 0
     assert store.get(job_id)["result"] is None
     run(store, 1, reserve=2 * SIZE)  # the whole budget is free again
+
+
+def test_deleting_a_job_frees_its_result_s_bytes(client):
+    store = JobStore(client, ttl=600, budget=Budget(10 * SIZE, 0))
+    kept, deleted = run(store, 0), run(store, 1)
+    assert store.results.total() == 2 * SIZE
+    assert store.delete(deleted)
+    assert store.results.total() == SIZE and store.get(kept)["result"] == result(0)
+    assert client.keys("backprop-lab:result:*") == [f"backprop-lab:result:{kept}"]
