@@ -92,6 +92,8 @@ class JobSpec(Strict):
             if self.naive.sample > self.network.parameter_count:
                 raise FieldError("naive.sample", f"the network has {self.network.parameter_count} "
                                  f"parameters, asked to sample {self.naive.sample}")
+        if self.include.parameters and self.train is None:
+            raise FieldError("include.parameters", "the trained parameters need 'train'")
         # before the estimate: a mini-batch is bounded by its pool only, and JSON integers are
         # not bounded at all (the estimate of a 10**400 mini-batch overflows a float)
         for field, size in self._drawn_sizes():

@@ -75,6 +75,7 @@ BAD = [
           include={"averaging": True}, averaging={"sizes": [1, 5000]}), "averaging.sizes.1",
      "a mini-batch of 5000 from a training pool of 4000"),
     (spec(train={"steps": 2, "method": "guess"}), "train.method", "'backprop' or 'naive'"),
+    (spec(include={"parameters": True}), "include.parameters", "need 'train'"),
     (spec(batch={"dataset": "digits", "size": 3}), "network.layers", "n_0 = 64 or 784"),
     (spec({"layers": [64, 10]}, batch={"dataset": "digits", "size": 0}), "batch.size",
      "greater than or equal to 1"),
