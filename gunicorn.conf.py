@@ -1,12 +1,17 @@
 """gunicorn's settings for `gunicorn 'api:create_app()'` run from the repository (read from
-the current directory). Threads, so that a request held by ?wait (at most MAX_WAIT seconds)
-never stops other requests; a worker timeout well past MAX_WAIT."""
+the current directory).
+
+gevent workers: a request held by ?wait (up to MAX_WAIT seconds) or an event stream (while its
+job runs) is a greenlet parked on a Redis socket, not a thread, so hundreds of them cost a few
+megabytes and never hold up /v1/health or a submit. WEB_CONNECTIONS bounds the requests one
+process holds at once; the worker timeout is well past MAX_WAIT.
+"""
 
 from worker.settings import Settings
 
 _settings = Settings()
-worker_class = "gthread"
+worker_class = "gevent"
 workers = _settings.web_concurrency
-threads = _settings.web_threads
+worker_connections = _settings.web_connections
 timeout = 60
 graceful_timeout = 15

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, Response, jsonify, send_from_directory
 from flask_cors import CORS
 
+from worker import queues
 from worker.celery_config import sender
 from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, errors, openapi, problems
+from . import clients, errors, metrics, openapi, problems
 from .jobs import Services
 from .views import v1
 from .workers import Workers
@@ -32,11 +33,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC))
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
-    store = JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget)
+    # every held request (up to WEB_CONNECTIONS) may block on a Redis connection of its own
+    store = JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget,
+                              connections=settings.web_connections + 50)
     for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
         app.logger.warning("%s", warning)
     celery = sender(settings)
-    app.extensions["backprop-lab"] = Services(settings, store, celery, Workers(celery))
+    services = Services(settings, store, celery, Workers(celery),
+                        queues.names(settings.queue_prefix))
+    app.extensions["backprop-lab"] = services
+    collector = metrics.ServiceCollector(services.store.redis, services.celery, services.queues)
     errors.register(app)
     clients.limit(app, settings)
     app.register_blueprint(v1)
@@ -48,5 +54,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))
     app.add_url_rule("/docs", "docs", lambda: send_from_directory(STATIC, "docs.html"))
     app.add_url_rule("/", "index", lambda: send_from_directory(STATIC, "index.html"))
+
+    @app.get("/metrics", endpoint="metrics")
+    def scrape():
+        """The service's numbers in the Prometheus text format (a key, when keys are set)."""
+        clients.require_key()
+        return Response(metrics.exposition(collector), mimetype=metrics.CONTENT_TYPE)
     return app
 

@@ -28,7 +28,8 @@ from worker.settings import Settings
 from .errors import Problem, problem_response
 
 JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.get_result_npz", "v1.cancel_job",
-                 "v1.delete_job", "v1.list_jobs", "v1.exercises_for_job", "v1.answer_exercise")
+                 "v1.delete_job", "v1.list_jobs", "v1.exercises_for_job", "v1.answer_exercise",
+                 "v1.job_events", "metrics")
 WITH_A_JOB = ("v1.flashcards",)  # a job request only when it names one (?job=)
 UNLIMITED = ("v1.health", "v1.ready")
 REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead
@@ -84,6 +85,8 @@ def require_key() -> None:
 
 
 def rate_key() -> str:
+    """Whom a request counts against, for rate limits and the quota of jobs in flight: its key's
+    owner id, else its address."""
     key = owner()
     return f"key:{key}" if key else f"address:{request.remote_addr}"
 

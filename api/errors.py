@@ -28,10 +28,11 @@ class Problem(Exception):
     """An answer that is not the happy path: raise it anywhere below a view."""
 
     def __init__(self, status: int, title: str, detail: str, slug: str | None = None,
-                 errors: list[dict[str, Any]] | None = None, headers: dict | None = None):
+                 errors: list[dict[str, Any]] | None = None, headers: dict | None = None,
+                 extra: dict[str, Any] | None = None):
         super().__init__(detail)
         self.status, self.title, self.detail, self.slug = status, title, detail, slug
-        self.errors, self.headers = errors, headers or {}
+        self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
 
 
 def invalid(errors: list[dict[str, Any]], detail: str | None = None) -> Problem:
@@ -47,6 +48,7 @@ def problem_response(problem: Problem) -> Response:
     }
     if problem.errors is not None:
         body["errors"] = problem.errors
+    body.update(problem.extra)  # RFC 9457's extension members
     response = current_app.response_class(json.dumps(body), status=problem.status,
                                           mimetype=MEDIA_TYPE)
     response.headers.update(problem.headers)

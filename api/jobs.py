@@ -14,13 +14,14 @@ from celery import Celery
 from flask import current_app, url_for
 
 import model
-from worker import result_codec
+from worker import records, result_codec
 from worker.names import RUN_JOB
 from worker.records import TERMINAL, JobStore, StoreFull  # noqa: F401 (views read TERMINAL)
 from worker.settings import Settings
 
-from . import problems
+from . import classes, problems
 from .errors import Problem, invalid
+from .metrics import held
 from .workers import Workers
 
 NO_WORKER = {"type": problems.uri("no-worker"),
@@ -33,35 +34,46 @@ class Services:
     store: JobStore
     celery: Celery
     workers: Workers
+    queues: dict[str, str]  # class -> its Celery queue
 
 
 def services() -> Services:
     return current_app.extensions["backprop-lab"]
 
 
-def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
+def submit(data: Any, wait: float, owner: str | None = None,
+           holder: str | None = None) -> dict[str, Any]:
+    """Validate, classify, admit against `holder`'s quota (if given), record, then queue."""
     s = services()
     spec = model.parse_spec(data, s.settings.limits)
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
+    job_class = classes.job_class(spec, s.settings.interactive_seconds,
+                                  s.settings.naive_split_passes)
     size = model.estimate_result(spec)
     too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
     if too_big:
         raise invalid([too_big])
     reserve = result_codec.reserve(size)
+    job_id = records.new_id()  # first: the quota counts it before its record exists
+    if holder is not None:
+        admit(job_id, job_class, holder)
     try:
         record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
                                 owner=owner, layers=list(spec.network.layers),
                                 methods=list(spec.methods),
-                                size={"estimate": size["json_bytes"], "reserved": reserve})
+                                size={"estimate": size["json_bytes"], "reserved": reserve},
+                                job_class=job_class, job_id=job_id, holder=holder)
     except StoreFull as full:
+        if holder is not None:
+            s.store.release(job_id, job_class, holder)
         raise Problem(507, "Insufficient Storage", str(full), "result-store-full", errors=[
             {"field": "include", "message": str(full), "limit": full.budget,
              "estimate": {"result_bytes": size["json_bytes"], "stored_bytes": reserve,
                           "reserved": full.reserved}}],
             headers={"Retry-After": "30"}) from None
     try:
-        s.celery.send_task(RUN_JOB, args=[record["id"]], task_id=record["id"])
+        s.celery.send_task(RUN_JOB, args=[job_id], task_id=job_id, queue=s.queues[job_class])
     except Exception:
         s.store.finish(record["id"], "failed", error={
             "type": problems.uri("unavailable"), "title": "Not queued",
@@ -72,10 +84,31 @@ def submit(data: Any, wait: float, owner: str | None = None) -> dict[str, Any]:
     return record
 
 
+def admit(job_id: str, job_class: str, holder: str) -> None:
+    """Count the job among the holder's jobs in flight, or refuse it (429) at the quota."""
+    settings = services().settings
+    limit = settings.batch_quota if job_class == "batch" else settings.interactive_quota
+    admitted, count = services().store.admit(job_id, job_class, holder, limit)
+    if not admitted:
+        who = "API key" if holder.startswith("key:") else "address"
+        raise Problem(429, "Too Many Jobs", f"{count} {job_class} jobs of this {who} are queued "
+                      f"or running, and the limit is {limit}: submit again when one has finished",
+                      "quota", headers={"Retry-After": "10"},
+                      extra={"class": job_class, "in_flight": count, "limit": limit})
+
+
 def wait_for(job_id: str, seconds: float, owner: str | None = None) -> dict[str, Any]:
     """The job once it has finished, or as it is after `seconds` (woken by its end)."""
-    services().store.wait(job_id, seconds)
+    store = services().store
+    with held(store.redis, "wait"):
+        store.wait(job_id, seconds)
     return find(job_id, owner)
+
+
+def stream_lifetime() -> float:
+    """The longest an event stream stays open: a job's hard time limit and the wait limit."""
+    s = services()
+    return s.settings.hard_time_limit + s.settings.max_wait
 
 
 def find(job_id: str, owner: str | None = None) -> dict[str, Any]:

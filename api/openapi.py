@@ -31,7 +31,7 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 # are added when they are configured.
 Answers = dict[int, type[BaseModel] | dict | None]
 ROUTES: dict[str, tuple[Answers, tuple[int, ...], type | None, type | None]] = {
-    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 503, 507),
+    "v1.submit_job": ({202: schemas.Job, 200: schemas.Job}, (400, 413, 415, 422, 429, 503, 507),
                       model.JobSpec, inputs.SubmitQuery),
     "v1.get_job": ({200: schemas.Job}, (404, 422, 503), None, inputs.JobQuery),
     "v1.get_result_npz": ({}, (404, 409, 410, 503), None, None),
@@ -58,7 +58,8 @@ SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
         409: "The job has not succeeded (queued, running, failed or cancelled): no result",
         413: "Body over MAX_BODY_BYTES", 415: "Not application/json",
         422: "Invalid: each field and limit is listed",
-        429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); retry after Retry-After",
+        429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ) or, for a submit, over the "
+             "quota of jobs in flight (BATCH_QUOTA, INTERACTIVE_QUOTA); retry after Retry-After",
         503: "Redis (or, for ready, every worker) does not answer; retry after Retry-After",
         410: "The result was dropped to make room for newer ones (see result_expired)",
         507: "The result store is held by jobs in flight (RESULT_STORE_BYTES, "

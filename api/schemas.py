@@ -45,6 +45,9 @@ class JobWarning(BaseModel):
 
 class JobSummary(BaseModel):
     id: str = Field(description="Unguessable job id.")
+    job_class: Literal["interactive", "batch"] = Field(
+        alias="class", description="From the cost estimate at submit: `interactive` (small "
+        "work, its own queue and workers) or `batch`.")
     status: JobStatus
     created_at: str = Field(description="ISO 8601, UTC.")
     started_at: str | None
@@ -118,6 +121,11 @@ class ProblemDocument(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    job_class: Literal["interactive", "batch"] | None = Field(
+        None, alias="class", description="Over the quota (429): the class of the refused job.")
+    in_flight: int | None = Field(None, description="Over the quota: the jobs of that class "
+                                  "queued or running for this key or address.")
+    limit: int | None = Field(None, description="Over the quota: the most that may be in flight.")
 
 
 class Health(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import catalog, exercises, jobs, results
-from .clients import owner, require_key
+from . import catalog, events, exercises, jobs, results
+from .clients import owner, rate_key, require_key
 from .inputs import JobQuery, ListQuery, SubmitQuery, json_body, query
 from .practice.schemas import ExercisesQuery, FlashcardsQuery
 from .schemas import Job
@@ -17,7 +17,7 @@ v1.before_request(require_key)
 @v1.post("/jobs")
 def submit_job():
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
-    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait, owner()))
+    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait, owner(), rate_key()))
     status = 200 if job["status"] in jobs.TERMINAL else 202
     return job, status, {"Location": job["links"]["self"]}
 
@@ -51,6 +51,12 @@ def delete_job(job_id: str):
     """Remove a job (cancelling it if unfinished); afterwards it answers 404."""
     jobs.delete(job_id, owner())
     return "", 204
+
+
+@v1.get("/jobs/<job_id>/events")
+def job_events(job_id: str):
+    """Server-sent events: `progress` while the job runs, then one `end` with the finished job."""
+    return events.stream(job_id, owner(), jobs.stream_lifetime())
 
 
 @v1.get("/jobs")

@@ -16,11 +16,13 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from .sse import parse_events
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -127,13 +129,27 @@ class Client:
 
     def wait(self, job: str | Mapping[str, Any], timeout: float | None = None,
              poll: float = 0.2, progress: Progress | None = None) -> dict[str, Any]:
-        """Poll until the job is succeeded, failed or cancelled and return it.
+        """Follow the job until it is succeeded, failed or cancelled and return it: its event
+        stream, or polling every `poll` seconds if the stream fails.
 
         `progress(done, total)` is called whenever the naive method's pass count moves.
         Raises TimeoutError after `timeout` seconds (None: wait as long as it takes)."""
         job_id = job if isinstance(job, str) else job["id"]
         deadline = None if timeout is None else time.monotonic() + timeout
         seen = None
+        try:
+            for name, data in self.events(job_id):
+                step = (data or {}).get("progress")
+                if progress is not None and step and (step["done"], step["total"]) != seen:
+                    seen = (step["done"], step["total"])
+                    progress(*seen)
+                if name == "end":
+                    return data
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TimeoutError(f"job {job_id} still {self.get(job_id)['status']} "
+                                       f"after {timeout} s")
+        except (requests.RequestException, ValueError):
+            pass  # no stream (an older service, a proxy that buffers): poll instead
         while True:
             current = self.get(job_id)
             step = current.get("progress")
@@ -153,6 +169,19 @@ class Client:
         if job["status"] != "succeeded":
             raise JobError(job)
         return job["result"]
+
+    def events(self, job_id: str) -> Iterator[tuple[str, Any]]:
+        """The job's server-sent events as (name, data): ("progress", {"id", "status",
+        "progress"}) while it runs, ("keep-alive", None) every few seconds, and last ("end",
+        the finished job)."""
+        with self.session.get(f"{self.url}/v1/jobs/{job_id}/events", stream=True,
+                              timeout=self.timeout) as response:
+            if response.status_code >= 400:
+                raise ApiError(response.status_code, _problem(response))
+            for name, data in parse_events(response.iter_lines(decode_unicode=True)):
+                yield name, data
+                if name in ("end", "error"):
+                    return
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued or running job; returns the job (cancelled, or about to be)."""

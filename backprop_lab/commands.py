@@ -2,8 +2,9 @@
 docker-compose.yml all start the service with these lists (tests/test_reads_docker_files.py
 checks that the compose file says the same).
 
-The fixed forms (docs/operations.md) are `gunicorn 'api:create_app()'` and
-`celery -A worker worker`; the options around them are ours.
+The fixed forms (docs/operations.md) are `gunicorn 'api:create_app()'`,
+`celery -A worker worker -Q interactive` and `celery -A worker worker -Q batch` (a plain
+`celery -A worker worker` takes both queues); the options around them are ours.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def gunicorn_config() -> list[str]:
     return ["--config", str(PROJECT_GUNICORN_CONF)]
 
 
-def worker_command() -> list[str]:
-    """One Celery worker process (its pool has one child per core)."""
-    return ["celery", "-A", WORKER_APP, "worker", "--loglevel", "INFO"]
+def worker_command(job_class: str | None = None) -> list[str]:
+    """One Celery worker process (its pool has one child per core) taking the queue of
+    `job_class`, or both queues. Each class's worker has a node name of its own, so two run
+    side by side on one host."""
+    if job_class is None:
+        return ["celery", "-A", WORKER_APP, "worker", "--loglevel", "INFO"]
+    return ["celery", "-A", WORKER_APP, "worker", "-Q", job_class, "-n", f"{job_class}@%h",
+            "--loglevel", "INFO"]

@@ -1,4 +1,5 @@
-"""`backprop-lab run`: Redis (found or embedded), a Celery worker and the API, in one command.
+"""`backprop-lab run`: Redis (found or embedded), two Celery workers (one per job class:
+`interactive` and `batch`) and the API, in one command.
 
 Each child runs in its own process group (so a Ctrl-C in the terminal reaches only us, and we
 stop the children in order: API, worker, Redis) and gets SIGTERM if we die without cleaning up
@@ -23,6 +24,8 @@ import requests
 
 from . import embedded
 from .commands import api_command, gunicorn_config, worker_command
+
+WORKERS = {f"worker-{c}": c for c in ("interactive", "batch")}  # child name -> its job class
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE = 10.0
@@ -135,7 +138,8 @@ def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
                 time.sleep(0.1)
             children.log(f"embedded Redis at {redis_url}, data in {data}")
         env["REDIS_URL"] = redis_url
-        children.start("worker", worker_command(), env)
+        for name, job_class in WORKERS.items():
+            children.start(name, worker_command(job_class), env)
         children.start("api", api_command(f"{host}:{port}") + gunicorn_config(), env)
         url = f"http://{host}:{port}"
         if wait_ready(url, children):
@@ -147,12 +151,12 @@ def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
             while (name := children.dead()) is None:
                 time.sleep(0.5)
             restarts = [t for t in restarts if time.monotonic() - t < RESTART_WINDOW]
-            if name != "worker" or len(restarts) >= WORKER_RESTARTS:
+            if name not in WORKERS or len(restarts) >= WORKER_RESTARTS:
                 children.log(f"{name} exited; stopping the others")
                 return 1
             restarts.append(time.monotonic())
-            children.log("the worker exited; starting a new one (its jobs resume there)")
-            children.replace("worker", worker_command(), env)
+            children.log(f"{name} exited; starting a new one (its jobs resume there)")
+            children.replace(name, worker_command(WORKERS[name]), env)
     except Stop as stop:
         children.log(f"{stop}: stopping")
         return 0

@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the test helpers import each other by
 import hosts  # noqa: E402
 import rabbitmq  # noqa: E402
 
-HOSTS_QUEUE = "bench-hosts"
+HOSTS_QUEUE = "bench-hosts-"  # the queues' prefix
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                      "MKL_NUM_THREADS")}
 
@@ -88,7 +88,7 @@ def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
     consuming = {True: control.add_consumer, False: control.cancel_consumer}
 
     def on(count: int) -> float:
-        consuming[count == 2](HOSTS_QUEUE, destination=[workers[1]], reply=True)
+        consuming[count == 2](f"{HOSTS_QUEUE}batch", destination=[workers[1]], reply=True)
         return naive_job(api)
 
     naive_job(api)  # warm-up

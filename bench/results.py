@@ -30,7 +30,7 @@ from bench.common import print_table
 from bench.service import gunicorn
 from tests.processes import redis_server, worker_process
 
-QUEUE = "bench-results"
+QUEUE = "bench-results-"  # the queues' prefix
 SPEC = {"network": {"layers": [784, 1000, 200, 10]},
         "batch": {"dataset": "digits", "resolution": 28, "size": 10}}
 MB = 1e6
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the three reads")
     args = parser.parse_args()
     budget = int(args.budget)
-    env = {"RESULT_STORE_BYTES": str(budget), "QUEUE": QUEUE}
+    env = {"RESULT_STORE_BYTES": str(budget), "QUEUE_PREFIX": QUEUE}
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = stack.enter_context(redis_server(folder))

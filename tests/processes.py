@@ -108,35 +108,55 @@ def redis_server(folder: Path, appendonly: bool = False) -> Iterator[str]:
         stop(process)
 
 
-def sender_app(redis_url: str, queue: str, broker_url: str = ""):
+def sender_app(redis_url: str, queue_prefix: str, broker_url: str = ""):
     """The API's kind of Celery app (sends, pings, inspects) for these settings."""
     from worker.celery_config import sender
     from worker.settings import Settings
 
-    return sender(Settings(redis_url=redis_url, queue=queue, broker_url=broker_url))
+    return sender(Settings(redis_url=redis_url, queue_prefix=queue_prefix,
+                           broker_url=broker_url))
+
+
+def purge_queues(redis_url: str, queue_prefix: str = "") -> None:
+    """Empty the two job queues (and the broker's unacked messages) in this Redis database, so
+    that a session never runs what a killed earlier session left there."""
+    from worker.queues import names
+
+    client = redis.Redis.from_url(redis_url)
+    for name in names(queue_prefix).values():
+        client.delete(*client.keys(f"{name}*") or [name])
+    client.delete("unacked", "unacked_index", "unacked_mutex")
 
 
 @contextmanager
-def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
+def worker_process(redis_url: str, queue_prefix: str, folder: Path, name: str = "",
                    app: str = "worker", broker_url: str = "", host: str = "",
-                   prefix: Sequence[str] = (), **env: str) -> Iterator[subprocess.Popen]:
-    """`celery -A worker worker` (prefork, one child) on `queue`, started and answering a ping;
+                   prefix: Sequence[str] = (), classes: Sequence[str] = (),
+                   **env: str) -> Iterator[subprocess.Popen]:
+    """`celery -A worker worker` (prefork, one child) taking the queues of `classes` (`-Q`;
+    both when empty), named after `queue_prefix` (QUEUE_PREFIX), started and answering a ping;
     yields the process (its `name` attribute is the worker's name). `broker_url` is BROKER_URL
     (empty: Redis at `redis_url`); `env` adds settings (JOB_SOFT_TIME_LIMIT=...); `app` may name
     a module that extends the worker's app; `prefix` runs it elsewhere (`ip netns exec NS`),
-    and `host` names that place in the worker's name."""
-    name = f"{queue}{name}@{host or socket.gethostname()}"
-    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE": queue,
+    and `host` names that place in the worker's name. Its pool runs at normal priority
+    (BATCH_NICE=0): the tests share the machine with other work."""
+    from worker.queues import names
+
+    label = f"test{queue_prefix}{name}-{'-'.join(classes) or 'all'}"
+    name = f"{label}@{host or socket.gethostname()}"
+    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url,
+                        "QUEUE_PREFIX": queue_prefix, "BATCH_NICE": "0",
                         "PYTHONUNBUFFERED": "1"} | env
-    log = folder / f"worker{name.split('@')[0]}.log"
+    queues = ["-Q", ",".join(names(queue_prefix)[c] for c in classes)] if classes else []
+    log = folder / f"worker-{label}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*prefix, sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
              "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
-             "--without-mingle"],
+             "--without-mingle", *queues],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     process.name = name
-    control = sender_app(redis_url, queue, broker_url).control
+    control = sender_app(redis_url, queue_prefix, broker_url).control
     try:
         try:
             wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
@@ -151,15 +171,16 @@ def worker_process(redis_url: str, queue: str, folder: Path, name: str = "",
 
 
 @contextmanager
-def celery_worker(redis_url: str, queue: str, folder: Path, broker_url: str = "",
+def celery_worker(redis_url: str, queue_prefix: str, folder: Path, broker_url: str = "",
                   **env: str) -> Iterator[str]:
-    """A worker (see worker_process) on `queue`; yields its name."""
-    with worker_process(redis_url, queue, folder, broker_url=broker_url, **env) as process:
+    """A worker (see worker_process) taking both queues; yields its name."""
+    with worker_process(redis_url, queue_prefix, folder, broker_url=broker_url,
+                        **env) as process:
         yield process.name
 
 
 @contextmanager
-def api_server(redis_url: str, queue: str, broker_url: str = "", host: str = "127.0.0.1",
+def api_server(redis_url: str, queue_prefix: str, broker_url: str = "", host: str = "127.0.0.1",
                **settings) -> Iterator[str]:
     """The API over real HTTP (werkzeug, threaded, in this process) on `host`; yields its URL.
     `settings` sets worker.settings.Settings fields (max_wait=5.0, ...)."""
@@ -168,11 +189,41 @@ def api_server(redis_url: str, queue: str, broker_url: str = "", host: str = "12
     from api import create_app
     from worker.settings import Settings
 
-    app = create_app(Settings(redis_url=redis_url, broker_url=broker_url, queue=queue,
-                              **settings))
+    app = create_app(Settings(redis_url=redis_url, broker_url=broker_url,
+                              queue_prefix=queue_prefix, **settings))
     server = make_server(host, 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://{host}:{server.server_port}"
     finally:
         server.shutdown()
+
+
+@contextmanager
+def gunicorn(folder: Path, **env: str) -> Iterator[str]:
+    """`gunicorn 'api:create_app()'` from the repository (so with gunicorn.conf.py: gevent
+    workers) on a free port, configured by `env` only; yields its URL once /v1/health answers."""
+    import requests
+
+    port = free_port()
+    log = folder / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "-b", f"127.0.0.1:{port}",
+             "api:create_app()"], cwd=ROOT, env=os.environ | env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{base}/v1/health", timeout=2).ok
+        except requests.RequestException:  # not listening yet, or still loading the app
+            return process.poll() is not None
+
+    try:
+        wait_until(up, "gunicorn")
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited; its log:\n{log.read_text()[-3000:]}")
+        yield base
+    finally:
+        stop(process)

@@ -126,7 +126,8 @@ def test_importing_the_api_does_not_configure_the_worker():
                          capture_output=True, text=True, check=True)
     seen = json.loads(out.stdout)
     worker_modules = {m for m in seen["modules"] if m.startswith("worker")}
-    assert worker_modules == {"worker", "worker.celery_config", "worker.names", "worker.records",
+    assert worker_modules == {"worker", "worker.accounting", "worker.celery_config",
+                              "worker.names", "worker.queues", "worker.records",
                               "worker.redis_check", "worker.result_codec", "worker.results",
                               "worker.settings"}
     assert seen["threads"] is None  # the BLAS variables are the worker's business

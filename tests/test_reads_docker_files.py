@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from backprop_lab.commands import WORKER_APP, api_command, worker_command
+from backprop_lab.run import WORKERS
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,9 +23,9 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 
 def test_reads_compose_services():
-    assert set(SERVICES) == {"redis", "api", "worker", "flower"}
+    assert set(SERVICES) == {"redis", "api", *WORKERS, "flower"}
     assert SERVICES["flower"]["profiles"] == ["monitoring"]
-    assert all("profiles" not in SERVICES[name] for name in ("redis", "api", "worker"))
+    assert all("profiles" not in SERVICES[name] for name in ("redis", "api", *WORKERS))
 
 
 def test_reads_compose_redis_is_append_only_on_a_named_volume_with_a_healthcheck():
@@ -36,12 +37,12 @@ def test_reads_compose_redis_is_append_only_on_a_named_volume_with_a_healthcheck
     assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
 
 
-@pytest.mark.parametrize("name", ["api", "worker", "flower"])
+@pytest.mark.parametrize("name", ["api", *WORKERS, "flower"])
 def test_reads_compose_services_wait_for_a_healthy_redis(name):
     assert SERVICES[name]["depends_on"] == {"redis": {"condition": "service_healthy"}}
 
 
-@pytest.mark.parametrize("name", ["api", "worker"])
+@pytest.mark.parametrize("name", ["api", *WORKERS])
 def test_reads_compose_app_services_use_the_image_and_the_compose_redis(name):
     assert SERVICES[name]["build"] == "."
     assert SERVICES[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
@@ -49,13 +50,15 @@ def test_reads_compose_app_services_use_the_image_and_the_compose_redis(name):
 
 def test_reads_compose_and_dockerfile_commands_are_the_run_commands():
     assert SERVICES["api"]["command"] == api_command("0.0.0.0:8000")
-    assert SERVICES["worker"]["command"] == worker_command()
+    for name, job_class in WORKERS.items():
+        assert SERVICES[name]["command"] == worker_command(job_class)
     assert re.search(r'CMD \["gunicorn", "--bind", "0.0.0.0:8000", "api:create_app\(\)"\]',
                      DOCKERFILE)
 
 
-def test_reads_compose_the_worker_scales():
-    worker = SERVICES["worker"]
+@pytest.mark.parametrize("name", WORKERS)
+def test_reads_compose_the_workers_scale(name):
+    worker = SERVICES[name]
     assert "container_name" not in worker and "ports" not in worker
 
 
@@ -87,7 +90,7 @@ def test_reads_dockerfile_slim_non_root_and_copies_what_exists():
 def test_reads_compose_environment_names_are_settings_the_service_reads():
     settings = {name.upper() for name in Settings.model_fields}
     for compose in (COMPOSE, PRODUCTION):
-        for name in ("api", "worker", "flower"):
+        for name in ("api", *WORKERS, "flower"):
             for variable in compose["services"][name].get("environment") or {}:
                 if name == "flower" and variable.startswith("FLOWER_"):
                     continue  # Flower's own settings
@@ -109,7 +112,7 @@ def test_reads_compose_production_queues_on_a_durable_rabbitmq_the_plain_one_on_
     assert rabbitmq["healthcheck"]["test"][:2] == ["CMD", "rabbitmq-diagnostics"]
     user, password = (rabbitmq["environment"][f"RABBITMQ_DEFAULT_{k}"] for k in ("USER", "PASS"))
     url = f"amqp://{user}:{password}@rabbitmq:5672//"
-    for name in ("api", "worker"):
+    for name in ("api", *WORKERS):
         service = PRODUCTION["services"][name]
         assert service["environment"]["BROKER_URL"] == url
         assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}

@@ -16,7 +16,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 from celery import Celery  # noqa: E402
 from celery.signals import worker_init  # noqa: E402
 
-from . import recovery  # noqa: E402,F401 (connects the worker_ready hook)
+from . import priority, recovery  # noqa: E402,F401 (connect the worker's signal hooks)
 from .celery_config import celery_config  # noqa: E402
 from .redis_check import at_worker_start  # noqa: E402
 from .settings import Settings  # noqa: E402

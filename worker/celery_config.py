@@ -24,6 +24,7 @@ from typing import Any
 
 from celery import Celery
 
+from . import queues
 from .settings import Settings, is_redis
 
 
@@ -38,7 +39,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
-        "task_default_queue": settings.queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "result_backend_transport_options": visibility,
@@ -60,7 +60,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "naive_parts": settings.naive_parts,
         "result_store_bytes": settings.budget.total,
         "result_owner_bytes": settings.budget.per_owner,
-    }
+        "batch_nice": settings.batch_nice,
+    } | queues.celery_settings(settings.queue_prefix)
 
 
 def broker_options(url: str, visibility: dict[str, float]) -> dict[str, Any]:

@@ -19,31 +19,34 @@ from typing import Any
 
 import redis
 
-from . import result_codec
+from . import accounting, result_codec
 from .results import LUA, PREFIX, Budget, ResultStore
 
 INDEX = PREFIX + "jobs"
 TERMINAL = ("succeeded", "failed", "cancelled")
 _JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods", "result_size")
 DEFAULT_BUDGET = Budget()
-_INTERNAL = ("ttl", "cancel", "owner", "reserve", "stored")
+_INTERNAL = ("ttl", "cancel", "owner", "reserve", "stored", "inflight", "started", "worker")
 
-# KEYS[1] record; ARGV[1] now. Queued (or running again after a lost worker) -> running.
+# KEYS[1] record; ARGV[1] now, ARGV[2] now as epoch seconds, ARGV[3] the worker's name. Queued
+# (or running again after a lost worker) -> running.
 _START = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if (status == 'queued' or status == 'running') and redis.call('HGET', KEYS[1], 'cancel') ~= '1'
 then
-  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1])
+  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1], 'started', ARGV[2],
+             'worker', ARGV[3])
   return 1
 end
 return 0
 """
-# KEYS[1] record, KEYS[2] its ended list; ARGV[1] now. Queued -> cancelled (pushed to the list);
-# running -> cancel flag for the task.
-_CANCEL = """
+# KEYS[1] record, KEYS[2] its ended list; ARGV: now, now as epoch, job id. Queued -> cancelled
+# (pushed to the list); running -> cancel flag for the task.
+_CANCEL = accounting.LUA_HELPERS + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'cancel', '1')
+  ended(KEYS[1], ARGV[3], 'cancelled', ARGV[2])
   redis.call('RPUSH', KEYS[2], 'cancelled')
   redis.call('EXPIRE', KEYS[2], 60)
 elseif status == 'running' then
@@ -58,6 +61,8 @@ _DELETE = LUA + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 0 end
 local owner = redis.call('HGET', KEYS[1], 'owner')
+local inflight = redis.call('HGET', KEYS[1], 'inflight')
+if inflight then redis.call('ZREM', inflight, ARGV[1]) end  -- it leaves the owner's quota
 drop(ARGV[3], ARGV[1], false)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -68,21 +73,25 @@ if status == 'queued' or status == 'running' then
 end
 return 1
 """
-# KEYS[1] record; ARGV[1] progress. Only a running job's (a deleted one stays deleted).
-_PROGRESS = """
+# KEYS[1] record; ARGV: passes done, passes in all. Only a running job's (a deleted one stays
+# deleted).
+_PROGRESS = accounting.LUA_HELPERS + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-redis.call('HSET', KEYS[1], 'progress', ARGV[1])
+passes(redis.call('HGET', KEYS[1], 'progress'), ARGV[1])
+redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = tonumber(ARGV[1]),
+                                                     total = tonumber(ARGV[2])}))
 return 1
 """
 # KEYS[1] record; ARGV: part, its passes done, passes in all, then every part's name. A part of
 # a split job writes its own count (field done:<part>); the job's progress is their sum.
-_PART_PROGRESS = """
+_PART_PROGRESS = accounting.LUA_HELPERS + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'done:' .. ARGV[1], ARGV[2])
 local done = 0
 for i = 4, #ARGV do
   done = done + (tonumber(redis.call('HGET', KEYS[1], 'done:' .. ARGV[i])) or 0)
 end
+passes(redis.call('HGET', KEYS[1], 'progress'), done)
 redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
 return 1
 """
@@ -90,7 +99,7 @@ return 1
 # budget, per-owner budget, result bytes, then the result's fields and values. Only an
 # unfinished job ends, and only once: its reserve is released, and a result is stored if room
 # can be made for it (worker/results.py); the ending is pushed to the list for a waiter's BLPOP.
-_FINISH = LUA + """
+_FINISH = LUA + accounting.LUA_HELPERS + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 local p, id, outcome, err = ARGV[5], ARGV[6], ARGV[3], ARGV[4]
@@ -113,9 +122,11 @@ redis.call('HSET', KEYS[1], 'status', outcome, 'finished_at', ARGV[1], 'error', 
 local progress = redis.call('HGET', KEYS[1], 'progress')
 if outcome == 'succeeded' and progress and progress ~= 'null' then
   local done = cjson.decode(progress)
+  passes(progress, done['total'])
   redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done['total'],
                                                         total = done['total']}))
 end
+ended(KEYS[1], id, outcome, tonumber(ARGV[2]) / 1000)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('RPUSH', KEYS[2], outcome)
 redis.call('EXPIRE', KEYS[2], 60)
@@ -181,30 +192,46 @@ class JobStore:
         self._part_progress = client.register_script(_PART_PROGRESS)
         self._delete = client.register_script(_DELETE)
         self._progress = client.register_script(_PROGRESS)
+        self._admit = client.register_script(accounting.ADMIT)
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0,
-                 budget: Budget = DEFAULT_BUDGET) -> JobStore:
+                 budget: Budget = DEFAULT_BUDGET, connections: int = 100) -> JobStore:
+        """A store on the Redis at `url`; `connections` bounds the client's pool (a held ?wait
+        or event stream keeps one while it blocks)."""
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                      decode_responses=True)
+                                      decode_responses=True, max_connections=connections)
         return cls(client, ttl, budget)
 
     # -- the API's side
+    def admit(self, job_id: str, job_class: str, holder: str, limit: int) -> tuple[bool, int]:
+        """Count `job_id` among `holder`'s unfinished jobs of `job_class` unless `limit` are
+        already in flight: (admitted, how many are in flight with it, or without it)."""
+        admitted, count = self._admit(keys=[accounting.inflight_key(job_class, holder)],
+                                      args=[limit, job_id, time.time(), self.key("")])
+        return bool(admitted), int(count)
+
+    def release(self, job_id: str, job_class: str, holder: str) -> None:
+        """Take back an admission whose job was not created after all."""
+        self.redis.zrem(accounting.inflight_key(job_class, holder), job_id)
+
     def create(self, spec: Any, progress: dict[str, int] | None = None,
                owner: str | None = None, layers: list[int] | None = None,
-               methods: list[str] | None = None,
-               size: dict[str, int] | None = None) -> dict[str, Any]:
+               methods: list[str] | None = None, size: dict[str, int] | None = None,
+               job_class: str = "interactive", job_id: str | None = None,
+               holder: str | None = None) -> dict[str, Any]:
         """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
         say what each job is without reading its spec. Its result may take `size["reserved"]`
         stored bytes: StoreFull is raised when that does not fit beside the reserves of the
-        jobs in flight."""
-        job_id, created = new_id(), time.time()
+        jobs in flight. `holder` names whose in-flight count it was admitted to (admit)."""
+        job_id, created = job_id or new_id(), time.time()
         reserve = (size or {}).get("reserved", 0)
-        record = {"id": job_id, "status": "queued", "created_at": now(), "started_at": None,
-                  "finished_at": None, "progress": progress, "layers": layers,
-                  "methods": methods, "spec": spec, "error": None, "result_size": size,
-                  "result_expired": None}
-        internal = {"ttl": self.ttl, "reserve": reserve} | ({"owner": owner} if owner else {})
+        record = {"id": job_id, "class": job_class, "status": "queued", "created_at": now(),
+                  "started_at": None, "finished_at": None, "progress": progress,
+                  "layers": layers, "methods": methods, "spec": spec, "error": None,
+                  "result_size": size, "result_expired": None}
+        internal = {"ttl": self.ttl, "reserve": reserve} | ({"owner": owner} if owner else {}) | (
+            {"inflight": accounting.inflight_key(job_class, holder)} if holder else {})
         fields = [x for pair in _encode(record | internal).items() for x in pair]
         admitted, reserved = self._create(
             keys=[self.key(job_id), INDEX, self.index(owner)],
@@ -214,6 +241,7 @@ class JobStore:
             own = admitted == -1
             raise StoreFull(reserve, reserved, self.budget.per_owner if own else self.budget.total,
                             own)
+        self.redis.hincrby(accounting.SUBMITTED, job_class, 1)
         return record | {"result": None}
 
     def get(self, job_id: str, owner: str | None = None,
@@ -247,8 +275,8 @@ class JobStore:
         top = f"({before}" if before is not None else "+inf"
         scored = self.redis.zrevrangebyscore(self.index(owner), top, "-inf", start=0, num=limit + 1,
                                              withscores=True)
-        summary = ("id", "created_at", "started_at", "finished_at", "progress", "layers",
-                   "methods")
+        summary = ("id", "class", "created_at", "started_at", "finished_at", "progress",
+                   "layers", "methods")
         with self.redis.pipeline() as pipe:
             for job_id, _ in scored[:limit]:
                 pipe.hmget(self.key(job_id), ("status", *summary))
@@ -259,7 +287,8 @@ class JobStore:
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
-        return self._cancel(keys=[self.key(job_id), self.ended_key(job_id)], args=[now()])
+        return self._cancel(keys=[self.key(job_id), self.ended_key(job_id)],
+                            args=[now(), time.time(), job_id])
 
     def delete(self, job_id: str) -> bool:
         """Remove the job (False if unknown); a running one stops at its next check."""
@@ -278,8 +307,9 @@ class JobStore:
         return status
 
     # -- the worker's side
-    def start(self, job_id: str) -> bool:
-        return bool(self._start(keys=[self.key(job_id)], args=[now()]))
+    def start(self, job_id: str, worker: str = "") -> bool:
+        """Queued -> running, noting which worker took it (not shown in the job's JSON)."""
+        return bool(self._start(keys=[self.key(job_id)], args=[now(), time.time(), worker]))
 
     def cancel_requested(self, job_id: str) -> bool:
         """Cancel asked, or the job deleted."""
@@ -287,8 +317,7 @@ class JobStore:
         return cancel == "1" or status is None
 
     def progress(self, job_id: str, done: int, total: int) -> None:
-        self._progress(keys=[self.key(job_id)],
-                       args=[json.dumps({"done": done, "total": total})])
+        self._progress(keys=[self.key(job_id)], args=[done, total])
 
     def part_progress(self, job_id: str, part: str, done: int, total: int,
                       parts: list[str]) -> None:

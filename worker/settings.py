@@ -1,7 +1,7 @@
 """Every setting of the service, read from the environment once, each with one default.
 
 `Settings()` reads the environment (a variable per field, the field's name in upper case; an
-empty variable counts as unset); `Settings(redis_url=..., queue=...)` overrides fields and
+empty variable counts as unset); `Settings(redis_url=..., max_wait=...)` overrides fields and
 reads the rest. The API, the worker and the `backprop-lab` command all take their settings
 from here, and the README's settings table lists every field.
 
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # -- where things are (API, worker, command)
     redis_url: str = "redis://127.0.0.1:6379/0"  # job records, rate counts, Celery results
     broker_url: str = ""  # the Celery broker; empty: the Redis at redis_url
-    queue: str = "backprop-lab"  # the Celery queue the API sends to and the worker takes from
+    queue_prefix: str = ""  # before the queue names `interactive` and `batch` (worker/queues.py)
     job_ttl: Count = 24 * 3600  # seconds a job record lives after it is created or finishes
 
     # -- what a job may ask for (API)
@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     result_store_bytes: Count = 4 * 1024**3  # every stored (compact) result together
     result_owner_bytes: Count = -1  # one API key's results; -1: a quarter of the store; 0: none
 
+    # -- job classes (API): see api/classes.py
+    interactive_seconds: float = 0.5  # estimated seconds of one core up to which a job is
+    #                                   interactive (its own queue); above it, batch
+    batch_quota: Count = 4  # an owner's (API key, else address) batch jobs queued or running
+    interactive_quota: Count = 200  # ... and interactive ones: a class behind one address
+
     # -- who may call, and how often (API)
     cors_origins: CommaList = ("*",)
     api_keys: CommaList = Field(default=(), repr=False)  # empty: jobs are open to all
@@ -86,10 +92,11 @@ class Settings(BaseSettings):
     visibility_timeout: float | None = None  # see worker/celery_config.py; None: 2 x hard + 60
     naive_split_passes: Count = 10_000  # a naive job of this many passes runs as parts
     naive_parts: Count = 4  # ... cut into this many parts (worker/split.py)
+    batch_nice: int = 10  # a batch-only worker's CPU priority step (worker/priority.py)
 
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes
-    web_threads: Count = 8  # threads per process: a request held by ?wait blocks only its own
+    web_connections: Count = 1000  # gevent: requests one process holds at once (waits, streams)
 
     # -- the `backprop-lab` command
     host: str = "127.0.0.1"  # `run` and `serve` bind here

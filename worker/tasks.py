@@ -49,7 +49,7 @@ class JobTask(Task):
 def run_job(self: Task, job_id: str) -> str:
     """Run a queued job's spec, or send its parts; a job cancelled while queued never starts."""
     jobs = store()
-    if not jobs.start(job_id):
+    if not jobs.start(job_id, self.request.hostname or ""):
         return settle(self, jobs, job_id, "skipped")
     spec = jobs.get(job_id)["spec"]
     parsed = model.parse_spec(spec)  # once, for the plan and the run

@@ -1,5 +1,6 @@
-// Talking to the service: submit a job, wait for it (one round trip when it is quick, polling
-// with progress when it is not), and turn problem+json answers into readable errors.
+// Talking to the service: submit a job, wait for it (one round trip when it is quick, its event
+// stream with progress when it is not, polling if the stream fails), and turn problem+json
+// answers into readable errors.
 // URLs are relative, so the page also works when the service is mounted under a prefix.
 
 export class ServiceError extends Error {
@@ -50,6 +51,49 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
+// Follow a job's server-sent events (GET v1/jobs/<id>/events) until its `end` event, which
+// carries the finished job. fetch, not EventSource: it can send the API key. Resolves null if
+// the stream breaks off before the end (the caller then polls).
+async function follow(job, onUpdate, signal) {
+  let response;
+  try {
+    response = await fetch(`v1/jobs/${encodeURIComponent(job.id)}/events`, {
+      headers: { Accept: "text/event-stream", ...key() }, signal,
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    return null;
+  }
+  if (!response.ok || !response.body) return null;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      return null;
+    }
+    if (chunk.done) return null;
+    buffer += chunk.value;
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const name = (block.match(/^event: ?(.*)$/m) || [])[1] || "message";
+      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+      if (!data) continue; // a keep-alive comment
+      const body = JSON.parse(data);
+      if (name === "end") {
+        reader.cancel().catch(() => {});
+        return body;
+      }
+      if (name === "progress") onUpdate({ ...job, status: body.status, progress: body.progress });
+    }
+  }
+}
+
 // Run one job to the end. onUpdate(job) sees every state it passes through.
 export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
   let job = await call("v1/jobs?wait=10", {
@@ -59,7 +103,14 @@ export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
     signal,
   });
   onUpdate(job);
-  while (!FINISHED.has(job.status)) {
+  if (!FINISHED.has(job.status)) {
+    const ended = await follow(job, onUpdate, signal);
+    if (ended) {
+      job = ended;
+      onUpdate(job);
+    }
+  }
+  while (!FINISHED.has(job.status)) { // no stream: poll
     await sleep(400, signal);
     job = await call(`v1/jobs/${encodeURIComponent(job.id)}`, { signal });
     onUpdate(job);

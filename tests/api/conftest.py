@@ -11,5 +11,6 @@ SMALL = Settings(max_layers=3, max_width=100, max_batch=10, max_parameters=5000,
 @pytest.fixture
 def client(redis_url):
     """The app with small limits, on the test Redis but with no worker: submit only bad input."""
-    settings = SMALL.model_copy(update={"redis_url": redis_url, "queue": "unit-no-worker"})
+    settings = SMALL.model_copy(update={"redis_url": redis_url,
+                                        "queue_prefix": "unit-no-worker-"})
     return create_app(settings).test_client()

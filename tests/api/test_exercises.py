@@ -30,7 +30,7 @@ def store(redis_url) -> JobStore:
 
 @pytest.fixture(scope="module")
 def client(redis_url):
-    return create_app(Settings(redis_url=redis_url, queue="unit-no-worker")).test_client()
+    return create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-")).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +334,7 @@ def test_a_job_whose_result_was_dropped_is_410(client, store):
 
 def test_another_keys_job_is_404_and_a_key_is_needed(redis_url, store):
     keys = ("practice-key-one-0123456789", "practice-key-two-0123456789")
-    keyed = create_app(Settings(redis_url=redis_url, queue="unit-no-worker",
+    keyed = create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-",
                               api_keys=keys)).test_client()
     job_id = finished(store, "tiny", owner=owner_id(keys[0]))
     mine, theirs = {"X-API-Key": keys[0]}, {"X-API-Key": keys[1]}

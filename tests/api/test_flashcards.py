@@ -14,7 +14,7 @@ from worker.settings import Settings
 
 @pytest.fixture(scope="module")
 def client(redis_url):
-    return create_app(Settings(redis_url=redis_url, queue="unit-no-worker")).test_client()
+    return create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-")).test_client()
 
 
 def cards(client, url: str) -> list[dict]:

@@ -35,7 +35,7 @@ QUEUE = f"fuzz-no-worker-{secrets.token_hex(4)}"
 
 
 def fuzz_app(redis_url: str):
-    return create_app(Settings(redis_url=redis_url, queue=QUEUE, job_ttl=120, max_wait=0.05,
+    return create_app(Settings(redis_url=redis_url, queue_prefix=QUEUE, job_ttl=120, max_wait=0.05,
                              max_body_bytes=100_000, api_keys=(KEY,)))
 
 

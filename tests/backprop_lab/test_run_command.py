@@ -36,8 +36,7 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
     port, redis_port = free_port(), free_port()
     var = tmp_path / "var"
     env = os.environ | {"PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-                        "BACKPROP_LAB_VAR": str(var), "WEB_CONCURRENCY": "1",
-                        "WEB_THREADS": "4"}
+                        "BACKPROP_LAB_VAR": str(var), "WEB_CONCURRENCY": "1"}
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "run.log"
     with log.open("wb") as out:
@@ -50,8 +49,8 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         assert process.poll() is None, text
         ready = requests.get(f"{url}/v1/ready", timeout=5)
         assert ready.status_code == 200, ready.text
-        pids = {name: int(pid) for name, pid in re.findall(r"started (\w+) \(pid (\d+)\)", text)}
-        assert set(pids) == {"redis", "worker", "api"}, text
+        pids = {name: int(pid) for name, pid in re.findall(r"started ([\w-]+) \(pid (\d+)\)", text)}
+        assert set(pids) == {"redis", "worker-interactive", "worker-batch", "api"}, text
         assert f"embedded Redis at redis://127.0.0.1:{redis_port}/0" in text
         assert f"curl -s -X POST '{url}/v1/jobs?wait=10'" in text
 
@@ -63,15 +62,17 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         assert (var / "redis" / "appendonly.aof").exists()
 
         # a worker killed outright is replaced, and the service goes on
-        os.killpg(pids["worker"], signal.SIGKILL)
-        wait_until(lambda: log.read_text().count("started worker") == 2, "a new worker")
+        os.killpg(pids["worker-interactive"], signal.SIGKILL)
+        wait_until(lambda: log.read_text().count("started worker-interactive") == 2,
+                   "a new worker")
         wait_until(lambda: requests.get(f"{url}/v1/ready", timeout=5).ok, "ready again")
         again = requests.post(f"{url}/v1/jobs?wait=10", timeout=30,
                               data=(ROOT / "examples" / "tiny-2-3-2.json").read_bytes(),
                               headers={"Content-Type": "application/json"})
         assert again.status_code == 200 and again.json()["status"] == "succeeded"
-        assert process.poll() is None and not group_alive(pids["worker"])
-        pids.update(re.findall(r"started (worker) \(pid (\d+)\)", log.read_text())[-1:])
+        assert process.poll() is None and not group_alive(pids["worker-interactive"])
+        pids.update(re.findall(r"started (worker-interactive) \(pid (\d+)\)",
+                               log.read_text())[-1:])
         pids = {name: int(pid) for name, pid in pids.items()}
 
         process.send_signal(signal.SIGINT)

@@ -39,15 +39,15 @@ def ready(base: str) -> bool:
 
 
 def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
-        own_rabbitmq, redis_url, queue, tmp_path):
+        own_rabbitmq, redis_url, queue_prefix, tmp_path):
     """The only worker is busy with a long job and three jobs wait in the durable queue. The
     broker stops: new jobs are refused with 503, /v1/ready says why, the records still answer.
     The long job is cancelled meanwhile (its record is in Redis). The broker starts again on
     the same data: the worker reconnects by itself and runs the three; the API does too."""
     broker = own_rabbitmq.node
-    queue = f"{queue}-restart"
-    with api_server(redis_url, queue, broker.url) as base, \
-            worker_process(redis_url, queue, tmp_path, broker_url=broker.url,
+    prefix = f"{queue_prefix}restart-"
+    with api_server(redis_url, prefix, broker.url) as base, \
+            worker_process(redis_url, prefix, tmp_path, broker_url=broker.url,
                            NAIVE_SPLIT_PASSES="1e9"):
         busy = requests.post(f"{base}/v1/jobs", json=BUSY, timeout=15).json()["id"]
         wait_until(lambda: job(base, busy)["status"] == "running", "the long job", PATIENCE)

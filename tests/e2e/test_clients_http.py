@@ -19,14 +19,15 @@ WRITES = 3  # per minute and key
 
 
 @pytest.fixture(scope="module")
-def keyed_api(redis_url: str, queue: str, worker: str) -> Iterator[str]:
+def keyed_api(redis_url: str, queue_prefix: str, worker: str) -> Iterator[str]:
     """The API with API_KEYS and a small write limit, over real HTTP; yields its URL."""
     from werkzeug.serving import make_server
 
     from api import create_app
     from worker.settings import Settings
 
-    app = create_app(Settings(redis_url=redis_url, queue=queue, max_wait=5.0, api_keys=KEYS,
+    app = create_app(Settings(redis_url=redis_url, queue_prefix=queue_prefix, max_wait=5.0,
+                              api_keys=KEYS,
                             rate_limit=f"{WRITES}/minute", rate_limit_read="600/minute"))
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,46 +1,63 @@
-"""The fixed process form: `gunicorn 'api:create_app()'`, configured by the environment only."""
+"""The fixed process form: `gunicorn 'api:create_app()'`, configured by the environment only,
+with gevent workers: requests held by ?wait or an event stream cost no thread."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import time
 from pathlib import Path
 
 import requests
-from processes import free_port, stop, wait_until
+from observe import PATIENCE, held, hold
+from processes import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
+TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 
 
-def test_gunicorn_serves_the_app_from_the_environment(redis_url, queue, worker, tmp_path):
-    port = free_port()
-    env = os.environ | {"REDIS_URL": redis_url, "QUEUE": queue, "WEB_CONCURRENCY": "1",
-                        "WEB_THREADS": "4", "MAX_WAIT": "3"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(gunicorn), "-b", f"127.0.0.1:{port}", "api:create_app()"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return requests.get(f"{base}/v1/health", timeout=1).ok
-        except requests.RequestException:  # refused, or slow to answer on a busy machine
-            return process.poll() is not None
-
-    try:
-        wait_until(up, "gunicorn")
-        assert process.poll() is None, log.read_text()
+def test_gunicorn_serves_the_app_from_the_environment(redis_url, queue_prefix, worker, tmp_path):
+    with gunicorn(tmp_path, REDIS_URL=redis_url, QUEUE_PREFIX=queue_prefix, WEB_CONCURRENCY="1",
+                  MAX_WAIT="3") as base:
         assert requests.get(f"{base}/v1/ready", timeout=5).status_code == 200
         assert requests.get(f"{base}/", timeout=5).headers["Content-Type"].startswith("text/html")
         assert "max_wait" not in requests.get(f"{base}/openapi.json", timeout=5).text
         assert "up to 3.0 s" in requests.get(f"{base}/openapi.json", timeout=5).text
-        tiny = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
-        reply = requests.post(f"{base}/v1/jobs?wait=3", json=tiny, timeout=10)
+        reply = requests.post(f"{base}/v1/jobs?wait=3", json=TINY, timeout=10)
         assert reply.status_code == 200 and reply.json()["status"] == "succeeded"
-    finally:
-        stop(process)
+
+
+def wait_for(check, what: str) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tmp_path):
+    """One gevent process, no worker on its queues (jobs stay queued): 50 ?wait requests and
+    150 event streams held at once; health, a submit and /metrics answer while every one of
+    them is still held, and the streams whose clients go away stop counting."""
+    with gunicorn(tmp_path, REDIS_URL=redis_url, QUEUE_PREFIX="held-no-worker-",
+                  WEB_CONCURRENCY="1", MAX_WAIT="60", JOB_TTL="300") as base:
+        job = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()
+        before = held(base)
+        waits = [hold(base, "/v1/jobs?wait=60", TINY) for _ in range(50)]
+        streams = [hold(base, f"/v1/jobs/{job['id']}/events") for _ in range(150)]
+        try:
+            wait_for(lambda: held(base) == {"wait": before["wait"] + 50,
+                                            "stream": before["stream"] + 150}, "200 held")
+            assert requests.get(f"{base}/v1/health", timeout=PATIENCE).json() == {"status": "ok"}
+            other = requests.post(f"{base}/v1/jobs", json=TINY, timeout=PATIENCE)
+            assert other.status_code == 202
+            # ... and every held request is still held: none was answered to make room
+            assert held(base) == {"wait": before["wait"] + 50, "stream": before["stream"] + 150}
+            for client in streams:
+                client.close()
+            wait_for(lambda: held(base)["stream"] == before["stream"], "streams freed")
+        finally:
+            for client in waits + streams:
+                client.close()
+            queued = requests.get(f"{base}/v1/jobs?limit=100", timeout=PATIENCE).json()["jobs"]
+            for listed in queued:
+                if listed["status"] == "queued":
+                    requests.delete(f"{base}/v1/jobs/{listed['id']}", timeout=PATIENCE)

@@ -26,6 +26,8 @@ LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
 SAMPLED = LESSON | {"naive": {"difference": "central", "sample": 200, "seed": 3}}
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
 TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+# a batch job (about a second of work) that is not split: it queues behind LONG's parts
+QUICK_BATCH = LESSON | {"naive": {"difference": "central", "sample": 4000, "seed": 1}}
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
 
 
@@ -123,8 +125,9 @@ def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_prom
 def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(broker_api):
     running = submit(broker_api, LONG).json()["id"]
     poll(broker_api, running, lambda j: j["status"] == "running")
-    queued = submit(broker_api, TINY).json()["id"]
-    behind = submit(broker_api, TINY).json()["id"]
+    queued, behind = (submit(broker_api, QUICK_BATCH).json() for _ in range(2))
+    assert queued["class"] == behind["class"] == "batch"
+    queued, behind = queued["id"], behind["id"]
     reply = cancel(broker_api, queued)
     assert reply.status_code == 200 and reply.json()["status"] == "cancelled"
     assert job(broker_api, running)["status"] == "running"

@@ -20,12 +20,13 @@ LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, 
 TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 
 
-def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(redis_url, queue, tmp_path):
-    queue = f"{queue}-limit"
-    app = create_app(Settings(redis_url=redis_url, queue=queue))
+def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(redis_url, queue_prefix,
+                                                                     tmp_path):
+    prefix = f"{queue_prefix}limit-"
+    app = create_app(Settings(redis_url=redis_url, queue_prefix=prefix))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     api = f"http://127.0.0.1:{server.server_port}"
-    with celery_worker(redis_url, queue, tmp_path, JOB_SOFT_TIME_LIMIT="1", JOB_TIME_LIMIT="5"):
+    with celery_worker(redis_url, prefix, tmp_path, JOB_SOFT_TIME_LIMIT="1", JOB_TIME_LIMIT="5"):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             job_id = requests.post(f"{api}/v1/jobs", json=LONG, timeout=10).json()["id"]

@@ -38,7 +38,8 @@ PARTS = "4"
 PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)
 
 
-def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(own_rabbitmq, queue,
+def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(own_rabbitmq,
+                                                                        queue_prefix,
                                                                         tmp_path):
     """Parts run on both hosts at once; host one's link is cut in the middle of its part. The
     broker hands that part to host two after a missed heartbeat, and the job still succeeds
@@ -46,21 +47,21 @@ def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(own_rabbit
     if not own_rabbitmq.hosts:
         unavailable(f"worker hosts: {own_rabbitmq.why_no_hosts}")
     one, two = own_rabbitmq.hosts
-    broker, queue = own_rabbitmq.node, f"{queue}-hosts"
+    broker, prefix = own_rabbitmq.node, f"{queue_prefix}hosts-"
     with ExitStack() as stack:
         port = free_port()
         redis_server = start_redis(port, tmp_path, bind=f"127.0.0.1 {one.server} {two.server}")
         stack.callback(stop, redis_server)
         redis_url = f"redis://127.0.0.1:{port}/0"
-        base = stack.enter_context(api_server(redis_url, queue, broker.url))
+        base = stack.enter_context(api_server(redis_url, prefix, broker.url))
         workers = {}
         for host in (one, two):
             process = stack.enter_context(worker_process(
-                f"redis://{host.server}:{port}/0", queue, tmp_path, f"-{host.namespace}",
+                f"redis://{host.server}:{port}/0", prefix, tmp_path, f"-{host.namespace}",
                 broker_url=broker.url.replace("127.0.0.1", host.server), host=host.namespace,
                 prefix=host.prefix, NAIVE_PARTS=PARTS))
             workers[host] = process.name
-        control = sender_app(redis_url, queue, broker.url).control
+        control = sender_app(redis_url, prefix, broker.url).control
 
         job_id = requests.post(f"{base}/v1/jobs", json=SPEC, timeout=15).json()["id"]
         wait_until(lambda: all(running_part(control, name) for name in workers.values()),

@@ -1,5 +1,6 @@
-"""On RabbitMQ a queued job outlives a broker restart: its queue is durable and its message
-persistent (the restart itself: tests/e2e/test_broker_restart.py)."""
+"""On RabbitMQ a queued job outlives a broker restart: both class queues (`interactive`,
+`batch`) are durable and the messages persistent (the restart itself:
+tests/e2e/test_broker_restart.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ import rabbitmq
 from processes import sender_app
 
 from worker.names import RUN_JOB
+from worker.queues import names
 
 
-def test_a_job_waits_in_a_durable_queue_as_a_persistent_message(redis_url, rabbitmq_url, queue):
-    queue = f"{queue}-durable"  # no worker takes from it
-    app = sender_app(redis_url, queue, rabbitmq_url)
+def test_a_job_waits_in_a_durable_queue_as_a_persistent_message(redis_url, rabbitmq_url,
+                                                                 queue_prefix):
+    queues = names(f"{queue_prefix}durable-")  # no worker takes from these
+    app = sender_app(redis_url, f"{queue_prefix}durable-", rabbitmq_url)
     try:
-        app.send_task(RUN_JOB, args=["never-issued"])
+        for queue in queues.values():
+            app.send_task(RUN_JOB, args=["never-issued"], queue=queue)
         rows = rabbitmq.rabbitmqctl("list_queues", "-p", unquote(urlsplit(rabbitmq_url).path[1:]),
                                     "name", "durable", "messages", "messages_persistent")
-        assert [queue, "true", "1", "1"] in [row.split("\t") for row in rows.splitlines()]
+        for queue in queues.values():
+            assert [queue, "true", "1", "1"] in [row.split("\t") for row in rows.splitlines()]
     finally:
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+            for queue in queues.values():
+                connection.default_channel.queue_delete(queue)

@@ -31,7 +31,9 @@ def env(monkeypatch):
     ({"CORS_ORIGINS": "https://a.example, https://b.example"}, "cors_origins",
      ("https://a.example", "https://b.example")),
     ({"API_KEYS": ""}, "api_keys", ()),
-    ({"QUEUE": ""}, "queue", "backprop-lab"),  # empty is unset
+    ({"QUEUE_PREFIX": ""}, "queue_prefix", ""),  # empty is unset
+    ({"INTERACTIVE_SECONDS": ""}, "interactive_seconds", 0.5),
+    ({"BATCH_QUOTA": "2"}, "batch_quota", 2),
     ({}, "redis_url", "redis://127.0.0.1:6379/0"),
     ({"NAIVE_SPLIT_PASSES": "5e3"}, "naive_split_passes", 5000),
 ])
@@ -45,9 +47,9 @@ def test_a_malformed_setting_names_itself(env):
 
 
 def test_overrides_win_over_the_environment(env):
-    env(QUEUE="from-env", MAX_WAIT="3")
-    settings = Settings(queue="given")
-    assert (settings.queue, settings.max_wait) == ("given", 3.0)
+    env(QUEUE_PREFIX="from-env-", MAX_WAIT="3")
+    settings = Settings(queue_prefix="given-")
+    assert (settings.queue_prefix, settings.max_wait) == ("given-", 3.0)
 
 
 def test_the_limits_are_model_limits(env):
@@ -118,8 +120,9 @@ def test_split_and_visibility_settings():
 def test_the_sender_is_not_the_current_app():
     from celery import current_app
 
-    app = sender(Settings(redis_url="redis://r:6379/5", queue="q"))
-    assert app.conf.task_default_queue == "q" and app.conf.broker_url == "redis://r:6379/5"
+    app = sender(Settings(redis_url="redis://r:6379/5", queue_prefix="q-"))
+    assert app.conf.task_default_queue == "q-batch" and app.conf.broker_url == "redis://r:6379/5"
+    assert {q.name for q in app.conf.task_queues} == {"q-interactive", "q-batch"}
     assert current_app._get_current_object() is not app
 
 

@@ -1,0 +1,87 @@
+"""`GET /v1/jobs/<id>/events`: a job's progress pushed as server-sent events (text/event-stream).
+
+The stream sends `progress` events (`{"id", "status", "progress"}`) whenever the job's status or
+passes done change, then one `end` event carrying the finished job (as `GET /v1/jobs/<id>`
+shows it), and closes. A job that expires under the stream ends it with an `error` event (the
+404 problem document). Between events a comment line every KEEPALIVE seconds keeps proxies
+from closing an idle stream and finds a client that went away: the write fails and the stream
+stops, freeing its place among the held requests.
+
+It wakes at once when the job ends (the end's push that `?wait` uses, put back for the other
+waiters) and looks at the progress every TICK seconds otherwise, so under gunicorn's gevent
+worker a stream costs one greenlet and one Redis connection, not a thread. A stream never
+lives longer than `lifetime` seconds (the job time limit plus the wait limit): a client still
+interested then opens a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, stream_with_context
+
+from . import jobs
+from .errors import Problem
+from .metrics import HOLD_HORIZON, held
+
+TICK = 0.5
+KEEPALIVE = 2.0
+RETRY_MS = 2000  # EventSource's reconnect delay
+
+
+def event(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def stream(job_id: str, owner: str | None, lifetime: float) -> Response:
+    jobs.find(job_id, owner)  # 404 (or another owner's job) before the stream starts
+    body = stream_with_context(_events(job_id, owner, lifetime))
+    return Response(body, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
+    store = jobs.services().store
+    deadline = time.monotonic() + lifetime
+    with held(store.redis, "stream") as refresh:
+        yield f"retry: {RETRY_MS}\n\n"
+        last, written, refreshed = None, time.monotonic(), time.monotonic()
+        while time.monotonic() < deadline:
+            status, progress = store.redis.hmget(store.key(job_id), ("status", "progress"))
+            if status is None:
+                yield event("error", _gone(job_id))
+                return
+            if status in jobs.TERMINAL:
+                yield event("end", jobs.with_links(jobs.find(job_id, owner)))
+                return
+            now = time.monotonic()
+            if (status, progress) != last:
+                last, written = (status, progress), now
+                yield event("progress", {"id": job_id, "status": status,
+                                         "progress": json.loads(progress or "null")})
+            elif now - written >= KEEPALIVE:
+                written = now
+                yield ": keep-alive\n\n"
+            if now - refreshed >= HOLD_HORIZON / 3:
+                refreshed = now
+                refresh()
+            _sleep_until_end(store, job_id, TICK)
+
+
+def _sleep_until_end(store, job_id: str, seconds: float) -> None:
+    """Up to `seconds`, less if the job ends; the end's marker is put back for other waiters."""
+    popped = store.redis.blpop([store.ended_key(job_id)], timeout=seconds)
+    if popped:
+        with store.redis.pipeline() as pipe:
+            pipe.rpush(popped[0], popped[1])
+            pipe.expire(popped[0], 60)
+            pipe.execute()
+
+
+def _gone(job_id: str) -> dict[str, Any]:
+    problem: Problem = jobs.not_found(job_id)
+    return {"type": f"/problems/{problem.slug}", "title": problem.title,
+            "status": problem.status, "detail": problem.detail}
