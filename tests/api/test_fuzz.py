@@ -31,7 +31,7 @@ KEY = secrets.token_urlsafe(24)
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))  # per operation; more for a deeper run
 
 
-QUEUE = f"fuzz-no-worker-{secrets.token_hex(4)}"
+QUEUE = f"fuzz-no-worker-{secrets.token_hex(4)}-"  # the queues' prefix: no worker takes them
 
 
 def fuzz_app(redis_url: str):
@@ -67,7 +67,8 @@ class FuzzerKey:
 def app(redis_url, worker):
     app = fuzz_app(redis_url)
     yield app
-    app.extensions["backprop-lab"].store.redis.delete(QUEUE)  # the jobs no worker took
+    services = app.extensions["backprop-lab"]
+    services.store.redis.delete(*services.queues.values())  # the jobs no worker took
 
 
 SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
