@@ -29,12 +29,12 @@ PATIENCE = 120  # seconds: a timeout, not a speed claim
 def service(tmp_path_factory):
     """(API URL, Redis client): a private redis-server, a worker and the API, one budget."""
     folder = tmp_path_factory.mktemp("sweep")
-    queue = f"sweep-{secrets.token_hex(4)}"
+    queue = f"sweep-{secrets.token_hex(4)}-"  # the queues' prefix
     with redis_server(folder) as url, \
             celery_worker(url, queue, folder, RESULT_STORE_BYTES=str(BUDGET)):
         from werkzeug.serving import make_server
 
-        app = create_app(Settings(redis_url=url, queue=queue, result_store_bytes=BUDGET,
+        app = create_app(Settings(redis_url=url, queue_prefix=queue, result_store_bytes=BUDGET,
                                   max_wait=30))
         server = make_server("127.0.0.1", free_port(), app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

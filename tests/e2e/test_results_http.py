@@ -172,7 +172,7 @@ def test_npz_of_a_job_without_a_result_is_a_problem(live_api):
 
 
 def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
-    app = create_app(Settings(redis_url=redis_url, queue="unit-no-worker",
+    app = create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-",
                               max_result_bytes=2_000_000))
     spec = {"network": {"layers": [784, 300, 10]},
             "batch": {"dataset": "digits", "resolution": 28, "size": 10}}
