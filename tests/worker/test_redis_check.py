@@ -54,7 +54,7 @@ def test_a_redis_that_does_not_answer_is_a_warning_not_a_refusal():
 
 def test_a_worker_on_an_evicting_redis_exits_saying_why(url):
     configured(url, "volatile-lru", 1024**3)
-    env = {"REDIS_URL": url, "QUEUE": "never-used", "PATH": "/usr/bin:/bin"}
+    env = {"REDIS_URL": url, "QUEUE_PREFIX": "never-used-", "PATH": "/usr/bin:/bin"}
     try:
         done = subprocess.run([sys.executable, "-m", "celery", "-A", "worker", "worker",
                                "--pool=solo", "--without-gossip", "--without-mingle"],
