@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from . import jobs
+from . import jobs, problems
 from .errors import Problem
 from .metrics import HOLD_HORIZON, held
 
@@ -83,5 +83,5 @@ def _sleep_until_end(store, job_id: str, seconds: float) -> None:
 
 def _gone(job_id: str) -> dict[str, Any]:
     problem: Problem = jobs.not_found(job_id)
-    return {"type": f"/problems/{problem.slug}", "title": problem.title,
+    return {"type": problems.uri(problem.slug), "title": problem.title,
             "status": problem.status, "detail": problem.detail}

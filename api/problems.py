@@ -39,6 +39,10 @@ TYPES: dict[str, tuple[str, str]] = {
                           "Retry-After, or ask for less (include, naive.sample)."),
     "api-key": ("API key needed", "The service runs with API_KEYS: send one as "
                 "`Authorization: Bearer <key>` or `X-API-Key: <key>`."),
+    "quota": ("Too many jobs in flight", "This API key (or, with keys off, this address) "
+              "already has as many jobs of the refused job's class queued or running as "
+              "BATCH_QUOTA or INTERACTIVE_QUOTA allow; `in_flight` and `limit` say how many. "
+              "Submit again when one has finished (or cancel one)."),
     "rate-limit": ("Too many requests", "Over RATE_LIMIT (submissions and cancels) or "
                    "RATE_LIMIT_READ (reads) for this key or address. Wait the seconds that "
                    "Retry-After says."),

@@ -72,7 +72,7 @@ def test_reads_compose_flower_runs_the_workers_app_on_its_broker_with_credential
     production = PRODUCTION["services"]["flower"]
     assert "command" not in production  # the same app, on the production broker
     assert production["environment"]["BROKER_URL"] == \
-        PRODUCTION["services"]["worker"]["environment"]["BROKER_URL"]
+        PRODUCTION["services"]["worker-batch"]["environment"]["BROKER_URL"]
 
 
 def test_reads_dockerfile_slim_non_root_and_copies_what_exists():

@@ -31,10 +31,10 @@ PATIENCE = 60  # seconds before a wait gives up: a timeout, not a speed claim
 
 
 @pytest.fixture
-def events(redis_url, queue, worker):
+def events(redis_url, queue_prefix, worker):
     """The worker's task events, as Flower sees them: events switched on the way Flower does
     (a broadcast), folded into celery.events.state.State by a receiver thread."""
-    app = sender(Settings(redis_url=redis_url, queue=queue))
+    app = sender(Settings(redis_url=redis_url, queue_prefix=queue_prefix))
     state, ready = State(), threading.Event()
     with app.connection_for_read() as connection:
         receiver = app.events.Receiver(connection, handlers={"*": state.event})
