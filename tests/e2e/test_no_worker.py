@@ -24,7 +24,7 @@ PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
 
 def test_a_job_submitted_with_no_worker_waits_with_a_warning_then_runs(tmp_path, capsys):
     with redis_server(tmp_path) as url:
-        app = create_app(Settings(redis_url=url, queue="no-worker-yet"))
+        app = create_app(Settings(redis_url=url, queue_prefix="no-worker-yet-"))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         api = f"http://127.0.0.1:{server.server_port}"
@@ -38,7 +38,7 @@ def test_a_job_submitted_with_no_worker_waits_with_a_warning_then_runs(tmp_path,
             assert main(["--url", api, "show", job["id"]]) == 0
             assert "not started: no worker answers" in capsys.readouterr().out
 
-            with celery_worker(url, "no-worker-yet", tmp_path):
+            with celery_worker(url, "no-worker-yet-", tmp_path):
                 deadline = time.monotonic() + PATIENCE
                 while (job := requests.get(f"{api}/v1/jobs/{job['id']}", timeout=10).json())[
                         "status"] != "succeeded":
