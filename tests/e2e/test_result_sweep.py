@@ -95,7 +95,7 @@ def test_jobs_in_flight_holding_the_store_make_a_new_big_job_wait_with_507(servi
     api, client = service
     url = client.connection_pool.connection_kwargs
     idle = create_app(Settings(redis_url=f"redis://{url['host']}:{url['port']}/0",
-                               queue="nobody-takes-these", result_store_bytes=BUDGET))
+                               queue_prefix="nobody-takes-these-", result_store_bytes=BUDGET))
     with idle.test_client() as idle_api:
         held = [idle_api.post("/v1/jobs", json=BIG) for _ in range(2)]  # about 4.7 MB each
         assert [r.status_code for r in held] == [202, 202]
