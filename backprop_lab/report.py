@@ -75,12 +75,43 @@ def summary(job: dict[str, Any]) -> str:
                  f"{net['parameters']:,} parameters ({net['dtype']})")
     lines.append(f"batch    {batch.get('size')} examples from {batch.get('source')}  "
                  f"cost {number(result['cost'], 6)}")
+    if result.get("training"):
+        lines += ["", training_lines(result["training"])]
+    if result.get("averaging"):
+        lines += ["", averaging_lines(result["averaging"])]
     lines += ["", timing_table(result)]
     if result.get("naive"):
         lines += ["", naive_check(result["naive"])]
     if result.get("layers"):
         lines += ["", layer_table(result)]
     return "\n".join(lines)
+
+
+def training_lines(training: dict[str, Any]) -> str:
+    """What gradient descent did before the report: the cost, the accuracy, a step's cost."""
+    cost, accuracy = training["cost"], training["accuracy"]
+    steps = training["step_timing"]
+    return "\n".join([
+        f"training {training['steps']:,} steps ({training['method']}, mini-batch "
+        f"{training['batch_size']}, learning rate {number(training['learning_rate'])}) in "
+        f"{seconds(training['seconds'])}",
+        f"         mini-batch cost {number(cost[0])} -> {number(cost[-1])}; accuracy "
+        f"({training['evaluated_on']}) {accuracy[0]['value']:.1%} -> {accuracy[-1]['value']:.1%}",
+        f"         one step: backprop {seconds(steps['backprop']['seconds'])}, naive "
+        f"{seconds(steps['naive']['seconds'])} ({steps['naive']['basis']}, "
+        f"{steps['naive']['passes']:,} passes): {steps['naive_to_backprop']:,.0f}x"])
+
+
+def averaging_lines(averaging: dict[str, Any]) -> str:
+    """The cosine of mini-batch gradients with the whole pool's, by batch size."""
+    sizes = "  ".join(f"{s['batch_size']}: {number(s['overall'], 2)}" for s in averaging["sizes"])
+    true, shuffled = averaging["consistency"]["true"], averaging["consistency"]["shuffled"]
+    show = ", ".join
+    return "\n".join([
+        f"averaging cosine with the {averaging['reference']['source']} gradient by batch size  "
+        f"{sizes}",
+        f"          consistency by layer, true labels {show(number(c, 2) for c in true)}; "
+        f"shuffled {show(number(c, 2) for c in shuffled)}"])
 
 
 def timing_table(result: dict[str, Any]) -> str:

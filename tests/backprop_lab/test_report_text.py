@@ -39,6 +39,23 @@ def test_sampled_naive_shows_the_run_and_the_estimate():
     assert "nudged a sample of 6 of 43 parameters" in text and "|bias way|" not in text
 
 
+def test_a_training_job_shows_its_curves_ends_and_the_averaging():
+    spec = {"network": {"layers": [4, 3, 2], "init": {"seed": 1}},
+            "batch": {"dataset": "random", "size": 8, "seed": 2},
+            "train": {"steps": 12, "batch_size": 4, "learning_rate": 0.5, "eval_every": 6},
+            "include": {"averaging": True}, "averaging": {"sizes": [1, 8], "draws": 2}}
+    done = job(spec)
+    text = report.summary(done)
+    training = done["result"]["training"]
+    assert "training 12 steps (backprop, mini-batch 4, learning rate 0.5)" in text
+    assert (f"mini-batch cost {report.number(training['cost'][0])} -> "
+            f"{report.number(training['cost'][-1])}; accuracy (the batch)") in text
+    assert "(estimated, 47 passes)" in text  # 2 x 23 parameters + the cost's pass
+    sizes = done["result"]["averaging"]["sizes"]
+    assert (f"by batch size  1: {report.number(sizes[0]['overall'], 2)}  8: "
+            f"{report.number(sizes[1]['overall'], 2)}") in text
+
+
 def test_failed_job_shows_its_error():
     failed = {"id": "x", "status": "failed", "spec": {}, "result": None,
               "error": {"type": "about:blank", "title": "Job failed", "detail": "boom"}}
