@@ -163,12 +163,40 @@ def consistency(result: Backprop) -> list[float | None]:
     out: list[float | None] = []
     for gz, a, gw, gb in zip(result.z_gradients, result.activations[:-1],
                              result.weight_gradients, result.bias_gradients):
-        # row-wise squared norms: a dot product per row, no (B, n) temporaries
-        norms = np.vecdot(gz, gz)
-        norms *= np.vecdot(a, a) + 1
-        mean_norm = float(np.sqrt(norms).mean())
-        # row by row: one BLAS dot over the whole matrix would be threaded past 10,000
-        # numbers, which costs more than it saves at these sizes
-        mean_gradient = math.sqrt(float(np.vecdot(gw, gw).sum()) + float(np.vecdot(gb, gb)))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is redone scaled
+            # row-wise squared norms: a dot product per row, no (B, n) temporaries
+            norms = np.vecdot(gz, gz)
+            norms *= np.vecdot(a, a) + 1
+            mean_norm = float(np.sqrt(norms).mean())
+            # row by row: one BLAS dot over the whole matrix would be threaded past 10,000
+            # numbers, which costs more than it saves at these sizes
+            mean_gradient = math.sqrt(float(np.vecdot(gw, gw).sum()) + float(np.vecdot(gb, gb)))
+        if not (math.isfinite(mean_norm) and math.isfinite(mean_gradient)):
+            mean_norm, mean_gradient = _scaled_norms(gz, a, gw, gb)
         out.append(min(mean_gradient / mean_norm, 1.0) if mean_norm > 0 else None)
     return out
+
+
+def _scaled_norms(gz: Array, a: Array, gw: Array, gb: Array) -> tuple[float, float]:
+    """mean_i ||g_i|| and ||mean_i g_i||, both divided by s = max |dC_i/dz|, in float64.
+
+    The squares overflow long before the gradients do (a float32 gradient of 1e20 squared is
+    past float32's range), and the ratio does not change when both norms are divided by s.
+    ||a_i|| is scaled by its own largest entry, and sqrt(||a_i||^2 + 1) = hypot(||a_i||, 1).
+    """
+    s = float(np.abs(gz).max())
+    if s == 0 or not math.isfinite(s):
+        return 0.0, 0.0
+    z = gz.astype(np.float64) / s
+    per_example = np.sqrt(np.vecdot(z, z)) * np.hypot(_row_norms(a.astype(np.float64)), 1)
+    g = np.concatenate([gw.ravel(), gb]).astype(np.float64) / s
+    return float(per_example.mean()), float(_row_norms(g[None, :])[0])
+
+
+def _row_norms(m: Array) -> Array:
+    """The Euclidean norm of each row of m, without squaring a number past float64's range."""
+    top = float(np.abs(m).max()) if m.size else 0.0
+    if top == 0:
+        return np.zeros(len(m))
+    scaled = m / top
+    return top * np.sqrt(np.vecdot(scaled, scaled))

@@ -147,6 +147,23 @@ def test_consistency_matches_its_definition_and_falls_for_unrelated_examples():
         np.testing.assert_allclose(c, direct, rtol=1e-10)
 
 
+@pytest.mark.parametrize("dtype, scale", [("float32", 1e18), ("float64", 1e80)])
+def test_consistency_survives_squares_past_the_dtypes_range(dtype, scale):
+    """Gradients near scale**2 are finite, but their squares are not: the consistency must be
+    the one a wider float gives for the same network (where nothing overflows), not NaN
+    (which failed the whole job as an overflow)."""
+    weights, biases = [np.array([[1.0, 2.0], [-0.5, 0.3]])], [np.array([0.0, 1.0])]
+    x = np.array([[1.0, -1.0], [-3.0, 0.5], [2.0, 2.0]]) * scale
+    y = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+    got = consistency(backprop(Network.from_arrays(weights, biases, ["identity"],
+                                                   "squared_error", dtype), x, y))
+    exact = consistency(backprop(Network.from_arrays(weights, biases, ["identity"],
+                                                     "squared_error", "longdouble"),
+                                 x.astype(np.longdouble), y.astype(np.longdouble)))
+    assert 0.1 < exact[0] < 0.99
+    np.testing.assert_allclose(got, exact, rtol=1e-5)
+
+
 @pytest.mark.parametrize("batch", [100, 400])
 def test_consistency_is_about_one_over_root_b_for_unrelated_examples(batch):
     """A zero linear layer with centred random inputs and targets: g_i = -2 y_i outer (x_i, 1)
