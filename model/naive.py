@@ -108,8 +108,8 @@ def nudge(
     views = [memoryview(f) for f in flats]
     chosen = [views[a] for a in arrays.tolist()]
     positions = (indices - offsets[arrays]).tolist()
-    olds = [view[at] for view, at in zip(chosen, positions)]
-    stored = np.array(olds, dtype=flats[0].dtype)
+    stored = np.concatenate(flats)[indices]  # one copy of the parameters beats a Python loop
+    olds = stored.tolist()
     ups = (stored + epsilon).astype(stored.dtype)
     downs = (stored - epsilon).astype(stored.dtype) if central else stored
     steps = ups.astype(np.float64) - downs
