@@ -94,9 +94,9 @@ def page_job(budget: float) -> list[float]:
     model.run(PAGE_JOB)
     times, began = [], time.perf_counter()
     while len(times) < 5 or time.perf_counter() - began < budget:
-        t = time.perf_counter()
+        t = common.CLOCK()  # wall or CPU time, as --clock says
         model.run(PAGE_JOB)
-        times.append(time.perf_counter() - t)
+        times.append(common.CLOCK() - t)
     return times
 
 
