@@ -42,8 +42,10 @@ def services() -> Services:
 
 
 def submit(data: Any, wait: float, owner: str | None = None,
-           holder: str | None = None) -> dict[str, Any]:
-    """Validate, classify, admit against `holder`'s quota (if given), record, then queue."""
+           holder: str | None = None) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+    """Validate, classify, admit against `holder`'s quota (if given), record, then queue; with
+    `wait`, wait for its end. The job (with links) and, once it succeeded, its stored result's
+    fields (as `read` gives them)."""
     s = services()
     spec = model.parse_spec(data, s.settings.limits)
     estimate = model.estimate_cost(spec)
@@ -81,7 +83,7 @@ def submit(data: Any, wait: float, owner: str | None = None,
         raise
     if wait > 0:
         return wait_for(record["id"], min(wait, s.settings.max_wait), owner)
-    return record
+    return with_links(record), None
 
 
 def admit(job_id: str, job_class: str, holder: str) -> None:
@@ -97,12 +99,14 @@ def admit(job_id: str, job_class: str, holder: str) -> None:
                       extra={"class": job_class, "in_flight": count, "limit": limit})
 
 
-def wait_for(job_id: str, seconds: float, owner: str | None = None) -> dict[str, Any]:
-    """The job once it has finished, or as it is after `seconds` (woken by its end)."""
+def wait_for(job_id: str, seconds: float, owner: str | None = None,
+             ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+    """The job once it has finished, or as it is after `seconds` (woken by its end), with its
+    stored result's fields as `read` gives them."""
     store = services().store
     with held(store.redis, "wait"):
         store.wait(job_id, seconds)
-    return find(job_id, owner)
+    return read(job_id, owner)
 
 
 def stream_lifetime() -> float:

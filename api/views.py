@@ -17,9 +17,10 @@ v1.before_request(require_key)
 @v1.post("/jobs")
 def submit_job():
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
-    job = jobs.with_links(jobs.submit(json_body(), query(SubmitQuery).wait, owner(), rate_key()))
+    job, stored = jobs.submit(json_body(), query(SubmitQuery).wait, owner(), rate_key())
     status = 200 if job["status"] in jobs.TERMINAL else 202
-    return job, status, {"Location": job["links"]["self"]}
+    return results.job_response(job, stored, None, None), status, {
+        "Location": job["links"]["self"]}
 
 
 @v1.get("/jobs/<job_id>")
