@@ -30,9 +30,7 @@ FLOAT_CHARS = 21.7  # mean JSON length of a non-zero result float with its comma
 ZERO_CHARS = 4.5  # "0.0," or "-0.0,"
 RANDOM_CHARS = 19.5  # a uniform [0, 1) input or target
 SAMPLE_ROWS = 16  # rows of inputs and targets formatted to measure their length
-# the short dicts' keys and scalars
-FIXED = {"network": 100, "timing": 420, "naive": 260, "training": 520, "averaging": 200}
-ACCURACY_CHARS = 45  # {"step":120,"value":0.9125},
+FIXED = {"network": 100, "timing": 420, "naive": 260}  # the short dicts' keys and scalars
 LAYER_CHARS = 130  # a layer entry's keys, width, activation and consistency
 TRAINING_CHARS = 600  # training's keys, settings, passes and step timing
 ACCURACY_CHARS = 36  # one {"step": ..., "value": ...} point
