@@ -50,15 +50,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     CORS(app, origins=list(settings.cors_origins), methods=["GET", "POST", "DELETE"],
          expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
          allow_headers=["Content-Type", "Authorization", "X-API-Key"])
-    spec = openapi.document(app, settings)
-    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))
-    app.add_url_rule("/docs", "docs", lambda: send_from_directory(STATIC, "docs.html"))
-    app.add_url_rule("/", "index", lambda: send_from_directory(STATIC, "index.html"))
 
     @app.get("/metrics", endpoint="metrics")
     def scrape():
         """The service's numbers in the Prometheus text format (a key, when keys are set)."""
         clients.require_key()
-        return Response(metrics.exposition(collector), mimetype=metrics.CONTENT_TYPE)
+        return Response(metrics.exposition(collector), content_type=metrics.CONTENT_TYPE)
+
+    spec = openapi.document(app, settings)  # after every route it documents
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))
+    app.add_url_rule("/docs", "docs", lambda: send_from_directory(STATIC, "docs.html"))
+    app.add_url_rule("/", "index", lambda: send_from_directory(STATIC, "index.html"))
     return app
 

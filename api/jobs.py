@@ -21,7 +21,7 @@ from worker.settings import Settings
 
 from . import classes, problems
 from .errors import Problem, invalid
-from .metrics import held
+from .metrics import HOLD_MARGIN, held
 from .workers import Workers
 
 NO_WORKER = {"type": problems.uri("no-worker"),
@@ -104,7 +104,7 @@ def wait_for(job_id: str, seconds: float, owner: str | None = None,
     """The job once it has finished, or as it is after `seconds` (woken by its end), with its
     stored result's fields as `read` gives them."""
     store = services().store
-    with held(store.redis, "wait"):
+    with held(store.redis, "wait", seconds + HOLD_MARGIN):
         store.wait(job_id, seconds)
     return read(job_id, owner)
 

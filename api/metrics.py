@@ -1,11 +1,13 @@
 """`GET /metrics`: the service's numbers in the Prometheus text format (prometheus_client).
 
-The counts live in Redis (worker/accounting.py), written by every API process and worker, so a
-scrape of any API process shows the whole service. Queue depths are asked of the broker at
-scrape time (a passive declare, which Redis and RabbitMQ both answer). Held requests are the
-`?wait` requests and event streams open right now: each is an entry in a sorted set whose
-score is when it expires, so a process that dies holding some stops counting them within
-HOLD_HORIZON seconds.
+Gunicorn runs several API processes and the workers run elsewhere, so nothing is counted in a
+process's memory: the counts live in Redis (worker/accounting.py), written by every API process
+and worker, and a scrape of any API process shows the whole service. Queue depths are asked of
+the broker at scrape time (a passive declare, which Redis and RabbitMQ both answer). Held
+requests are the `?wait` requests and event streams open right now: each is an entry in a sorted
+set whose score is when it expires, so a process that dies holding some stops counting them
+after their horizon (a wait's own length and HOLD_MARGIN; a stream's HOLD_HORIZON between
+refreshes).
 
 With API keys set (API_KEYS), a scrape needs one of them, like a job request (Prometheus:
 `authorization: {credentials: <key>}`); without keys it is open, like the jobs.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from celery import Celery
@@ -31,19 +33,21 @@ from worker import accounting
 from worker.queues import CLASSES
 
 HELD = accounting.PREFIX + "held:"
-HOLD_HORIZON = 30.0  # seconds a held request counts without a refresh
+HOLD_HORIZON = 30.0  # seconds a held stream counts without a refresh
+HOLD_MARGIN = 5.0  # seconds a held wait counts past its own length (it ends before that)
 KINDS = ("wait", "stream")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @contextmanager
-def held(client: Redis, kind: str) -> Iterator[callable]:
+def held(client: Redis, kind: str,
+         horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
     """Count one held request of `kind` while the block runs; yields a refresh function that a
-    long holder (a stream) calls at least every HOLD_HORIZON seconds."""
+    holder longer than `horizon` seconds (a stream) calls at least every `horizon` seconds."""
     token, key = secrets.token_hex(8), HELD + kind
 
     def refresh() -> None:
-        client.zadd(key, {token: time.time() + HOLD_HORIZON})
+        client.zadd(key, {token: time.time() + horizon})
 
     refresh()
     try:
@@ -72,7 +76,9 @@ class ServiceCollector:
         yield finished
         yield self._run_seconds()
         passes = self.redis.get(accounting.NAIVE_PASSES)
-        yield CounterMetricFamily("backprop_lab_naive_passes", "Naive passes done by all jobs.",
+        yield CounterMetricFamily("backprop_lab_naive_passes",
+                                  "Passes done by all jobs as their progress counts them: naive "
+                                  "passes, and a training job's passes.",
                                   value=float(passes or 0))
         yield self._held()
         yield self._depths()
@@ -94,7 +100,7 @@ class ServiceCollector:
                                    "?wait requests and event streams open now.", labels=["kind"])
         now = time.time()
         for kind in KINDS:
-            self.redis.zremrangebyscore(HELD + kind, "-inf", now)
+            self.redis.zremrangebyscore(HELD + kind, "-inf", now)  # their process died
             family.add_metric([kind], float(self.redis.zcard(HELD + kind)))
         return family
 

@@ -26,6 +26,7 @@ LINKS = {name: {"operationId": operation, "parameters": {"job_id": "$response.bo
          for name, operation in (("GetJob", "get_job"), ("CancelJob", "cancel_job"),
                                  ("DeleteJob", "delete_job"))}
 HTML = {"text/html": {"schema": {"type": "string"}}}
+TEXT = {"text/plain": {"schema": {"type": "string"}}}
 # endpoint -> (success status -> answer schema (None: no body; a dict: that content), error
 # statuses, request body, query model); 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ)
 # are added when they are configured.
@@ -50,6 +51,7 @@ ROUTES: dict[str, tuple[Answers, tuple[int, ...], type | None, type | None]] = {
     "v1.presets": ({200: schemas.Presets}, (), None, None),
     "v1.examples": ({200: schemas.Examples}, (), None, None),
     "problem_type": ({200: HTML}, (404,), None, None),
+    "metrics": ({200: TEXT}, (503,), None, None),
 }
 SAYS = {200: "OK", 202: "Accepted: queued or running (poll the Location)",
         204: "Deleted: the job is gone (cancelled first if it had not ended)",

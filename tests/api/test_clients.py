@@ -164,7 +164,8 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     assert doc["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            job = path.startswith("/v1/jobs") or path == "/v1/flashcards"  # with ?job=
+            # /v1/flashcards with ?job=; /metrics: the operators' numbers
+            job = path.startswith("/v1/jobs") or path in ("/v1/flashcards", "/metrics")
             assert ("401" in op["responses"]) == job and ("security" in op) == job
             assert ("429" in op["responses"]) == (method in ("post", "delete"))
     assert "Retry-After" in doc["paths"]["/v1/jobs"]["post"]["responses"]["429"]["headers"]

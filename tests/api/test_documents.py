@@ -34,7 +34,7 @@ def test_openapi_covers_every_route_and_every_ref_resolves(client):
                                  "/v1/jobs/{job_id}/exercises",
                                  "/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
                                  "/v1/flashcards", "/v1/jobs/{job_id}/result.npz",
-                                 "/problems/{slug}"}
+                                 "/problems/{slug}", "/metrics"}
     assert set(doc["paths"]["/v1/jobs/{job_id}"]) == {"get", "delete"}
     assert set(doc["paths"]["/v1/jobs/{job_id}/cancel"]) == {"post"}
     for ops in doc["paths"].values():

@@ -1,76 +1,148 @@
-"""GET /metrics over real HTTP, parsed with prometheus_client's own parser: the families are
-there, the counters move when jobs run, queue depths count waiting messages, and access follows
-the API key setting."""
+"""GET /metrics over real HTTP, parsed with prometheus_client's own parser. A Redis of its own
+(the counts are the whole service's, so no other test's job may move them), a real worker and
+the API: the counters move by exactly the jobs that ran, queue depth counts the messages no
+worker has taken, the held-waits gauge rises during a ?wait and falls after, and access follows
+API_KEYS."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 import requests
-from observe import PATIENCE, scrape, serve
+from observe import PATIENCE, poll, scrape
+from processes import api_server, celery_worker, redis_server
 
-from api import create_app
-from worker.queues import names
-from worker.settings import Settings
+from api.metrics import HELD
+from worker.records import TERMINAL
 
-TINY = json.loads((Path(__file__).resolve().parents[2] / "examples" / "tiny-2-3-2.json")
-                  .read_text())
-FAMILIES = ("backprop_lab_jobs_submitted_total", "backprop_lab_jobs_finished_total",
-            "backprop_lab_job_run_seconds_bucket", "backprop_lab_job_run_seconds_count",
-            "backprop_lab_job_run_seconds_sum", "backprop_lab_naive_passes_total",
-            "backprop_lab_held_requests", "backprop_lab_queue_depth")
-
-
-def value(samples, name: str, **labels) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
+OVERFLOW = {"network": {"layers": [1, 1], "activation": "identity", "weights": [[[1e200]]],
+                        "biases": [[0.0]]}, "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
+PREFIX, IDLE = "metrics-", "metrics-no-worker-"  # queue prefixes: the idle ones have no worker
+WAITS = ("backprop_lab_held_requests", (("kind", "wait"),))
 
 
-def test_the_counters_move_when_a_job_runs(live_api):
-    before = scrape(live_api)
-    assert {name for name, _ in before} >= set(FAMILIES)
-    job = requests.post(f"{live_api}/v1/jobs?wait=5", json=TINY, timeout=PATIENCE).json()
-    assert job["status"] == "succeeded" and job["class"] == "interactive"
-    after = scrape(live_api)
-
-    def rise(name: str, **labels) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
-
-    assert rise("backprop_lab_jobs_submitted_total", **{"class": "interactive"}) >= 1
-    assert rise("backprop_lab_jobs_finished_total", status="succeeded",
-                **{"class": "interactive"}) >= 1
-    assert rise("backprop_lab_job_run_seconds_count", **{"class": "interactive"}) >= 1
-    assert rise("backprop_lab_job_run_seconds_bucket", le="+Inf", **{"class": "interactive"}) \
-        == rise("backprop_lab_job_run_seconds_count", **{"class": "interactive"})
-    assert rise("backprop_lab_naive_passes_total") >= 34  # central differences, 17 parameters
-    # the histogram's buckets are cumulative
-    buckets = sorted((float(dict(labels)["le"]), v) for (name, labels), v in after.items()
-                     if name == "backprop_lab_job_run_seconds_bucket"
-                     and dict(labels)["class"] == "interactive")
-    assert [v for _, v in buckets] == sorted(v for _, v in buckets)
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("metrics-redis")) as url:
+        yield url
 
 
-def test_queue_depth_counts_the_waiting_messages(redis_url):
-    prefix = "metrics-no-worker-"
-    broker = redis.Redis.from_url(redis_url)
-    broker.delete(*names(prefix).values())
-    app = create_app(Settings(redis_url=redis_url, queue_prefix=prefix, job_ttl=120))
-    with serve(app) as base:
-        jobs = [requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json() for _ in range(3)]
-        samples = scrape(base)
-        assert value(samples, "backprop_lab_queue_depth", queue=f"{prefix}interactive") == 3
-        assert value(samples, "backprop_lab_queue_depth", queue=f"{prefix}batch") == 0
-        for job in jobs:
-            requests.delete(f"{base}/v1/jobs/{job['id']}", timeout=10)
+@pytest.fixture(scope="module")
+def service(own_redis: str, tmp_path_factory) -> Iterator[str]:
+    """The API and a worker (both queues) on the module's own Redis; yields the API's URL."""
+    with celery_worker(own_redis, PREFIX, tmp_path_factory.mktemp("metrics-worker")):
+        with api_server(own_redis, PREFIX, max_wait=5.0) as url:
+            yield url
 
 
-def test_metrics_need_a_key_when_keys_are_set(redis_url, queue_prefix):
+@pytest.fixture(scope="module")
+def idle(own_redis: str) -> Iterator[str]:
+    """An API on the same Redis whose queues no worker takes from: its jobs stay queued."""
+    with api_server(own_redis, IDLE, max_wait=3.0) as url:
+        yield url
+
+
+def rises(before: dict, after: dict) -> dict[tuple[str, tuple], float]:
+    return {key: after[key] - before.get(key, 0.0) for key in after
+            if after[key] != before.get(key, 0.0)}
+
+
+def submitted(job_class: str) -> tuple[str, tuple]:
+    return "backprop_lab_jobs_submitted_total", (("class", job_class),)
+
+
+def finished(job_class: str, status: str) -> tuple[str, tuple]:
+    return "backprop_lab_jobs_finished_total", (("class", job_class), ("status", status))
+
+
+def test_counters_move_by_exactly_the_jobs_that_ran(service):
+    before = scrape(service)
+    succeeded = requests.post(f"{service}/v1/jobs?wait=5", json=TINY, timeout=PATIENCE).json()
+    failed = requests.post(f"{service}/v1/jobs?wait=5", json=OVERFLOW, timeout=PATIENCE).json()
+    long = requests.post(f"{service}/v1/jobs", json=LONG, timeout=PATIENCE).json()
+    poll(service, long["id"], lambda j: j["status"] == "running" and j["progress"]["done"] > 0)
+    requests.post(f"{service}/v1/jobs/{long['id']}/cancel", timeout=10)
+    cancelled = poll(service, long["id"], lambda j: j["status"] in TERMINAL)
+    jobs = (succeeded, failed, cancelled)
+    assert [j["status"] for j in jobs] == ["succeeded", "failed", "cancelled"], jobs
+    after = scrape(service)
+    rise = rises(before, after)
+    passes = sum(j["progress"]["done"] for j in jobs if j["progress"])
+    assert passes > succeeded["progress"]["total"] > 0  # the cancelled job's passes count too
+    expected = Counter({("backprop_lab_naive_passes_total", ()): passes})
+    for job in jobs:
+        expected[submitted(job["class"])] += 1
+        expected[finished(job["class"], job["status"])] += 1
+    assert {k: v for k, v in rise.items() if "run_seconds" not in k[0]} == expected, (rise, jobs)
+    # all three started, so all three are in their class's run time histogram
+    for job_class, count in Counter(j["class"] for j in jobs).items():
+        labels = (("class", job_class),)
+        assert rise[("backprop_lab_job_run_seconds_count", labels)] == count
+        assert rise[("backprop_lab_job_run_seconds_bucket", labels + (("le", "+Inf"),))] == count
+        assert rise[("backprop_lab_job_run_seconds_sum", labels)] > 0
+        buckets = sorted((float(dict(labels)["le"]), value) for (name, labels), value
+                         in after.items() if name == "backprop_lab_job_run_seconds_bucket"
+                         and dict(labels)["class"] == job_class)
+        assert [value for _, value in buckets] == sorted(value for _, value in buckets)
+
+
+def test_queue_depth_counts_the_jobs_no_worker_has_taken(idle):
+    depth = ("backprop_lab_queue_depth", (("queue", f"{IDLE}interactive"),))
+    before = scrape(idle)
+    jobs = [requests.post(f"{idle}/v1/jobs", json=TINY, timeout=10).json() for _ in range(3)]
+    assert {job["class"] for job in jobs} == {"interactive"}
+    assert scrape(idle)[depth] == before[depth] + 3
+    for job in jobs:
+        assert requests.post(f"{idle}/v1/jobs/{job['id']}/cancel", timeout=10).json()[
+            "status"] == "cancelled"
+    # a cancelled job's message stays in the queue until a worker takes and drops it
+    assert rises(before, scrape(idle)) == {submitted("interactive"): 3,
+                                           finished("interactive", "cancelled"): 3, depth: 3}
+
+
+def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redis):
+    assert scrape(idle)[WAITS] == 0
+    answers = []
+    holder = threading.Thread(target=lambda: answers.append(requests.post(
+        f"{idle}/v1/jobs?wait=3", json=TINY, timeout=PATIENCE).json()))
+    holder.start()
+    deadline = time.monotonic() + PATIENCE
+    while scrape(idle)[WAITS] != 1:
+        assert time.monotonic() < deadline and holder.is_alive()
+        time.sleep(0.02)
+    holder.join()
+    assert answers[0]["status"] == "queued" and scrape(idle)[WAITS] == 0
+    requests.delete(f"{idle}/v1/jobs/{answers[0]['id']}", timeout=10)
+    # a process that died holding a wait: its entry's horizon has passed, so it is not counted
+    redis.Redis.from_url(own_redis).zadd(HELD + "wait", {"dead-process": time.time() - 1})
+    assert scrape(idle)[WAITS] == 0
+
+
+def test_metrics_need_a_key_when_keys_are_set(own_redis):
     key = "metrics-key-0123456789"
-    app = create_app(Settings(redis_url=redis_url, queue_prefix=queue_prefix, api_keys=(key,)))
-    with serve(app) as base:
+    with api_server(own_redis, IDLE, api_keys=(key,)) as base:
         refused = requests.get(f"{base}/metrics", timeout=10)
-        assert refused.status_code == 401 and "WWW-Authenticate" in refused.headers
-        assert requests.get(f"{base}/metrics", headers={"X-API-Key": "wrong"},
-                            timeout=10).status_code == 401
-        assert scrape(base, headers={"Authorization": f"Bearer {key}"})
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith(
+            "Bearer")
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        wrong = requests.get(f"{base}/metrics", headers={"X-API-Key": "wrong"}, timeout=10)
+        assert wrong.status_code == 401
+        for given in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+            assert WAITS in scrape(base, given)
+        document = requests.get(f"{base}/openapi.json", timeout=10).json()["paths"]["/metrics"]
+        assert "401" in document["get"]["responses"] and document["get"]["security"]
+    with api_server(own_redis, IDLE) as base:  # keys off: open, like the jobs
+        reply = requests.get(f"{base}/metrics", timeout=10)
+        assert reply.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        assert WAITS in scrape(base)
