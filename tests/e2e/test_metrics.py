@@ -84,7 +84,10 @@ def test_counters_move_by_exactly_the_jobs_that_ran(service):
     for job in jobs:
         expected[submitted(job["class"])] += 1
         expected[finished(job["class"], job["status"])] += 1
-    assert {k: v for k, v in rise.items() if "run_seconds" not in k[0]} == expected, (rise, jobs)
+    # the counters (not the histogram, below, nor queue depth: the cancelled job's parts may
+    # still wait in the batch queue until the worker drops them)
+    counters = {k: v for k, v in rise.items() if k[0].endswith("_total")}
+    assert counters == expected, (rise, jobs)
     # all three started, so all three are in their class's run time histogram
     for job_class, count in Counter(j["class"] for j in jobs).items():
         labels = (("class", job_class),)
