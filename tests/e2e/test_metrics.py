@@ -149,3 +149,15 @@ def test_metrics_need_a_key_when_keys_are_set(own_redis):
         reply = requests.get(f"{base}/metrics", timeout=10)
         assert reply.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
         assert WAITS in scrape(base)
+
+
+def test_queue_depth_on_rabbitmq_counts_the_waiting_messages(own_redis, rabbitmq_url):
+    """The broker is asked at scrape time: on RabbitMQ, a passive declare's message_count."""
+    prefix = "metrics-rabbitmq-no-worker-"
+    depth = ("backprop_lab_queue_depth", (("queue", f"{prefix}interactive"),))
+    with api_server(own_redis, prefix, rabbitmq_url) as base:
+        before = scrape(base)[depth]
+        jobs = [requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json() for _ in range(2)]
+        assert scrape(base)[depth] == before + 2
+        for job in jobs:
+            requests.delete(f"{base}/v1/jobs/{job['id']}", timeout=10)
