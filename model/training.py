@@ -40,6 +40,9 @@ class Training:
 
 def minibatches(count: int, batch_size: int, rng: np.random.Generator) -> Iterator[Array]:
     """Index arrays of `batch_size`, epoch after epoch, each epoch one permutation of count."""
+    if not 0 < batch_size <= count:
+        # no epoch would hold a whole mini-batch: the loop below would never yield
+        raise ValueError(f"a mini-batch of {batch_size} needs 1 to {count} examples")
     while True:
         order = rng.permutation(count)
         for start in range(0, count - batch_size + 1, batch_size):

@@ -75,3 +75,10 @@ def test_true_labels_are_more_consistent_than_shuffled_ones_in_the_first_layer(n
         margins.append(np.subtract(block["consistency"]["true"], block["consistency"]["shuffled"]))
     margins = np.array(margins)
     assert (margins[:, 0] > 0.02).all(), margins
+
+
+def test_a_cosine_stays_within_minus_one_and_one():
+    # parallel vectors: the raw dot over the norms rounds to 1.0000000000000024 here
+    a = np.array([0.1, 0.2, 0.3] * 1000)
+    assert cosines([a], [a * 13])["overall"] == 1.0
+    assert cosines([a], [a * -13])["layers"] == [-1.0]

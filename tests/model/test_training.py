@@ -24,6 +24,13 @@ def _lesson(name="lesson-untrained"):
     return presets.network(presets.PRESETS[name], *presets.parameters(name))
 
 
+@pytest.mark.parametrize("batch_size", [0, 11])
+def test_minibatches_refuse_a_batch_no_epoch_can_hold(batch_size):
+    # a library call that bypasses the spec's check must fail, not loop forever
+    with pytest.raises(ValueError, match="1 to 10"):
+        next(minibatches(10, batch_size, np.random.default_rng(0)))
+
+
 def test_a_short_run_lowers_the_cost_and_raises_held_out_accuracy():
     net = _lesson()
     pool = (mnist.images("train"), one_hot(mnist.labels("train"), 10))
