@@ -27,6 +27,9 @@ LINKS = {name: {"operationId": operation, "parameters": {"job_id": "$response.bo
                                  ("DeleteJob", "delete_job"))}
 HTML = {"text/html": {"schema": {"type": "string"}}}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
+EVENTS = {"text/event-stream": {"schema": {
+    "type": "string", "description": "`event: progress` lines while the job runs, then one "
+    "`event: end` whose data is the finished job (the Job schema)."}}}
 # endpoint -> (success status -> answer schema (None: no body; a dict: that content), error
 # statuses, request body, query model); 401 (API_KEYS) and 429 (RATE_LIMIT, RATE_LIMIT_READ)
 # are added when they are configured.
@@ -36,6 +39,7 @@ ROUTES: dict[str, tuple[Answers, tuple[int, ...], type | None, type | None]] = {
                       model.JobSpec, inputs.SubmitQuery),
     "v1.get_job": ({200: schemas.Job}, (404, 422, 503), None, inputs.JobQuery),
     "v1.get_result_npz": ({}, (404, 409, 410, 503), None, None),
+    "v1.job_events": ({200: EVENTS}, (404, 503), None, None),
     "v1.cancel_job": ({200: schemas.Job, 202: schemas.Job}, (404, 503), None, None),
     "v1.delete_job": ({204: None}, (404, 503), None, None),
     "v1.list_jobs": ({200: schemas.JobList}, (422, 503), None, inputs.ListQuery),
