@@ -132,7 +132,7 @@ export function drawCost(root, result, width) {
   const labelW = narrow ? 20 : 170;
   const valueW = narrow ? 0 : 230;
   const barW = width - labelW - valueW - (narrow ? 24 : 10);
-  const rowH = narrow ? 46 : 34;
+  const rowH = narrow ? 60 : 34; // narrow: name and seconds, then the passes, then the bar
   const logs = bars.map((b) => Math.log10(b.seconds));
   const lo = Math.floor(Math.min(...logs));
   const hi = Math.max(lo + 1, Math.ceil(Math.max(...logs)));
@@ -145,7 +145,8 @@ export function drawCost(root, result, width) {
     const x = labelW + (barW * (d - lo)) / (hi - lo);
     svg("line", { x1: x, x2: x, y1: top, y2: axisY, stroke: "#e3e5ea" }, root);
     if (!narrow || (d - lo) % 2 === 0 || d === hi) {
-      text(root, x, axisY + 16, fmt.seconds(10 ** d), { "text-anchor": "middle", class: "muted" });
+      const anchor = d === hi ? "end" : "middle"; // the last tick's label ends at the edge
+      text(root, x, axisY + 16, fmt.seconds(10 ** d), { "text-anchor": anchor, class: "muted" });
     }
   }
   bars.forEach((bar, i) => {
@@ -153,12 +154,13 @@ export function drawCost(root, result, width) {
     const g = svg("g", {
       class: "bar", "data-bar": bar.key, "data-seconds": bar.seconds, "data-passes": bar.passes,
     }, root);
-    const barY = narrow ? y + 18 : y + 6;
+    const barY = narrow ? y + 34 : y + 6;
     const length = Math.max(2, at(bar.seconds));
     svg("rect", { x: labelW, y: barY, width: length.toFixed(2), height: 18, fill: COLOURS[bar.key], rx: 2 }, g);
     const value = `${fmt.seconds(bar.seconds)} \u00b7 ${bar.note}`;
-    if (narrow) {
-      text(g, labelW, y + 13, `${bar.name}: ${value}`);
+    if (narrow) { // one line would run past a phone's edge
+      text(g, labelW, y + 13, `${bar.name}: ${fmt.seconds(bar.seconds)}`);
+      text(g, labelW, y + 28, bar.note, { class: "muted" });
     } else {
       text(g, labelW - 8, barY + 13, bar.name, { "text-anchor": "end" });
       text(g, labelW + length + 6, barY + 13, value);

@@ -244,3 +244,15 @@ def test_page_works_inside_a_narrow_iframe(wide):
     frame.locator(DONE).wait_for()
     assert frame.locator("#net .neuron[data-layer='3']").count() == 10
     assert wide.errors == []
+
+
+def test_narrow_cost_chart_keeps_its_labels_inside(narrow):
+    narrow.open()
+    narrow.page.click("#tab-cost")
+    narrow.page.wait_for_selector("#cost g.bar[data-bar=naive-full]")
+    width = narrow.page.eval_on_selector("#cost", "e => e.getBoundingClientRect().right")
+    rights = narrow.page.eval_on_selector_all(
+        "#cost text", "els => els.map(e => e.getBoundingClientRect().right)")
+    assert len(rights) >= 6 + 3  # two lines for each of at least three bars, the axis
+    assert max(rights) <= width
+    assert narrow.errors == []
