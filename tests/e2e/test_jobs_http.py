@@ -165,6 +165,7 @@ def test_a_deleted_job_answers_404_and_a_running_one_stops(live_api):
     done = submit(live_api, TINY, wait=5).json()["id"]
     reply = requests.delete(f"{live_api}/v1/jobs/{done}", timeout=10)
     assert reply.status_code == 204 and reply.content == b""
+    assert "Content-Type" not in reply.headers  # a 204 has no body, so no type for one
     assert requests.get(f"{live_api}/v1/jobs/{done}", timeout=10).status_code == 404
     assert requests.delete(f"{live_api}/v1/jobs/{done}", timeout=10).status_code == 404
     listed = requests.get(f"{live_api}/v1/jobs", params={"limit": 100}, timeout=10).json()
