@@ -40,8 +40,8 @@ class JobQuery(BaseModel):
 
     @property
     def names(self) -> list[str] | None:
-        return None if self.fields is None else [f.strip() for f in self.fields.split(",")
-                                                 if f.strip()]
+        # empty names are kept, for api.results.wanted to refuse as the pattern does
+        return None if self.fields is None else [f.strip() for f in self.fields.split(",")]
 
 
 class ListQuery(BaseModel):

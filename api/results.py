@@ -37,9 +37,13 @@ def wanted(fields: list[str] | None, job_fields: Iterable[str]) -> tuple[set | N
     if fields is None:
         return None, None
     known = set(job_fields) | {"result"}
+    allowed = ", ".join(sorted(known | set(RESULT_KEYS)))
+    if "" in fields:  # `?fields=` or `cost,`: a client that asked for nothing by mistake
+        raise Problem(422, "Invalid request", "an empty name in fields", "validation",
+                      [{"field": "fields", "message": "a comma-separated list of one or more "
+                        f"names, none empty; each one of {allowed}"}])
     unknown = [f for f in fields if f not in known and f not in RESULT_KEYS]
     if unknown:
-        allowed = ", ".join(sorted(known | set(RESULT_KEYS)))
         raise Problem(422, "Invalid request", f"unknown field(s) {', '.join(unknown)}",
                       "validation", [{"field": "fields", "message": f"{u!r} is neither a job "
                                       f"field nor a result key; one of {allowed}"}

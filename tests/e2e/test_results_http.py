@@ -112,6 +112,18 @@ def test_an_unknown_field_is_a_422_naming_it(live_api, jobs):
         "message"]
 
 
+@pytest.mark.parametrize("fields", ["", " ", "cost,", ",cost", "cost,,timing"])
+def test_an_empty_field_name_is_a_422_listing_the_names(live_api, jobs, fields):
+    # the document's pattern for ?fields= wants one name or more and no empty ones
+    reply = requests.get(f"{live_api}/v1/jobs/{jobs['naive']['id']}",
+                         params={"fields": fields}, timeout=PATIENCE)
+    assert reply.status_code == 422
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    error, = reply.json()["errors"]
+    assert error["field"] == "fields" and "empty" in error["message"]
+    assert "status" in error["message"] and "wishes" in error["message"]
+
+
 @pytest.mark.parametrize("name", ["lesson", "naive", "naive-sample", "per-example", "inline",
                                   "trained"])
 def test_result_npz_equals_the_json_to_the_last_bit(live_api, jobs, name):
