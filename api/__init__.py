@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, send_from_directory
+from flask import Flask, Response, jsonify, request, send_from_directory
 from flask_cors import CORS
 
 from worker import queues
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     clients.limit(app, settings)
     app.register_blueprint(v1)
+    app.after_request(_untyped_when_empty)
     problems.register(app)
     CORS(app, origins=list(settings.cors_origins), methods=["GET", "POST", "DELETE"],
          expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
@@ -63,3 +64,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.add_url_rule("/", "index", lambda: send_from_directory(STATIC, "index.html"))
     return app
 
+
+def _untyped_when_empty(response: Response) -> Response:
+    """No Content-Type on an answer without a body (DELETE's 204, an OPTIONS' 200): Flask would
+    give it text/html. A HEAD answer keeps the type of the GET it stands for; a streamed one is
+    left unread (measuring it would buffer it whole)."""
+    if request.method != "HEAD" and response.is_sequence \
+            and response.calculate_content_length() == 0:
+        del response.headers["Content-Type"]
+    return response

@@ -180,6 +180,15 @@ def test_a_deleted_job_answers_404_and_a_running_one_stops(live_api):
     assert requests.get(f"{live_api}/v1/jobs/{running}", timeout=10).status_code == 404
 
 
+def test_an_answer_without_a_body_has_no_content_type_and_head_keeps_the_gets(live_api):
+    preflight = requests.options(f"{live_api}/v1/jobs", timeout=10, headers={
+        "Origin": "https://course.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and preflight.content == b""
+    assert "Content-Type" not in preflight.headers
+    head = requests.head(f"{live_api}/v1/health", timeout=10)
+    assert head.status_code == 200 and head.headers["Content-Type"] == "application/json"
+
+
 def test_health_and_ready(broker_api):
     assert requests.get(f"{broker_api}/v1/health", timeout=10).json() == {"status": "ok"}
     ready = requests.get(f"{broker_api}/v1/ready", timeout=10)
