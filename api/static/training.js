@@ -185,12 +185,15 @@ function drawAveraging(node, job, width) {
   });
   svg("polyline", { class: "cosine-line", fill: "none",
     points: block.sizes.map((s) => `${x(Math.log10(s.batch_size)).toFixed(1)},${y(s.overall ?? 0).toFixed(1)}`).join(" ") }, node);
-  for (const s of block.sizes) {
+  block.sizes.forEach((s, i) => {
     const g = svg("g", { class: "size", "data-size": s.batch_size, "data-cosine": s.overall }, node);
     svg("circle", { cx: x(Math.log10(s.batch_size)), cy: y(s.overall ?? 0), r: 4, class: "cosine-point" }, g);
     text(g, x(Math.log10(s.batch_size)), HEIGHT - PAD.bottom + 14, String(s.batch_size), { class: "tick", "text-anchor": "middle" });
-    text(g, x(Math.log10(s.batch_size)) + 6, y(s.overall ?? 0) - 6, fmt.plain(s.overall ?? 0, 2), { class: "tick" });
-  }
+    // Below the point: a cosine near 1 sits at the top edge; the last label ends left of its point.
+    const last = i === block.sizes.length - 1;
+    text(g, x(Math.log10(s.batch_size)) + (last ? -6 : 6), y(s.overall ?? 0) + 16, fmt.plain(s.overall ?? 0, 2),
+      { class: "tick", "text-anchor": last ? "end" : "start" });
+  });
   const show = (values) => values.map((v) => (v === null ? "-" : fmt.plain(v, 2))).join(", ");
   const c = block.consistency;
   $("averaging-consistency").textContent = `Consistency by layer on 100 test digits: true labels ${show(c.true)}; `

@@ -82,5 +82,12 @@ def test_training_view_draws_the_curves_and_the_shrinking_wishes(wide):
     assert shown == [[s["batch_size"], s["overall"]] for s in averaging["sizes"]]
     assert [s for s, _ in shown] == [1, 10, 100, 1000]
     assert "shuffled labels" in wide.page.inner_text("#averaging-consistency")
+    inside = wide.page.eval_on_selector(  # a cosine near 1 must not put its label past the top
+        "#averaging",
+        "svg => { const box = svg.getBoundingClientRect(); "
+        "return [...svg.querySelectorAll('g.size text')].every(t => { "
+        "const r = t.getBoundingClientRect(); "
+        "return r.top >= box.top && r.right <= box.right; }); }")
+    assert inside
     screenshot(wide, "page-training.png")
     assert wide.errors == []
