@@ -96,12 +96,17 @@ async function follow(job, onUpdate, signal) {
 
 // Run one job to the end. onUpdate(job) sees every state it passes through.
 export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
+  // The submit is not aborted by a stop: only its answer names the job, and a stopped job
+  // must be cancelled on the service too, not merely forgotten by the page.
   let job = await call("v1/jobs?wait=10", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(spec),
-    signal,
   });
+  if (signal?.aborted) {
+    if (!FINISHED.has(job.status)) cancelJob(job.id);
+    throw new DOMException("stopped", "AbortError");
+  }
   onUpdate(job);
   if (!FINISHED.has(job.status)) {
     const ended = await follow(job, onUpdate, signal);

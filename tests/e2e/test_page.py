@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,29 @@ def test_narrow_cost_chart_keeps_its_labels_inside(narrow):
     assert len(rights) >= 6 + 3  # two lines for each of at least three bars, the axis
     assert max(rights) <= width
     assert narrow.errors == []
+
+
+def test_a_stop_before_the_submit_answers_cancels_the_job_on_the_service(wide, base_url):
+    # a naive job of about 160,000 passes: it is still running when the page is stopped, before
+    # the ?wait=10 submit has answered with the job's id
+    wide.open()
+    spec = {"network": {"layers": [784, 100, 10]},
+            "batch": {"dataset": "mnist", "split": "test", "size": 10, "seed": 0},
+            "methods": ["backprop", "naive"]}
+    outcome = wide.page.evaluate("""async (spec) => {
+        const { runJob } = await import("/static/api.js");
+        const controller = new AbortController();
+        const running = runJob(spec, { signal: controller.signal });
+        setTimeout(() => controller.abort(), 300);
+        try { await running; return "finished"; } catch (err) { return err.name; }
+    }""", spec)
+    assert outcome == "AbortError"
+    newest = requests.get(f"{base_url}/v1/jobs", params={"limit": 1}, timeout=10).json()["jobs"][0]
+    assert newest["layers"] == [784, 100, 10]
+    deadline = time.monotonic() + 60
+    while (status := requests.get(f"{base_url}/v1/jobs/{newest['id']}",
+                                  params={"fields": "status"}, timeout=10).json()["status"]) \
+            not in ("succeeded", "failed", "cancelled") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status == "cancelled"
+    assert wide.errors == []
