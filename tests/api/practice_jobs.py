@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from specs import example
 
 import model
 from worker.records import JobStore
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+TINY = example("tiny-2-3-2")
 SPECS: dict[str, dict[str, Any]] = {
     # three inline examples with explicit weights, every detail: every kind
     "tiny": TINY | {"include": {"per_example": True}},

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import requests
 from jsonschema import Draft202012Validator
+from specs import example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 SPECS = {
     "tiny, every parameter nudged, per example": TINY | {
         "methods": ["backprop", "naive"], "include": {"per_example": True}},

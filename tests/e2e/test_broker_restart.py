@@ -7,16 +7,14 @@ port and data folder), so stopping it disturbs no one else's; Redis stays up thr
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import requests
 from processes import api_server, wait_until, worker_process
+from specs import example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+LESSON = example("lesson-784-16-16-10")
+TINY = example("tiny-2-3-2")
 # one task of many seconds (no split) that keeps the only worker busy while others queue
 BUSY = LESSON | {"batch": LESSON["batch"] | {"size": 1000}}
 PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from processes import free_port
+from specs import example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+TINY = example("tiny-2-3-2")
 KEYS = tuple(secrets.token_urlsafe(24) for _ in range(3))
 WRITES = 3  # per minute and key
 

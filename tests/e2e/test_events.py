@@ -3,21 +3,19 @@ job, API keys honoured, and a client that goes away frees its place among the he
 
 from __future__ import annotations
 
-import json
 import socket
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from observe import PATIENCE, read_events, scrape, serve
+from specs import example
 
 from api import create_app
 from worker.settings import Settings
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 # a few seconds of naive work in one batch task: several progress reports
 STEADY = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 200, "seed": 0},
                    "naive": {"difference": "central", "sample": 4000, "seed": 2}}

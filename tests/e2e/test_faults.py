@@ -7,11 +7,9 @@ broker: Redis, and RabbitMQ (this run's vhost) for the queues with Redis for the
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
-from pathlib import Path
 
 import numpy as np
 import observe
@@ -27,12 +25,12 @@ from processes import (
     wait_until,
     worker_process,
 )
+from specs import example
 
 import model
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+LESSON = example("lesson-784-16-16-10")
+TINY = example("tiny-2-3-2")
 PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)
 
 

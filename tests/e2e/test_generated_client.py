@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from specs import example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
 PACKAGE = "backprop_lab_generated"
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim

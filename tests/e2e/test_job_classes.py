@@ -8,18 +8,15 @@ started, finishes while the batch job (minutes of work) is still running.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import requests
 from observe import PATIENCE, poll
+from specs import example
 
 from worker.records import TERMINAL, JobStore
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 # the page's job: the lesson's net on one digit, backprop and 200 sampled parameters
 PAGE = LESSON | {"batch": {"dataset": "digits", "indices": [3]},
                  "naive": {"difference": "central", "sample": 200, "seed": 0}}

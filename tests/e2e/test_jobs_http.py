@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import requests
+from specs import example
 
 import model
 from api.schemas import Job
 from worker.records import TERMINAL
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+LESSON = example("lesson-784-16-16-10")
 SAMPLED = LESSON | {"naive": {"difference": "central", "sample": 200, "seed": 3}}
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+TINY = example("tiny-2-3-2")
 # a batch job (about a second of work) that is not split: it queues behind LONG's parts
 QUICK_BATCH = LESSON | {"naive": {"difference": "central", "sample": 4000, "seed": 1}}
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim

@@ -6,25 +6,23 @@ API_KEYS."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 import requests
 from observe import PATIENCE, poll, scrape
 from processes import api_server, celery_worker, redis_server
+from specs import example
 
 from api.metrics import HELD
 from worker.records import TERMINAL
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
 OVERFLOW = {"network": {"layers": [1, 1], "activation": "identity", "weights": [[[1e200]]],
                         "biases": [[0.0]]}, "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}

@@ -7,22 +7,20 @@ runs on both brokers (`broker_api`); on RabbitMQ its parts' results still meet i
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import redis
 import requests
+from specs import example
 
 import model
 from worker.records import JobStore
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+LESSON = example("lesson-784-16-16-10")
 FORWARD = LESSON | {"naive": {"difference": "forward"}}
-TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
+TINY = example("tiny-2-3-2")
 PATIENCE = 60
 
 

@@ -3,18 +3,16 @@ cancel between steps, and the training limit refused before the job is queued.""
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import requests
+from specs import example
 
 import model
 from api.schemas import Job
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TRAIN = json.loads((EXAMPLES / "lesson-train.json").read_text())
+TRAIN = example("lesson-train")
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
 
 

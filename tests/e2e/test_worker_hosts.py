@@ -9,10 +9,8 @@ environment, BROKER_URL and REDIS_URL, as a worker machine would.
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import numpy as np
 import requests
@@ -27,11 +25,11 @@ from processes import (
     wait_until,
     worker_process,
 )
+from specs import example
 
 import model
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
+LESSON = example("lesson-784-16-16-10")
 # parts of a second or two, so that the link can be cut in the middle of one
 SPEC = LESSON | {"batch": LESSON["batch"] | {"size": 200}}
 PARTS = "4"

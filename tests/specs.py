@@ -1,0 +1,13 @@
+"""The ready job specs in examples/, read as the tests send them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example(name: str) -> dict:
+    """The spec in examples/<name>.json."""
+    return json.loads((EXAMPLES / f"{name}.json").read_text())
