@@ -13,10 +13,12 @@ $(BIN)/.installed: pyproject.toml
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The machine may pin OpenBLAS to an older kernel (OPENBLAS_CORETYPE) for old OpenBLAS builds;
 # NumPy's own current OpenBLAS is measured without the pin (see README, Benchmarks).

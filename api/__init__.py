@@ -34,13 +34,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     # every held request (up to WEB_CONNECTIONS) may block on a Redis connection of its own
-    store = JobStore.from_url(settings.redis_url, settings.job_ttl, budget=settings.budget,
-                              connections=settings.web_connections + 50)
+    store = JobStore.from_url(
+        settings.redis_url,
+        settings.job_ttl,
+        budget=settings.budget,
+        connections=settings.web_connections + 50,
+    )
     for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
         app.logger.warning("%s", warning)
     celery = sender(settings)
-    services = Services(settings, store, celery, Workers(celery),
-                        queues.names(settings.queue_prefix))
+    services = Services(
+        settings, store, celery, Workers(celery), queues.names(settings.queue_prefix)
+    )
     app.extensions["backprop-lab"] = services
     collector = metrics.ServiceCollector(services.store.redis, services.celery, services.queues)
     errors.register(app)
@@ -48,9 +53,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(v1)
     app.after_request(_untyped_when_empty)
     problems.register(app)
-    CORS(app, origins=list(settings.cors_origins), methods=["GET", "POST", "DELETE"],
-         expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
-         allow_headers=["Content-Type", "Authorization", "X-API-Key"])
+    CORS(
+        app,
+        origins=list(settings.cors_origins),
+        methods=["GET", "POST", "DELETE"],
+        expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
+        allow_headers=["Content-Type", "Authorization", "X-API-Key"],
+    )
 
     @app.get("/metrics", endpoint="metrics")
     def scrape():
@@ -69,7 +78,10 @@ def _untyped_when_empty(response: Response) -> Response:
     """No Content-Type on an answer without a body (DELETE's 204, an OPTIONS' 200): Flask would
     give it text/html. A HEAD answer keeps the type of the GET it stands for; a streamed one is
     left unread (measuring it would buffer it whole)."""
-    if request.method != "HEAD" and response.is_sequence \
-            and response.calculate_content_length() == 0:
+    if (
+        request.method != "HEAD"
+        and response.is_sequence
+        and response.calculate_content_length() == 0
+    ):
         del response.headers["Content-Type"]
     return response

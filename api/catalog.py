@@ -44,8 +44,9 @@ def readiness() -> dict[str, Any]:
             with s.celery.connection_for_write(connect_timeout=PING_SECONDS) as connection:
                 connection.ensure_connection(max_retries=0)  # one try, no sleep
         except Exception as exc:
-            raise _not_ready(f"the broker ({s.settings.broker_name}) does not answer: "
-                             f"{type(exc).__name__}") from None
+            raise _not_ready(
+                f"the broker ({s.settings.broker_name}) does not answer: {type(exc).__name__}"
+            ) from None
     try:
         # every worker that answers in time: how many have joined, from every machine
         replies = s.celery.control.ping(timeout=PING_SECONDS)
@@ -57,30 +58,54 @@ def readiness() -> dict[str, Any]:
 
 
 def datasets() -> dict[str, Any]:
-    return {"datasets": [
-        {"name": "mnist", "description": "5,000 real MNIST digits (LeCun, Cortes, Burges), "
-         "28x28 pixels in [0, 1], 500 per class, with a fixed split.",
-         "count": 5000, "classes": MNIST_CLASSES,
-         "resolutions": [{"resolution": 28, "inputs": MNIST_INPUTS}],
-         "splits": [{"name": "train", "count": MNIST_SPLITS["train"],
-                     "description": "the first 400 images of each class; what `train` "
-                     "draws from"},
-                    {"name": "test", "count": MNIST_SPLITS["test"],
-                     "description": "the last 100 images of each class; held out"}]},
-        {"name": "digits", "description": "The real handwritten digits scikit-learn ships "
-         "(8x8 pixels in [0, 1]), also resampled to 28x28 for 784-input networks.",
-         "count": DIGITS_COUNT, "classes": DIGITS_CLASSES,
-         "resolutions": [{"resolution": r, "inputs": n} for r, n in DIGITS_RESOLUTIONS.items()]},
-        {"name": "random", "description": "Seeded uniform inputs in [0, 1); targets uniform in "
-         "[0, 1) for squared_error, one-hot for cross_entropy. Any shape.",
-         "count": None, "classes": None, "resolutions": []},
-    ]}
+    return {
+        "datasets": [
+            {
+                "name": "mnist",
+                "description": "5,000 real MNIST digits (LeCun, Cortes, Burges), "
+                "28x28 pixels in [0, 1], 500 per class, with a fixed split.",
+                "count": 5000,
+                "classes": MNIST_CLASSES,
+                "resolutions": [{"resolution": 28, "inputs": MNIST_INPUTS}],
+                "splits": [
+                    {
+                        "name": "train",
+                        "count": MNIST_SPLITS["train"],
+                        "description": "the first 400 images of each class; what `train` "
+                        "draws from",
+                    },
+                    {
+                        "name": "test",
+                        "count": MNIST_SPLITS["test"],
+                        "description": "the last 100 images of each class; held out",
+                    },
+                ],
+            },
+            {
+                "name": "digits",
+                "description": "The real handwritten digits scikit-learn ships "
+                "(8x8 pixels in [0, 1]), also resampled to 28x28 for 784-input networks.",
+                "count": DIGITS_COUNT,
+                "classes": DIGITS_CLASSES,
+                "resolutions": [
+                    {"resolution": r, "inputs": n} for r, n in DIGITS_RESOLUTIONS.items()
+                ],
+            },
+            {
+                "name": "random",
+                "description": "Seeded uniform inputs in [0, 1); targets uniform in "
+                "[0, 1) for squared_error, one-hot for cross_entropy. Any shape.",
+                "count": None,
+                "classes": None,
+                "resolutions": [],
+            },
+        ]
+    }
 
 
 @cache
 def presets() -> dict[str, Any]:
-    return {"presets": [{**describe(name), "description": PRESET_WORDS[name]}
-                        for name in PRESETS]}
+    return {"presets": [{**describe(name), "description": PRESET_WORDS[name]} for name in PRESETS]}
 
 
 @cache
@@ -88,8 +113,13 @@ def examples() -> dict[str, Any]:
     out = []
     for path in sorted(EXAMPLES.glob("*.json")):
         spec = json.loads(path.read_text())
-        out.append({"name": path.stem, "spec": spec,
-                    "estimate": model.estimate_cost(model.parse_spec(spec))})
+        out.append(
+            {
+                "name": path.stem,
+                "spec": spec,
+                "estimate": model.estimate_cost(model.parse_spec(spec)),
+            }
+        )
     return {"examples": out}
 
 

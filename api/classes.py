@@ -30,8 +30,11 @@ NAIVE_RATE, BACKPROP_RATE, PER_EXAMPLE_RATE = 1e10, 1e9, 6e6
 def estimated_seconds(spec: model.JobSpec) -> float:
     """Seconds of one core that `spec` is expected to take."""
     cost = model.estimate_cost(spec)
-    seconds = (cost["naive_passes"] * PASS_SECONDS + cost["naive_multiply_adds"] / NAIVE_RATE
-               + 3 * cost["multiply_adds_per_pass"] / BACKPROP_RATE)
+    seconds = (
+        cost["naive_passes"] * PASS_SECONDS
+        + cost["naive_multiply_adds"] / NAIVE_RATE
+        + 3 * cost["multiply_adds_per_pass"] / BACKPROP_RATE
+    )
     if spec.include.per_example:
         seconds += cost["per_example_numbers"] / PER_EXAMPLE_RATE
     return seconds

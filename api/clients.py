@@ -27,9 +27,18 @@ from worker.settings import Settings
 
 from .errors import Problem, problem_response
 
-JOB_ENDPOINTS = ("v1.submit_job", "v1.get_job", "v1.get_result_npz", "v1.cancel_job",
-                 "v1.delete_job", "v1.list_jobs", "v1.exercises_for_job", "v1.answer_exercise",
-                 "v1.job_events", "metrics")
+JOB_ENDPOINTS = (
+    "v1.submit_job",
+    "v1.get_job",
+    "v1.get_result_npz",
+    "v1.cancel_job",
+    "v1.delete_job",
+    "v1.list_jobs",
+    "v1.exercises_for_job",
+    "v1.answer_exercise",
+    "v1.job_events",
+    "metrics",
+)
 WITH_A_JOB = ("v1.flashcards",)  # a job request only when it names one (?job=)
 UNLIMITED = ("v1.health", "v1.ready")
 REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead
@@ -72,16 +81,26 @@ def require_key() -> None:
     """With API_KEYS set, a job request without a valid key is refused (401)."""
     keys = current_app.extensions["backprop-lab"].settings.api_keys
     names_a_job = request.endpoint in WITH_A_JOB and request.args.get("job")
-    if not keys or not (request.endpoint in JOB_ENDPOINTS or names_a_job) \
-            or request.method == "OPTIONS":
+    if (
+        not keys
+        or not (request.endpoint in JOB_ENDPOINTS or names_a_job)
+        or request.method == "OPTIONS"
+    ):
         return
     if owner() is None:
         wrong = bool(presented_keys())
-        raise Problem(401, "Unauthorized", ("this API key is not valid" if wrong else
-                      "job requests need an API key") + " (send it as Authorization: Bearer "
-                      "<key> or X-API-Key: <key>)", "api-key", headers={
-                          "WWW-Authenticate": 'Bearer realm="backprop-lab"'
-                          + (', error="invalid_token"' if wrong else "")})
+        raise Problem(
+            401,
+            "Unauthorized",
+            ("this API key is not valid" if wrong else "job requests need an API key")
+            + " (send it as Authorization: Bearer "
+            "<key> or X-API-Key: <key>)",
+            "api-key",
+            headers={
+                "WWW-Authenticate": 'Bearer realm="backprop-lab"'
+                + (', error="invalid_token"' if wrong else "")
+            },
+        )
 
 
 def rate_key() -> str:
@@ -103,15 +122,32 @@ def limit(app: Flask, settings: Settings) -> Limiter | None:
         if value:
             parse_many(value)  # a typo fails at start, not at each request
     limiter = Limiter(
-        rate_key, app=app, strategy="moving-window", key_prefix="backprop-lab",
-        storage_uri=settings.redis_url, storage_options={
-            "socket_timeout": REDIS_SECONDS, "socket_connect_timeout": REDIS_SECONDS},
-        swallow_errors=True, in_memory_fallback_enabled=True, headers_enabled=False,
+        rate_key,
+        app=app,
+        strategy="moving-window",
+        key_prefix="backprop-lab",
+        storage_uri=settings.redis_url,
+        storage_options={"socket_timeout": REDIS_SECONDS, "socket_connect_timeout": REDIS_SECONDS},
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        headers_enabled=False,
         default_limits=[
-            Limit(settings.rate_limit, scope="writes", shared=True, methods=["POST", "DELETE"],
-                  exempt_when=_exempt),
-            Limit(settings.rate_limit_read, scope="reads", shared=True, methods=["GET", "HEAD"],
-                  exempt_when=_exempt)])
+            Limit(
+                settings.rate_limit,
+                scope="writes",
+                shared=True,
+                methods=["POST", "DELETE"],
+                exempt_when=_exempt,
+            ),
+            Limit(
+                settings.rate_limit_read,
+                scope="reads",
+                shared=True,
+                methods=["GET", "HEAD"],
+                exempt_when=_exempt,
+            ),
+        ],
+    )
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
     return limiter
 
@@ -120,7 +156,13 @@ def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
     window = limiter.current_limit.window if limiter.current_limit else (time.time(), 0)
     seconds = max(1, math.ceil(window[0] - time.time()))  # when the oldest request counted ends
     kind = "job submissions and cancels" if request.method in ("POST", "DELETE") else "reads"
-    return problem_response(Problem(
-        429, "Too Many Requests", f"over the rate limit for {kind} of {exc.limit.limit} per "
-        f"{'key' if rate_key().startswith('key:') else 'address'}; retry after {seconds} s",
-        "rate-limit", headers={"Retry-After": str(seconds)}))
+    return problem_response(
+        Problem(
+            429,
+            "Too Many Requests",
+            f"over the rate limit for {kind} of {exc.limit.limit} per "
+            f"{'key' if rate_key().startswith('key:') else 'address'}; retry after {seconds} s",
+            "rate-limit",
+            headers={"Retry-After": str(seconds)},
+        )
+    )

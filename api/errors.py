@@ -27,9 +27,16 @@ MEDIA_TYPE = "application/problem+json"
 class Problem(Exception):
     """An answer that is not the happy path: raise it anywhere below a view."""
 
-    def __init__(self, status: int, title: str, detail: str, slug: str | None = None,
-                 errors: list[dict[str, Any]] | None = None, headers: dict | None = None,
-                 extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        slug: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(detail)
         self.status, self.title, self.detail, self.slug = status, title, detail, slug
         self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
@@ -37,20 +44,28 @@ class Problem(Exception):
 
 def invalid(errors: list[dict[str, Any]], detail: str | None = None) -> Problem:
     fields = ", ".join(e["field"] for e in errors[:5])
-    return Problem(422, "Invalid request", detail or f"{len(errors)} problem(s) at: {fields}",
-                   "validation", errors)
+    return Problem(
+        422,
+        "Invalid request",
+        detail or f"{len(errors)} problem(s) at: {fields}",
+        "validation",
+        errors,
+    )
 
 
 def problem_response(problem: Problem) -> Response:
     body: dict[str, Any] = {
         "type": problems.uri(problem.slug) if problem.slug else "about:blank",
-        "title": problem.title, "status": problem.status, "detail": problem.detail,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
     }
     if problem.errors is not None:
         body["errors"] = problem.errors
     body.update(problem.extra)  # RFC 9457's extension members
-    response = current_app.response_class(json.dumps(body), status=problem.status,
-                                          mimetype=MEDIA_TYPE)
+    response = current_app.response_class(
+        json.dumps(body), status=problem.status, mimetype=MEDIA_TYPE
+    )
     response.headers.update(problem.headers)
     return response
 
@@ -61,14 +76,22 @@ def _from_http(exc: HTTPException) -> Response:
     if exc.code == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         detail = f"the request body is over the limit of {limit} bytes"
-        return problem_response(Problem(413, exc.name, detail, errors=[
-            {"field": "(body)", "message": detail, "limit": limit}]))
+        return problem_response(
+            Problem(
+                413,
+                exc.name,
+                detail,
+                errors=[{"field": "(body)", "message": detail, "limit": limit}],
+            )
+        )
     return problem_response(Problem(exc.code or 500, exc.name, detail, headers=headers))
 
 
 def _from_pydantic(exc: ValidationError) -> Response:
-    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "(query)", "message": e["msg"]}
-              for e in exc.errors(include_url=False)]
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(query)", "message": e["msg"]}
+        for e in exc.errors(include_url=False)
+    ]
     return problem_response(invalid(errors))
 
 
@@ -78,14 +101,27 @@ def _unavailable(exc: Exception) -> Response:
         what = "the job store (Redis)"
     else:  # kombu's: the broker, which is Redis too unless BROKER_URL names another
         what = f"the queue ({current_app.extensions['backprop-lab'].settings.broker_name})"
-    return problem_response(Problem(503, "Service Unavailable", f"{what} does not answer; try "
-                                    "again shortly", "unavailable", headers={"Retry-After": "5"}))
+    return problem_response(
+        Problem(
+            503,
+            "Service Unavailable",
+            f"{what} does not answer; try again shortly",
+            "unavailable",
+            headers={"Retry-After": "5"},
+        )
+    )
 
 
 def _from_bug(exc: Exception) -> Response:
     current_app.logger.exception("unhandled error")
-    return problem_response(Problem(500, "Internal Server Error",
-                                    "the server failed on this request; it is logged", "internal"))
+    return problem_response(
+        Problem(
+            500,
+            "Internal Server Error",
+            "the server failed on this request; it is logged",
+            "internal",
+        )
+    )
 
 
 def register(app: Flask) -> None:

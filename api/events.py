@@ -39,8 +39,11 @@ def event(name: str, data: Any) -> str:
 def stream(job_id: str, owner: str | None, lifetime: float) -> Response:
     jobs.find(job_id, owner)  # 404 (or another owner's job) before the stream starts
     body = stream_with_context(_events(job_id, owner, lifetime))
-    return Response(body, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
@@ -60,8 +63,10 @@ def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
             now = time.monotonic()
             if (status, progress) != last:
                 last, written = (status, progress), now
-                yield event("progress", {"id": job_id, "status": status,
-                                         "progress": json.loads(progress or "null")})
+                yield event(
+                    "progress",
+                    {"id": job_id, "status": status, "progress": json.loads(progress or "null")},
+                )
             elif now - written >= KEEPALIVE:
                 written = now
                 yield ": keep-alive\n\n"
@@ -83,5 +88,9 @@ def _sleep_until_end(store, job_id: str, seconds: float) -> None:
 
 def _gone(job_id: str) -> dict[str, Any]:
     problem: Problem = jobs.not_found(job_id)
-    return {"type": problems.uri(problem.slug), "title": problem.title,
-            "status": problem.status, "detail": problem.detail}
+    return {
+        "type": problems.uri(problem.slug),
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }

@@ -24,9 +24,13 @@ def result_of(job_id: str, owner: str | None) -> dict[str, Any]:
     job, _ = jobs.read(job_id, owner, with_result=False)
     if job["status"] != "succeeded":
         waiting = job["status"] in ("queued", "running")
-        raise Problem(409, "Conflict", f"job {job_id!r} is {job['status']}: practice needs a "
-                      "succeeded job's result" + ("; try again when it has finished"
-                                                  if waiting else ""), "job-not-succeeded")
+        raise Problem(
+            409,
+            "Conflict",
+            f"job {job_id!r} is {job['status']}: practice needs a "
+            "succeeded job's result" + ("; try again when it has finished" if waiting else ""),
+            "job-not-succeeded",
+        )
     result = jobs.load_result(job_id, owner, READS)
     if result is None:  # dropped from the result store (result_expired): 410
         raise jobs.no_result(jobs.read(job_id, owner, with_result=False)[0])
@@ -38,8 +42,9 @@ def listing(job_id: str, query: ExercisesQuery, owner: str | None) -> dict[str, 
     try:
         items = practice.exercises(job_id, result, query.count, query.kind_list, query.seed)
     except practice.Unavailable as exc:
-        raise invalid([{"field": "kinds",
-                        "message": f"this job's result cannot give: {exc}"}]) from None
+        raise invalid(
+            [{"field": "kinds", "message": f"this job's result cannot give: {exc}"}]
+        ) from None
     return {"job_id": job_id, "seed": query.seed, "exercises": items}
 
 
@@ -51,12 +56,15 @@ def check(job_id: str, exercise_id: str, body: Any, owner: str | None) -> dict[s
     try:
         return practice.answer(job_id, result, exercise_id, given)
     except practice.UnknownExercise:
-        raise Problem(404, "Not Found", f"job {job_id!r} has no exercise {exercise_id!r}",
-                      "exercise-not-found") from None
+        raise Problem(
+            404,
+            "Not Found",
+            f"job {job_id!r} has no exercise {exercise_id!r}",
+            "exercise-not-found",
+        ) from None
     except practice.BadAnswer as exc:
         raise invalid([{"field": "answer", "message": str(exc)}]) from None
 
 
 def cards(job_id: str | None, owner: str | None) -> dict[str, Any]:
-    return {"job_id": job_id,
-            "cards": flashcards(result_of(job_id, owner) if job_id else None)}
+    return {"job_id": job_id, "cards": flashcards(result_of(job_id, owner) if job_id else None)}

@@ -22,8 +22,12 @@ Query = TypeVar("Query", bound=BaseModel)
 
 class SubmitQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    wait: float = Field(0, ge=0, allow_inf_nan=False,
-                        description="Seconds to wait for the job to finish (capped by MAX_WAIT).")
+    wait: float = Field(
+        0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds to wait for the job to finish (capped by MAX_WAIT).",
+    )
 
 
 # the names ?fields= knows, in the document, so a schema-valid ?fields= is one the API takes
@@ -34,9 +38,11 @@ _NAME = "|".join(sorted({*Job.model_fields, "result", *RESULT_KEYS}, key=len, re
 class JobQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     fields: str | None = Field(
-        None, description="Comma-separated job fields and top-level result keys to return, "
+        None,
+        description="Comma-separated job fields and top-level result keys to return, "
         "e.g. `cost,timing` or `status,wishes`; the rest is left out.",
-        json_schema_extra={"pattern": rf"^ *({_NAME}) *(, *({_NAME}) *)*$"})
+        json_schema_extra={"pattern": rf"^ *({_NAME}) *(, *({_NAME}) *)*$"},
+    )
 
     @property
     def names(self) -> list[str] | None:
@@ -47,8 +53,9 @@ class JobQuery(BaseModel):
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(20, ge=1, le=100, description="Jobs per page.")
-    cursor: str | None = Field(None, pattern="^[0-9a-f]{1,16}$",
-                               description="The previous page's `next`, an opaque token.")
+    cursor: str | None = Field(
+        None, pattern="^[0-9a-f]{1,16}$", description="The previous page's `next`, an opaque token."
+    )
 
 
 def query(model: type[Query]) -> Query:
@@ -57,14 +64,18 @@ def query(model: type[Query]) -> Query:
 
 def json_body() -> Any:
     if not request.is_json:
-        raise Problem(415, "Unsupported Media Type",
-                      f"send the body as application/json, not {request.mimetype or 'nothing'}")
+        raise Problem(
+            415,
+            "Unsupported Media Type",
+            f"send the body as application/json, not {request.mimetype or 'nothing'}",
+        )
     raw = request.get_data(cache=False)
     try:
         return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
-        raise Problem(400, "Malformed JSON", f"the body is not valid JSON: {_short(exc)}",
-                      "malformed-json") from None
+        raise Problem(
+            400, "Malformed JSON", f"the body is not valid JSON: {_short(exc)}", "malformed-json"
+        ) from None
 
 
 def _not_json(name: str) -> float:

@@ -24,8 +24,10 @@ from .errors import Problem, invalid
 from .metrics import HOLD_MARGIN, held
 from .workers import Workers
 
-NO_WORKER = {"type": problems.uri("no-worker"),
-             "detail": "no worker answers: the job waits in the queue and starts when one does"}
+NO_WORKER = {
+    "type": problems.uri("no-worker"),
+    "detail": "no worker answers: the job waits in the queue and starts when one does",
+}
 
 
 @dataclass
@@ -41,8 +43,9 @@ def services() -> Services:
     return current_app.extensions["backprop-lab"]
 
 
-def submit(data: Any, wait: float, owner: str | None = None,
-           holder: str | None = None) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+def submit(
+    data: Any, wait: float, owner: str | None = None, holder: str | None = None
+) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """Validate, classify, admit against `holder`'s quota (if given), record, then queue; with
     `wait`, wait for its end. The job (with links) and, once it succeeded, its stored result's
     fields (as `read` gives them)."""
@@ -50,8 +53,9 @@ def submit(data: Any, wait: float, owner: str | None = None,
     spec = model.parse_spec(data, s.settings.limits)
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
-    job_class = classes.job_class(spec, s.settings.interactive_seconds,
-                                  s.settings.naive_split_passes)
+    job_class = classes.job_class(
+        spec, s.settings.interactive_seconds, s.settings.naive_split_passes
+    )
     size = model.estimate_result(spec)
     too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
     if too_big:
@@ -61,25 +65,51 @@ def submit(data: Any, wait: float, owner: str | None = None,
     if holder is not None:
         admit(job_id, job_class, holder)
     try:
-        record = s.store.create(data, progress={"done": 0, "total": passes} if passes else None,
-                                owner=owner, layers=list(spec.network.layers),
-                                methods=list(spec.methods),
-                                size={"estimate": size["json_bytes"], "reserved": reserve},
-                                job_class=job_class, job_id=job_id, holder=holder)
+        record = s.store.create(
+            data,
+            progress={"done": 0, "total": passes} if passes else None,
+            owner=owner,
+            layers=list(spec.network.layers),
+            methods=list(spec.methods),
+            size={"estimate": size["json_bytes"], "reserved": reserve},
+            job_class=job_class,
+            job_id=job_id,
+            holder=holder,
+        )
     except StoreFull as full:
         if holder is not None:
             s.store.release(job_id, job_class, holder)
-        raise Problem(507, "Insufficient Storage", str(full), "result-store-full", errors=[
-            {"field": "include", "message": str(full), "limit": full.budget,
-             "estimate": {"result_bytes": size["json_bytes"], "stored_bytes": reserve,
-                          "reserved": full.reserved}}],
-            headers={"Retry-After": "30"}) from None
+        raise Problem(
+            507,
+            "Insufficient Storage",
+            str(full),
+            "result-store-full",
+            errors=[
+                {
+                    "field": "include",
+                    "message": str(full),
+                    "limit": full.budget,
+                    "estimate": {
+                        "result_bytes": size["json_bytes"],
+                        "stored_bytes": reserve,
+                        "reserved": full.reserved,
+                    },
+                }
+            ],
+            headers={"Retry-After": "30"},
+        ) from None
     try:
         s.celery.send_task(RUN_JOB, args=[job_id], task_id=job_id, queue=s.queues[job_class])
     except Exception:
-        s.store.finish(record["id"], "failed", error={
-            "type": problems.uri("unavailable"), "title": "Not queued",
-            "detail": "the queue did not accept the job"})
+        s.store.finish(
+            record["id"],
+            "failed",
+            error={
+                "type": problems.uri("unavailable"),
+                "title": "Not queued",
+                "detail": "the queue did not accept the job",
+            },
+        )
         raise
     if wait > 0:
         return wait_for(record["id"], min(wait, s.settings.max_wait), owner)
@@ -93,14 +123,22 @@ def admit(job_id: str, job_class: str, holder: str) -> None:
     admitted, count = services().store.admit(job_id, job_class, holder, limit)
     if not admitted:
         who = "API key" if holder.startswith("key:") else "address"
-        raise Problem(429, "Too Many Jobs", f"{count} {job_class} jobs of this {who} are queued "
-                      f"or running, and the limit is {limit}: submit again when one has finished",
-                      "quota", headers={"Retry-After": "10"},
-                      extra={"class": job_class, "in_flight": count, "limit": limit})
+        raise Problem(
+            429,
+            "Too Many Jobs",
+            f"{count} {job_class} jobs of this {who} are queued "
+            f"or running, and the limit is {limit}: submit again when one has finished",
+            "quota",
+            headers={"Retry-After": "10"},
+            extra={"class": job_class, "in_flight": count, "limit": limit},
+        )
 
 
-def wait_for(job_id: str, seconds: float, owner: str | None = None,
-             ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+def wait_for(
+    job_id: str,
+    seconds: float,
+    owner: str | None = None,
+) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """The job once it has finished, or as it is after `seconds` (woken by its end), with its
     stored result's fields as `read` gives them."""
     store = services().store
@@ -123,8 +161,9 @@ def find(job_id: str, owner: str | None = None) -> dict[str, Any]:
     return record
 
 
-def read(job_id: str, owner: str | None = None, keys: list[str] | None = None,
-         with_result: bool = True) -> tuple[dict[str, Any], dict[str, bytes] | None]:
+def read(
+    job_id: str, owner: str | None = None, keys: list[str] | None = None, with_result: bool = True
+) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """The job (with links, without its result) and its stored result's fields (only those
     `keys` need; None when it has no result: not succeeded, or expired)."""
     store = services().store
@@ -139,8 +178,9 @@ def read(job_id: str, owner: str | None = None, keys: list[str] | None = None,
     return with_links(record), stored
 
 
-def load_result(job_id: str, owner: str | None = None,
-                keys: list[str] | None = None) -> dict[str, Any] | None:
+def load_result(
+    job_id: str, owner: str | None = None, keys: list[str] | None = None
+) -> dict[str, Any] | None:
     """A job's result dict (only its top-level `keys`, if given), or None: the job has not
     succeeded, or its result expired. 404 for a job unknown (to this owner)."""
     record = services().store.get(job_id, owner, result=False)
@@ -179,8 +219,14 @@ def presented(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     jobs while no worker is alive (one ping for the lot)."""
     queued = any(r["status"] == "queued" for r in records)
     warnings = [NO_WORKER] if queued and not services().workers.alive() else []
-    return [r | {"links": {"self": url_for("v1.get_job", job_id=r["id"], _external=True)},
-                 "warnings": warnings if r["status"] == "queued" else []} for r in records]
+    return [
+        r
+        | {
+            "links": {"self": url_for("v1.get_job", job_id=r["id"], _external=True)},
+            "warnings": warnings if r["status"] == "queued" else [],
+        }
+        for r in records
+    ]
 
 
 def with_links(record: dict[str, Any]) -> dict[str, Any]:
@@ -188,14 +234,19 @@ def with_links(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_found(job_id: str) -> Problem:
-    return Problem(404, "Not Found", f"no job {job_id!r}: it was never issued or has expired",
-                   "job-not-found")
+    return Problem(
+        404, "Not Found", f"no job {job_id!r}: it was never issued or has expired", "job-not-found"
+    )
 
 
 def no_result(record: dict[str, Any]) -> Problem:
     """Why a job has no result to give: 410 once it expired, 409 before it succeeded."""
     if record.get("result_expired"):
-        return Problem(410, "Gone", f"the result was dropped from the result store at "
-                       f"{record['result_expired']} to make room for newer ones", "result-expired")
-    return Problem(409, "Conflict", f"the job is {record['status']}: it has no result",
-                   "no-result")
+        return Problem(
+            410,
+            "Gone",
+            f"the result was dropped from the result store at "
+            f"{record['result_expired']} to make room for newer ones",
+            "result-expired",
+        )
+    return Problem(409, "Conflict", f"the job is {record['status']}: it has no result", "no-result")

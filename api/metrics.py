@@ -40,8 +40,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @contextmanager
-def held(client: Redis, kind: str,
-         horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
+def held(client: Redis, kind: str, horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
     """Count one held request of `kind` while the block runs; yields a refresh function that a
     holder longer than `horizon` seconds (a stream) calls at least every `horizon` seconds."""
     token, key = secrets.token_hex(8), HELD + kind
@@ -63,41 +62,53 @@ class ServiceCollector:
         self.redis, self.celery, self.queues = client, celery, queues
 
     def collect(self):
-        submitted = CounterMetricFamily("backprop_lab_jobs_submitted", "Jobs accepted, by class.",
-                                        labels=["class"])
+        submitted = CounterMetricFamily(
+            "backprop_lab_jobs_submitted", "Jobs accepted, by class.", labels=["class"]
+        )
         for job_class, count in sorted(self.redis.hgetall(accounting.SUBMITTED).items()):
             submitted.add_metric([job_class], float(count))
         yield submitted
-        finished = CounterMetricFamily("backprop_lab_jobs_finished",
-                                       "Jobs that ended, by class and final status.",
-                                       labels=["class", "status"])
+        finished = CounterMetricFamily(
+            "backprop_lab_jobs_finished",
+            "Jobs that ended, by class and final status.",
+            labels=["class", "status"],
+        )
         for field, count in sorted(self.redis.hgetall(accounting.FINISHED).items()):
             finished.add_metric(field.split(":", 1), float(count))
         yield finished
         yield self._run_seconds()
         passes = self.redis.get(accounting.NAIVE_PASSES)
-        yield CounterMetricFamily("backprop_lab_naive_passes",
-                                  "Passes done by all jobs as their progress counts them: naive "
-                                  "passes, and a training job's passes.",
-                                  value=float(passes or 0))
+        yield CounterMetricFamily(
+            "backprop_lab_naive_passes",
+            "Passes done by all jobs as their progress counts them: naive "
+            "passes, and a training job's passes.",
+            value=float(passes or 0),
+        )
         yield self._held()
         yield self._depths()
 
     def _run_seconds(self) -> HistogramMetricFamily:
-        family = HistogramMetricFamily("backprop_lab_job_run_seconds",
-                                       "Seconds from a job's start to its end, by class.",
-                                       labels=["class"])
+        family = HistogramMetricFamily(
+            "backprop_lab_job_run_seconds",
+            "Seconds from a job's start to its end, by class.",
+            labels=["class"],
+        )
         for job_class in CLASSES:
             fields = self.redis.hgetall(accounting.run_seconds_key(job_class))
-            buckets = [(str(b), float(fields.get(accounting.bucket_field(b), 0)))
-                       for b in accounting.RUN_SECONDS_BUCKETS]
+            buckets = [
+                (str(b), float(fields.get(accounting.bucket_field(b), 0)))
+                for b in accounting.RUN_SECONDS_BUCKETS
+            ]
             buckets.append(("+Inf", float(fields.get("+Inf", 0))))
             family.add_metric([job_class], buckets, float(fields.get("sum", 0)))
         return family
 
     def _held(self) -> GaugeMetricFamily:
-        family = GaugeMetricFamily("backprop_lab_held_requests",
-                                   "?wait requests and event streams open now.", labels=["kind"])
+        family = GaugeMetricFamily(
+            "backprop_lab_held_requests",
+            "?wait requests and event streams open now.",
+            labels=["kind"],
+        )
         now = time.time()
         for kind in KINDS:
             self.redis.zremrangebyscore(HELD + kind, "-inf", now)  # their process died
@@ -105,9 +116,11 @@ class ServiceCollector:
         return family
 
     def _depths(self) -> GaugeMetricFamily:
-        family = GaugeMetricFamily("backprop_lab_queue_depth",
-                                   "Messages waiting in each class's queue (not yet taken).",
-                                   labels=["queue"])
+        family = GaugeMetricFamily(
+            "backprop_lab_queue_depth",
+            "Messages waiting in each class's queue (not yet taken).",
+            labels=["queue"],
+        )
         with self.celery.connection_for_read() as connection:
             for name in self.queues.values():
                 family.add_metric([name], float(_depth(connection, name)))

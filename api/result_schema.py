@@ -48,16 +48,19 @@ class Gradients(_Block):
 class ThreeWays(_Block):
     bias: Vector = Field(description="-dC/db_j: raise the bias, (n_l,).")
     weights: Matrix = Field(description="-dC/dW_jk: raise the weights on bright inputs.")
-    previous: Matrix = Field(description="Neuron j's share of previous neuron k's wish; "
-                             "summed over j it is the previous layer's wish.")
+    previous: Matrix = Field(
+        description="Neuron j's share of previous neuron k's wish; "
+        "summed over j it is the previous layer's wish."
+    )
 
 
 class LayerReport(_Block):
     layer: int = Field(description="l, 1..L.")
     width: int
     activation: str
-    consistency: float | None = Field(description="||mean_i g_i|| / mean_i ||g_i||; null when "
-                                      "no example wants anything.")
+    consistency: float | None = Field(
+        description="||mean_i g_i|| / mean_i ||g_i||; null when no example wants anything."
+    )
     three_ways: ThreeWays
 
 
@@ -126,10 +129,12 @@ class NaiveTiming(_Block):
     cpu_seconds: float | None = Field(
         description="Seconds the naive passes took, summed over the parts of a split job "
         "(each timed in its own one-thread process); the speedup uses this. Null when naive "
-        "did not run.")
+        "did not run."
+    )
     wall_seconds: float | None = Field(
         description="Seconds from the first part's start to the last part's end (equal to "
-        "cpu_seconds when the job ran in one process). Null when naive did not run.")
+        "cpu_seconds when the job ran in one process). Null when naive did not run."
+    )
     passes: int
     seconds_per_pass: float | None = None
     pass_to_forward: float | None = None
@@ -180,8 +185,10 @@ class Training(_Block):
     seconds: float
     passes: TrainingPasses
     step_timing: StepTiming
-    parameters: Gradients | None = Field(None, description="include.parameters: the trained "
-                                         "W(l) and b(l), shaped like the gradients.")
+    parameters: Gradients | None = Field(
+        None,
+        description="include.parameters: the trained W(l) and b(l), shaped like the gradients.",
+    )
 
 
 class AveragingReference(_Block):

@@ -26,8 +26,19 @@ from worker import result_codec
 from .errors import Problem
 
 # Top-level keys a result may have (model.run); anything else asked of ?fields= is a job field.
-RESULT_KEYS = ("network", "batch", "cost", "gradients", "wishes", "layers", "examples", "naive",
-               "training", "averaging", "timing")
+RESULT_KEYS = (
+    "network",
+    "batch",
+    "cost",
+    "gradients",
+    "wishes",
+    "layers",
+    "examples",
+    "naive",
+    "training",
+    "averaging",
+    "timing",
+)
 CHUNK = 1 << 16  # characters (or bytes) gathered before a piece is sent
 MEDIA_NPZ = "application/zip"
 
@@ -39,28 +50,54 @@ def wanted(fields: list[str] | None, job_fields: Iterable[str]) -> tuple[set | N
     known = set(job_fields) | {"result"}
     allowed = ", ".join(sorted(known | set(RESULT_KEYS)))
     if "" in fields:  # `?fields=` or `cost,`: a client that asked for nothing by mistake
-        raise Problem(422, "Invalid request", "an empty name in fields", "validation",
-                      [{"field": "fields", "message": "a comma-separated list of one or more "
-                        f"names, none empty; each one of {allowed}"}])
+        raise Problem(
+            422,
+            "Invalid request",
+            "an empty name in fields",
+            "validation",
+            [
+                {
+                    "field": "fields",
+                    "message": "a comma-separated list of one or more "
+                    f"names, none empty; each one of {allowed}",
+                }
+            ],
+        )
     unknown = [f for f in fields if f not in known and f not in RESULT_KEYS]
     if unknown:
-        raise Problem(422, "Invalid request", f"unknown field(s) {', '.join(unknown)}",
-                      "validation", [{"field": "fields", "message": f"{u!r} is neither a job "
-                                      f"field nor a result key; one of {allowed}"}
-                                     for u in unknown])
+        raise Problem(
+            422,
+            "Invalid request",
+            f"unknown field(s) {', '.join(unknown)}",
+            "validation",
+            [
+                {
+                    "field": "fields",
+                    "message": f"{u!r} is neither a job field nor a result key; one of {allowed}",
+                }
+                for u in unknown
+            ],
+        )
     keys = [f for f in fields if f in RESULT_KEYS]
     return set(fields) - set(keys), (None if "result" in fields else keys)
 
 
-def job_response(record: dict[str, Any], stored: dict[str, bytes] | None,
-                 job_fields: set | None, keys: list[str] | None) -> Response:
+def job_response(
+    record: dict[str, Any],
+    stored: dict[str, bytes] | None,
+    job_fields: set | None,
+    keys: list[str] | None,
+) -> Response:
     """The job (only `job_fields`, and of the result only `keys`, when given) as JSON."""
-    return Response(_buffered(_job(record, stored, job_fields, keys)),
-                    mimetype="application/json")
+    return Response(_buffered(_job(record, stored, job_fields, keys)), mimetype="application/json")
 
 
-def _job(record: dict[str, Any], stored: dict[str, bytes] | None, job_fields: set | None,
-         keys: list[str] | None) -> Iterator[str]:
+def _job(
+    record: dict[str, Any],
+    stored: dict[str, bytes] | None,
+    job_fields: set | None,
+    keys: list[str] | None,
+) -> Iterator[str]:
     show_result = job_fields is None or keys is None or bool(keys) or "result" in job_fields
     items = [(k, v) for k, v in record.items() if job_fields is None or k in job_fields]
     if show_result and "result" not in dict(items):
@@ -118,7 +155,7 @@ def _array(a: np.ndarray) -> Iterator[str]:
     step = max(1, (CHUNK // 8) // max(a[0].size if a.ndim > 1 else 1, 1))
     yield "["
     for start in range(0, len(a), step):
-        yield ("," if start else "") + _dumps(a[start:start + step].tolist())[1:-1]
+        yield ("," if start else "") + _dumps(a[start : start + step].tolist())[1:-1]
     yield "]"
 
 
@@ -138,8 +175,11 @@ def _buffered(pieces: Iterable[str], size: int = CHUNK) -> Iterator[bytes]:
 
 
 def npz_response(job_id: str, stored: dict[str, bytes]) -> Response:
-    return Response(_npz(stored), mimetype=MEDIA_NPZ, headers={
-        "Content-Disposition": f'attachment; filename="{job_id}.npz"'})
+    return Response(
+        _npz(stored),
+        mimetype=MEDIA_NPZ,
+        headers={"Content-Disposition": f'attachment; filename="{job_id}.npz"'},
+    )
 
 
 class _Sink:
@@ -168,8 +208,9 @@ class _Sink:
 def _npz(stored: dict[str, bytes]) -> Iterator[bytes]:
     sink, reader = _Sink(), result_codec.Reader(stored)
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as npz:
-        npz.writestr("result.json", json.dumps(result_codec.public(reader.skeleton),
-                                               separators=(",", ":")))
+        npz.writestr(
+            "result.json", json.dumps(result_codec.public(reader.skeleton), separators=(",", ":"))
+        )
         for key in reader.skeleton:
             for name, array in reader.arrays(key).items():
                 with npz.open(f"{name}.npy", "w", force_zip64=array.nbytes > 1 << 30) as out:

@@ -46,19 +46,23 @@ class JobWarning(BaseModel):
 class JobSummary(BaseModel):
     id: str = Field(description="Unguessable job id.")
     job_class: Literal["interactive", "batch"] = Field(
-        alias="class", description="From the cost estimate at submit: `interactive` (small "
-        "work, its own queue and workers) or `batch`.")
+        alias="class",
+        description="From the cost estimate at submit: `interactive` (small "
+        "work, its own queue and workers) or `batch`.",
+    )
     status: JobStatus
     created_at: str = Field(description="ISO 8601, UTC.")
     started_at: str | None
     finished_at: str | None
-    progress: Progress | None = Field(description="Passes of training and of the naive "
-                                       "method; null when the job has neither.")
+    progress: Progress | None = Field(
+        description="Passes of training and of the naive method; null when the job has neither."
+    )
     layers: list[int] | None = Field(None, description="The network's widths n_0 .. n_L.")
     methods: list[str] | None = Field(None, description="The methods the job runs.")
     links: Links
-    warnings: list[JobWarning] = Field(description="Empty, or why a queued job has not "
-                                       "started (no worker alive).")
+    warnings: list[JobWarning] = Field(
+        description="Empty, or why a queued job has not started (no worker alive)."
+    )
 
 
 class ResultSize(BaseModel):
@@ -70,14 +74,18 @@ class ResultSize(BaseModel):
 class Job(JobSummary):
     # The spec as submitted is a JobSpec: the document says so by reference (api.openapi reads
     # x-schema), rather than with an object of its own that a generator would also call JobSpec.
-    spec: dict[str, Any] = Field(description="The spec as submitted.",
-                                 json_schema_extra={"x-schema": "JobSpec"})
-    result: Result | None = Field(description="`model.run`'s result once succeeded; null "
-                                  "again once it expired (see result_expired).")
+    spec: dict[str, Any] = Field(
+        description="The spec as submitted.", json_schema_extra={"x-schema": "JobSpec"}
+    )
+    result: Result | None = Field(
+        description="`model.run`'s result once succeeded; null "
+        "again once it expired (see result_expired)."
+    )
     error: JobError | None = Field(description="Why the job failed.")
     result_size: ResultSize | None = Field(None, description="How big the result is.")
     result_expired: str | None = Field(
-        None, description="When the result was dropped to make room for newer ones (ISO 8601).")
+        None, description="When the result was dropped to make room for newer ones (ISO 8601)."
+    )
 
 
 class JobFields(BaseModel):
@@ -102,8 +110,10 @@ class JobFields(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobSummary]
-    next: str | None = Field(description="The next page's cursor: an opaque token to pass as "
-                             "?cursor=; null on the last page.")
+    next: str | None = Field(
+        description="The next page's cursor: an opaque token to pass as "
+        "?cursor=; null on the last page."
+    )
 
 
 class FieldError(BaseModel):
@@ -122,9 +132,13 @@ class ProblemDocument(BaseModel):
     detail: str
     errors: list[FieldError] | None = None
     job_class: Literal["interactive", "batch"] | None = Field(
-        None, alias="class", description="Over the quota (429): the class of the refused job.")
-    in_flight: int | None = Field(None, description="Over the quota: the jobs of that class "
-                                  "queued or running for this key or address.")
+        None, alias="class", description="Over the quota (429): the class of the refused job."
+    )
+    in_flight: int | None = Field(
+        None,
+        description="Over the quota: the jobs of that class "
+        "queued or running for this key or address.",
+    )
     limit: int | None = Field(None, description="Over the quota: the most that may be in flight.")
 
 

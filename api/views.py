@@ -19,8 +19,7 @@ def submit_job():
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
     job, stored = jobs.submit(json_body(), query(SubmitQuery).wait, owner(), rate_key())
     status = 200 if job["status"] in jobs.TERMINAL else 202
-    return results.job_response(job, stored, None, None), status, {
-        "Location": job["links"]["self"]}
+    return results.job_response(job, stored, None, None), status, {"Location": job["links"]["self"]}
 
 
 @v1.get("/jobs/<job_id>")

@@ -36,7 +36,8 @@ class Workers:
         # Redis dropped (a restart) would fail the next user of the pool, not this ping.
         try:
             with self.celery.connection_for_write() as connection:
-                return bool(self.celery.control.ping(timeout=PING_SECONDS, limit=1,
-                                                     connection=connection))
+                return bool(
+                    self.celery.control.ping(timeout=PING_SECONDS, limit=1, connection=connection)
+                )
         except Exception:
             return False

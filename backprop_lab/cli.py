@@ -30,15 +30,23 @@ from .run import executable
 
 FAILED = 1
 ID_COMMANDS = ("show", "summary", "cancel", "delete", "download")
-ID_COMMAND_OPTIONS = ("-h", "--help", "--json", "--wait", "--timeout", "-o",
-                      "--output")  # all they have
+ID_COMMAND_OPTIONS = (
+    "-h",
+    "--help",
+    "--json",
+    "--wait",
+    "--timeout",
+    "-o",
+    "--output",
+)  # all they have
 UNFINISHED = ("queued", "running")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(ids_as_positionals(
-        sys.argv[1:] if argv is None else argv))
+    args, extra = parser.parse_known_args(
+        ids_as_positionals(sys.argv[1:] if argv is None else argv)
+    )
     if extra and args.command not in ("serve", "worker"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
@@ -47,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return FAILED
     except requests.ConnectionError:
-        print(f"error: no answer from {_client(args).url} (start it with `backprop-lab run`, "
-              "or give --url / BACKPROP_LAB_URL)", file=sys.stderr)
+        print(
+            f"error: no answer from {_client(args).url} (start it with `backprop-lab run`, "
+            "or give --url / BACKPROP_LAB_URL)",
+            file=sys.stderr,
+        )
         return FAILED
     except (OSError, ValueError, TimeoutError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -60,24 +71,30 @@ def main(argv: list[str] | None = None) -> int:
 def ids_as_positionals(argv: list[str]) -> list[str]:
     """argparse reads `show -VSRH...` as an unknown option: after an id command, a word that
     starts with '-' and is none of its options is moved behind a `--`, where it is an id."""
-    command = next((i for i, word in enumerate(argv) if not word.startswith("-")
-                    and (i == 0 or argv[i - 1] not in ("--url", "--api-key"))), None)
+    command = next(
+        (
+            i
+            for i, word in enumerate(argv)
+            if not word.startswith("-") and (i == 0 or argv[i - 1] not in ("--url", "--api-key"))
+        ),
+        None,
+    )
     if command is None or argv[command] not in ID_COMMANDS or "--" in argv[command:]:
         return argv
-    rest = argv[command + 1:]
+    rest = argv[command + 1 :]
     ids = [w for w in rest if w.startswith("-") and w.split("=")[0] not in ID_COMMAND_OPTIONS]
     if not ids:
         return argv
-    return argv[:command + 1] + [w for w in rest if w not in ids] + ["--", *ids]
+    return argv[: command + 1] + [w for w in rest if w not in ids] + ["--", *ids]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__.split("\n")[0])
     # the client reads $BACKPROP_LAB_URL and $BACKPROP_LAB_API_KEY when these are not given
     parser.add_argument("--url", help=f"the API (default: $BACKPROP_LAB_URL or {DEFAULT_URL})")
-    parser.add_argument("--api-key",
-                        help="API key, when the service requires one "
-                             "(default: $BACKPROP_LAB_API_KEY)")
+    parser.add_argument(
+        "--api-key", help="API key, when the service requires one (default: $BACKPROP_LAB_API_KEY)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func, help: str) -> argparse.ArgumentParser:
@@ -90,9 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", cmd_run, "start Redis (if none answers), a worker and the API")
     p.add_argument("--host", help="bind address (default: $HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
-    p.add_argument("--var-dir", type=Path,
-                   help="where the embedded Redis keeps its data (default: $BACKPROP_LAB_VAR "
-                        "or ./var)")
+    p.add_argument(
+        "--var-dir",
+        type=Path,
+        help="where the embedded Redis keeps its data (default: $BACKPROP_LAB_VAR or ./var)",
+    )
     p = command("serve", cmd_serve, "serve the API with gunicorn (extra options go to gunicorn)")
     p.add_argument("--host", help="bind address (default: $HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $PORT or 8000)")
@@ -103,18 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="wait, show progress, print the summary")
     p.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
     p.add_argument("--json", action="store_true", help="print the job as JSON")
-    for name, func, text in (("show", cmd_show, "show a job"),
-                             ("summary", cmd_summary, "a finished job's timing and layers"),
-                             ("cancel", cmd_cancel, "cancel a queued or running job"),
-                             ("delete", cmd_delete, "remove a job (cancelled if unfinished)")):
+    for name, func, text in (
+        ("show", cmd_show, "show a job"),
+        ("summary", cmd_summary, "a finished job's timing and layers"),
+        ("cancel", cmd_cancel, "cancel a queued or running job"),
+        ("delete", cmd_delete, "remove a job (cancelled if unfinished)"),
+    ):
         p = command(name, func, text)
         p.add_argument("id", help="the job's id (one that starts with '-' works too)")
         if name == "show":
             p.add_argument("--json", action="store_true", help="print the job as JSON")
         if name == "summary":
             p.add_argument("--wait", action="store_true", help="wait until the job has ended")
-            p.add_argument("--timeout", type=float, default=None,
-                           help="give up waiting after S seconds")
+            p.add_argument(
+                "--timeout", type=float, default=None, help="give up waiting after S seconds"
+            )
     p = command("download", cmd_download, "write a finished job's result as NumPy's .npz")
     p.add_argument("id", help="the job's id (one that starts with '-' works too)")
     p.add_argument("-o", "--output", type=Path, help="the file (default: ID.npz)")
@@ -123,8 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cursor", help="the page after this cursor (printed under the last page)")
     p.add_argument("--json", action="store_true")
 
-    for name, func, text in (("exercises", cmd_exercises, "exercises from a succeeded job"),
-                             ("practice", cmd_practice, "a short practice round in the terminal")):
+    for name, func, text in (
+        ("exercises", cmd_exercises, "exercises from a succeeded job"),
+        ("practice", cmd_practice, "a short practice round in the terminal"),
+    ):
         p = command(name, func, text)
         p.add_argument("id")
         p.add_argument("--count", type=int, default=5)
@@ -146,8 +170,12 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     from .run import run
 
     settings = Settings()
-    return run(args.host or settings.host, args.port or settings.port,
-               args.var_dir or settings.backprop_lab_var, settings.redis_url)
+    return run(
+        args.host or settings.host,
+        args.port or settings.port,
+        args.var_dir or settings.backprop_lab_var,
+        settings.redis_url,
+    )
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
@@ -172,8 +200,9 @@ def read_spec(file: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{name} is not valid JSON: {error.msg} at line {error.lineno}, "
-                         f"column {error.colno}") from None
+        raise ValueError(
+            f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
 
 
 def cmd_submit(args: argparse.Namespace, extra: list[str]) -> int:
@@ -207,8 +236,11 @@ def cmd_summary(args: argparse.Namespace, extra: list[str]) -> int:
     if job["status"] in UNFINISHED:
         step = job.get("progress") or {}
         done = f" ({step['done']}/{step['total']} passes)" if step.get("total") else ""
-        print(f"job {job['id']} is still {job['status']}{done}: its summary comes when it has "
-              f"ended (`backprop-lab summary --wait {job['id']}` waits)", file=sys.stderr)
+        print(
+            f"job {job['id']} is still {job['status']}{done}: its summary comes when it has "
+            f"ended (`backprop-lab summary --wait {job['id']}` waits)",
+            file=sys.stderr,
+        )
         return FAILED
     print(report.summary(job))
     return 0 if job["status"] == "succeeded" else FAILED
@@ -225,9 +257,13 @@ def cancel_outcome(job: dict[str, Any]) -> str:
     if status == "cancelled":
         return f"job {job['id']} is cancelled"
     if status == "running":
-        return (f"job {job['id']} is running and asked to stop: it ends cancelled within a "
-                "second or two (`backprop-lab show` it)")
+        return (
+            f"job {job['id']} is running and asked to stop: it ends cancelled within a "
+            "second or two (`backprop-lab show` it)"
+        )
     return f"job {job['id']} had already {status}: nothing to cancel"
+
+
 def cmd_download(args: argparse.Namespace, extra: list[str]) -> int:
     path = args.output or Path(f"{args.id}.npz")
     written = _client(args).download(args.id, path)
@@ -249,8 +285,9 @@ def cmd_list(args: argparse.Namespace, extra: list[str]) -> int:
     for job in page["jobs"]:
         print(report.job_line(job))
     if page["next"]:
-        print(f"more: backprop-lab list --limit {args.limit} --cursor {page['next']}",
-              file=sys.stderr)
+        print(
+            f"more: backprop-lab list --limit {args.limit} --cursor {page['next']}", file=sys.stderr
+        )
     return 0
 
 

@@ -65,15 +65,21 @@ class JobError(Exception):
         self.job = job
         error = job.get("error") or {}
         detail = error.get("detail") or error.get("title") or ""
-        super().__init__(f"job {job.get('id')} {job.get('status')}" + (f": {detail}" if detail
-                                                                         else ""))
+        super().__init__(
+            f"job {job.get('id')} {job.get('status')}" + (f": {detail}" if detail else "")
+        )
 
 
 class Client:
     """The API at `url` (default: $BACKPROP_LAB_URL, else http://127.0.0.1:8000)."""
 
-    def __init__(self, url: str | None = None, api_key: str | None = None,
-                 timeout: float = 30.0, session: requests.Session | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+    ):
         self.url = (url or os.environ.get("BACKPROP_LAB_URL") or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -85,8 +91,9 @@ class Client:
         return f"Client({self.url!r})"
 
     # jobs
-    def submit(self, spec: Mapping[str, Any] | str | os.PathLike[str],
-               wait: float | None = None) -> dict[str, Any]:
+    def submit(
+        self, spec: Mapping[str, Any] | str | os.PathLike[str], wait: float | None = None
+    ) -> dict[str, Any]:
         """Queue a job (a spec dict, or the path of a JSON spec file). With `wait`, the
         service holds the request up to that many seconds and returns the finished job
         when it finishes in time (else the queued or running job)."""
@@ -94,8 +101,7 @@ class Client:
             spec = json.loads(Path(spec).read_text())
         params = {"wait": wait} if wait is not None else None
         timeout = self.timeout + (wait or 0)
-        return self._request("POST", "/v1/jobs", json=dict(spec), params=params,
-                             timeout=timeout)
+        return self._request("POST", "/v1/jobs", json=dict(spec), params=params, timeout=timeout)
 
     def get(self, job_id: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """The job resource: status, progress, timestamps, and the result or the error; with
@@ -105,8 +111,9 @@ class Client:
 
     def download(self, job_id: str, path: str | os.PathLike[str]) -> int:
         """Write the result as NumPy's .npz to `path` (as it arrives); returns its bytes."""
-        with self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz", stream=True,
-                              timeout=self.timeout) as response:
+        with self.session.get(
+            f"{self.url}/v1/jobs/{job_id}/result.npz", stream=True, timeout=self.timeout
+        ) as response:
             if response.status_code >= 400:
                 raise ApiError(response.status_code, _problem(response))
             written = 0
@@ -120,15 +127,19 @@ class Client:
         float64 arrays equal to the JSON result's numbers bit for bit (numpy is needed)."""
         import numpy as np
 
-        response = self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz",
-                                    timeout=self.timeout)
+        response = self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz", timeout=self.timeout)
         if response.status_code >= 400:
             raise ApiError(response.status_code, _problem(response))
         with np.load(io.BytesIO(response.content), allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files if not name.endswith(".json")}
 
-    def wait(self, job: str | Mapping[str, Any], timeout: float | None = None,
-             poll: float = 0.2, progress: Progress | None = None) -> dict[str, Any]:
+    def wait(
+        self,
+        job: str | Mapping[str, Any],
+        timeout: float | None = None,
+        poll: float = 0.2,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
         """Follow the job until it is succeeded, failed or cancelled and return it: its event
         stream, or polling every `poll` seconds if the stream fails.
 
@@ -146,8 +157,9 @@ class Client:
                 if name == "end":
                     return data
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise TimeoutError(f"job {job_id} still {self.get(job_id)['status']} "
-                                       f"after {timeout} s")
+                    raise TimeoutError(
+                        f"job {job_id} still {self.get(job_id)['status']} after {timeout} s"
+                    )
         except (requests.RequestException, ValueError):
             pass  # no stream (an older service, a proxy that buffers): poll instead
         while True:
@@ -162,8 +174,12 @@ class Client:
                 raise TimeoutError(f"job {job_id} still {current['status']} after {timeout} s")
             time.sleep(poll)
 
-    def run(self, spec: Mapping[str, Any] | str | os.PathLike[str],
-            timeout: float | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        spec: Mapping[str, Any] | str | os.PathLike[str],
+        timeout: float | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
         """Submit, wait, and return the result; raises JobError if the job did not succeed."""
         job = self.wait(self.submit(spec), timeout=timeout, progress=progress)
         if job["status"] != "succeeded":
@@ -174,8 +190,9 @@ class Client:
         """The job's server-sent events as (name, data): ("progress", {"id", "status",
         "progress"}) while it runs, ("keep-alive", None) every few seconds, and last ("end",
         the finished job)."""
-        with self.session.get(f"{self.url}/v1/jobs/{job_id}/events", stream=True,
-                              timeout=self.timeout) as response:
+        with self.session.get(
+            f"{self.url}/v1/jobs/{job_id}/events", stream=True, timeout=self.timeout
+        ) as response:
             if response.status_code >= 400:
                 raise ApiError(response.status_code, _problem(response))
             for name, data in parse_events(response.iter_lines(decode_unicode=True)):
@@ -198,26 +215,32 @@ class Client:
         return self._request("GET", "/v1/jobs", params=params or None)
 
     # practice
-    def exercises(self, job_id: str, count: int | None = None,
-                  kinds: str | list[str] | None = None, seed: int | None = None) -> dict[str, Any]:
+    def exercises(
+        self,
+        job_id: str,
+        count: int | None = None,
+        kinds: str | list[str] | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
         """Exercises from a succeeded job's numbers: {"job_id", "seed", "exercises": [{"id",
         "kind", "prompt", "data", "answer"}]}; the same job and seed give the same ones."""
         if isinstance(kinds, list):
             kinds = ",".join(kinds)
-        params = {k: v for k, v in (("count", count), ("kinds", kinds), ("seed", seed))
-                  if v is not None}
+        params = {
+            k: v for k, v in (("count", count), ("kinds", kinds), ("seed", seed)) if v is not None
+        }
         return self._request("GET", f"/v1/jobs/{job_id}/exercises", params=params or None)
 
     def answer(self, job_id: str, exercise_id: str, answer: int | float | str) -> dict[str, Any]:
         """Check an answer: {"correct", "expected", "explanation"}."""
-        return self._request("POST", f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-                             json={"answer": answer})
+        return self._request(
+            "POST", f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer", json={"answer": answer}
+        )
 
     def flashcards(self, job_id: str | None = None) -> dict[str, Any]:
         """The lesson's ideas as cards ({"job_id", "cards": [{"front", "back", "tags"}]}),
         with that job's numbers when a job is given."""
-        return self._request("GET", "/v1/flashcards",
-                             params={"job": job_id} if job_id else None)
+        return self._request("GET", "/v1/flashcards", params={"job": job_id} if job_id else None)
 
     # the service
     def health(self) -> dict[str, Any]:
@@ -251,5 +274,8 @@ def _problem(response: requests.Response) -> dict[str, Any]:
         body = None
     if isinstance(body, dict):
         return body
-    return {"title": response.reason or "Error", "status": response.status_code,
-            "detail": response.text[:500] or None}
+    return {
+        "title": response.reason or "Error",
+        "status": response.status_code,
+        "detail": response.text[:500] or None,
+    }

@@ -38,5 +38,15 @@ def worker_command(job_class: str | None = None) -> list[str]:
     side by side on one host."""
     if job_class is None:
         return ["celery", "-A", WORKER_APP, "worker", "--loglevel", "INFO"]
-    return ["celery", "-A", WORKER_APP, "worker", "-Q", job_class, "-n", f"{job_class}@%h",
-            "--loglevel", "INFO"]
+    return [
+        "celery",
+        "-A",
+        WORKER_APP,
+        "worker",
+        "-Q",
+        job_class,
+        "-n",
+        f"{job_class}@%h",
+        "--loglevel",
+        "INFO",
+    ]

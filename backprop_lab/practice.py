@@ -14,12 +14,13 @@ def _numbers(data: dict[str, Any]) -> list[str]:
     """The exercise's numbers, one `name: value` line each (its indices are in the prompt)."""
     lines = []
     for name, value in data.items():
-        if name in ("layer", "neuron", "previous", "example", "quantity", "direction",
-                    "variant") or value is None:
+        if (
+            name in ("layer", "neuron", "previous", "example", "quantity", "direction", "variant")
+            or value is None
+        ):
             continue
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            value = "; ".join(", ".join(f"{k} {_cell(v)}" for k, v in row.items())
-                              for row in value)
+            value = "; ".join(", ".join(f"{k} {_cell(v)}" for k, v in row.items()) for row in value)
         elif isinstance(value, list):
             value = ", ".join(_cell(v) for v in value)
         lines.append(f"  {name.replace('_', ' ')}: {_cell(value)}")
@@ -33,11 +34,19 @@ def _cell(value: Any) -> str:
 
 def show(exercise: dict[str, Any]) -> str:
     accepts = exercise["answer"]
-    how = ("one of " + ", ".join(map(str, accepts["options"])) if accepts["type"] == "choice"
-           else "a number" + (" (exact)" if accepts["tolerance"] == 0 else
-                              f" (within {accepts['tolerance']:.0%})"))
-    return "\n".join([f"[{exercise['kind']}] {exercise['prompt']}", *_numbers(exercise["data"]),
-                      f"  answer with {how}"])
+    how = (
+        "one of " + ", ".join(map(str, accepts["options"]))
+        if accepts["type"] == "choice"
+        else "a number"
+        + (" (exact)" if accepts["tolerance"] == 0 else f" (within {accepts['tolerance']:.0%})")
+    )
+    return "\n".join(
+        [
+            f"[{exercise['kind']}] {exercise['prompt']}",
+            *_numbers(exercise["data"]),
+            f"  answer with {how}",
+        ]
+    )
 
 
 def parse(text: str, exercise: dict[str, Any] | None = None) -> int | float | str:
@@ -66,9 +75,14 @@ def verdict(check: dict[str, Any]) -> str:
     return f"{head}\n  {check['explanation']}"
 
 
-def practice_round(client: Client, job_id: str, count: int, seed: int,
-                   ask: Callable[[str], str] | None = None,
-                   say: Callable[[str], None] = print) -> tuple[int, int]:
+def practice_round(
+    client: Client,
+    job_id: str,
+    count: int,
+    seed: int,
+    ask: Callable[[str], str] | None = None,
+    say: Callable[[str], None] = print,
+) -> tuple[int, int]:
     """Ask `count` exercises of the job one by one; (right, asked). An empty answer skips."""
     ask = ask or input
     right = asked = 0
@@ -85,8 +99,13 @@ def practice_round(client: Client, job_id: str, count: int, seed: int,
     return right, asked
 
 
-def _ask_until_valid(client: Client, job_id: str, exercise: dict[str, Any],
-                     ask: Callable[[str], str], say: Callable[[str], None]) -> dict | None:
+def _ask_until_valid(
+    client: Client,
+    job_id: str,
+    exercise: dict[str, Any],
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+) -> dict | None:
     """The service's check of the first answer it accepts; None when the person skips."""
     while text := ask("> ").strip():
         try:

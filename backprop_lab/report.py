@@ -11,8 +11,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
@@ -43,8 +45,12 @@ def job_line(job: dict[str, Any]) -> str:
     spec = job.get("spec") or {}
     widths = job.get("layers") or (spec.get("network") or {}).get("layers") or []
     methods = job.get("methods") or spec.get("methods") or []
-    parts = [str(job.get("id")), str(job.get("status")), "-".join(map(str, widths)),
-             "+".join(methods)]
+    parts = [
+        str(job.get("id")),
+        str(job.get("status")),
+        "-".join(map(str, widths)),
+        "+".join(methods),
+    ]
     step = job.get("progress")
     if step and step.get("total") and job.get("status") == "running":
         parts.append(f"{step['done']}/{step['total']} passes")
@@ -70,11 +76,15 @@ def summary(job: dict[str, Any]) -> str:
     if not result:
         return "\n".join(lines)
     net, batch = result["network"], result["batch"]
-    lines.append(f"network  {'-'.join(map(str, net['layers']))}  "
-                 f"{', '.join(net['activations'])}  cost {net['cost']}  "
-                 f"{net['parameters']:,} parameters ({net['dtype']})")
-    lines.append(f"batch    {batch.get('size')} examples from {batch.get('source')}  "
-                 f"cost {number(result['cost'], 6)}")
+    lines.append(
+        f"network  {'-'.join(map(str, net['layers']))}  "
+        f"{', '.join(net['activations'])}  cost {net['cost']}  "
+        f"{net['parameters']:,} parameters ({net['dtype']})"
+    )
+    lines.append(
+        f"batch    {batch.get('size')} examples from {batch.get('source')}  "
+        f"cost {number(result['cost'], 6)}"
+    )
     if result.get("training"):
         lines += ["", training_lines(result["training"])]
     if result.get("averaging"):
@@ -90,16 +100,20 @@ def summary(job: dict[str, Any]) -> str:
 def training_lines(training: dict[str, Any]) -> str:
     """What gradient descent did before the report: the cost, the accuracy, a step's cost."""
     cost, accuracy = training["cost"], training["accuracy"]
+    first, last = accuracy[0]["value"], accuracy[-1]["value"]
     steps = training["step_timing"]
-    return "\n".join([
-        f"training {training['steps']:,} steps ({training['method']}, mini-batch "
-        f"{training['batch_size']}, learning rate {number(training['learning_rate'])}) in "
-        f"{seconds(training['seconds'])}",
-        f"         mini-batch cost {number(cost[0])} -> {number(cost[-1])}; accuracy "
-        f"({training['evaluated_on']}) {accuracy[0]['value']:.1%} -> {accuracy[-1]['value']:.1%}",
-        f"         one step: backprop {seconds(steps['backprop']['seconds'])}, naive "
-        f"{seconds(steps['naive']['seconds'])} ({steps['naive']['basis']}, "
-        f"{steps['naive']['passes']:,} passes): {steps['naive_to_backprop']:,.0f}x"])
+    return "\n".join(
+        [
+            f"training {training['steps']:,} steps ({training['method']}, mini-batch "
+            f"{training['batch_size']}, learning rate {number(training['learning_rate'])}) in "
+            f"{seconds(training['seconds'])}",
+            f"         mini-batch cost {number(cost[0])} -> {number(cost[-1])}; accuracy "
+            f"({training['evaluated_on']}) {first:.1%} -> {last:.1%}",
+            f"         one step: backprop {seconds(steps['backprop']['seconds'])}, naive "
+            f"{seconds(steps['naive']['seconds'])} ({steps['naive']['basis']}, "
+            f"{steps['naive']['passes']:,} passes): {steps['naive_to_backprop']:,.0f}x",
+        ]
+    )
 
 
 def averaging_lines(averaging: dict[str, Any]) -> str:
@@ -107,41 +121,66 @@ def averaging_lines(averaging: dict[str, Any]) -> str:
     sizes = "  ".join(f"{s['batch_size']}: {number(s['overall'], 2)}" for s in averaging["sizes"])
     true, shuffled = averaging["consistency"]["true"], averaging["consistency"]["shuffled"]
     show = ", ".join
-    return "\n".join([
-        f"averaging cosine with the {averaging['reference']['source']} gradient by batch size  "
-        f"{sizes}",
-        f"          consistency by layer, true labels {show(number(c, 2) for c in true)}; "
-        f"shuffled {show(number(c, 2) for c in shuffled)}"])
+    return "\n".join(
+        [
+            f"averaging cosine with the {averaging['reference']['source']} gradient by batch size  "
+            f"{sizes}",
+            f"          consistency by layer, true labels {show(number(c, 2) for c in true)}; "
+            f"shuffled {show(number(c, 2) for c in shuffled)}",
+        ]
+    )
 
 
 def timing_table(result: dict[str, Any]) -> str:
     timing = result["timing"]
     forward, back, naive = timing["forward"], timing["backprop"], timing["naive"]
-    rows = [["forward pass", seconds(forward["seconds"]), "1", "1"],
-            ["backprop (1 forward + 1 backward)", seconds(back["seconds"]), "2",
-             number(back["backprop_to_forward"])]]
+    rows = [
+        ["forward pass", seconds(forward["seconds"]), "1", "1"],
+        [
+            "backprop (1 forward + 1 backward)",
+            seconds(back["seconds"]),
+            "2",
+            number(back["backprop_to_forward"]),
+        ],
+    ]
     if naive.get("passes") and not naive["measured"]:
-        rows.append([f"naive {naive['difference']}, as run (cpu seconds)",
-                     seconds(naive["cpu_seconds"]), f"{naive['passes']:,}",
-                     number(naive["cpu_seconds"] / forward["seconds"])])
+        rows.append(
+            [
+                f"naive {naive['difference']}, as run (cpu seconds)",
+                seconds(naive["cpu_seconds"]),
+                f"{naive['passes']:,}",
+                number(naive["cpu_seconds"] / forward["seconds"]),
+            ]
+        )
     if naive.get("passes") and naive["wall_seconds"] < naive["cpu_seconds"]:
-        rows.append(["naive, wall clock (its parts side by side)",
-                     seconds(naive["wall_seconds"]), "", ""])
-    how = {"measured": "measured", "sample": "estimated from the sample",
-           "forward_pass": "estimated from one forward pass"}.get(naive["basis"], naive["basis"])
-    rows.append([f"naive {naive['difference']}, all parameters ({how})",
-                 seconds(naive["full_seconds"]), f"{naive['full_passes']:,}",
-                 number(naive["full_seconds"] / forward["seconds"])])
+        rows.append(
+            ["naive, wall clock (its parts side by side)", seconds(naive["wall_seconds"]), "", ""]
+        )
+    how = {
+        "measured": "measured",
+        "sample": "estimated from the sample",
+        "forward_pass": "estimated from one forward pass",
+    }.get(naive["basis"], naive["basis"])
+    rows.append(
+        [
+            f"naive {naive['difference']}, all parameters ({how})",
+            seconds(naive["full_seconds"]),
+            f"{naive['full_passes']:,}",
+            number(naive["full_seconds"] / forward["seconds"]),
+        ]
+    )
     text = table(["timing", "seconds", "passes", "x forward"], rows)
     return text + f"\n\nbackprop is {number(timing['speedup'])} times faster than naive nudging"
 
 
 def naive_check(naive: dict[str, Any]) -> str:
     which = "a sample of" if naive["sampled"] else "all"
-    return (f"naive check ({naive['difference']}, epsilon {naive['epsilon']:g}): nudged {which} "
-            f"{naive['nudged']:,} of {naive['parameters']:,} parameters; "
-            f"max |naive - backprop| {number(naive['max_abs_diff'])}, "
-            f"relative error {number(naive['relative_error'])}")
+    return (
+        f"naive check ({naive['difference']}, epsilon {naive['epsilon']:g}): nudged {which} "
+        f"{naive['nudged']:,} of {naive['parameters']:,} parameters; "
+        f"max |naive - backprop| {number(naive['max_abs_diff'])}, "
+        f"relative error {number(naive['relative_error'])}"
+    )
 
 
 def layer_table(result: dict[str, Any]) -> str:
@@ -151,17 +190,35 @@ def layer_table(result: dict[str, Any]) -> str:
     for layer in result["layers"]:
         ways = layer["three_ways"]
         index = layer["layer"]
-        rows.append([str(index), str(layer["width"]), layer["activation"],
-                     number(_norm(wishes[index])) if wishes else "-",
-                     number(_norm(ways["bias"])), number(_norm(ways["weights"])),
-                     number(_norm(ways["previous"])), number(layer["consistency"])])
-    header = ["layer", "width", "activation", "|wish|", "|bias way|", "|weights way|",
-              "|previous way|", "consistency"]
+        rows.append(
+            [
+                str(index),
+                str(layer["width"]),
+                layer["activation"],
+                number(_norm(wishes[index])) if wishes else "-",
+                number(_norm(ways["bias"])),
+                number(_norm(ways["weights"])),
+                number(_norm(ways["previous"])),
+                number(layer["consistency"]),
+            ]
+        )
+    header = [
+        "layer",
+        "width",
+        "activation",
+        "|wish|",
+        "|bias way|",
+        "|weights way|",
+        "|previous way|",
+        "consistency",
+    ]
     return table(header, rows)
 
 
 def _norm(values: Any) -> float:
     """Euclidean norm of a nested list of numbers."""
+
     def squares(v: Any) -> float:
         return sum(squares(x) for x in v) if isinstance(v, list) else float(v) ** 2
+
     return math.sqrt(squares(values))

@@ -59,8 +59,12 @@ class Children:
 
     def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
         argv = [executable(argv[0]), *argv[1:]]
-        proc = subprocess.Popen(argv, env=env, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         self.procs.append((name, proc))
         self.log(f"started {name} (pid {proc.pid})")
         return proc
@@ -114,6 +118,7 @@ def wait_ready(url: str, children: Children, timeout: float = 90.0) -> bool:
 
 def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
     """Start everything, print where to look, and supervise until a signal or a death."""
+
     def on_signal(signum, frame):
         raise Stop(signal.Signals(signum).name)
 

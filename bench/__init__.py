@@ -20,5 +20,7 @@ THREADS = int(os.environ.get("BENCH_THREADS") or 1)
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = str(THREADS)
 if THREADS == 1:  # JAX's CPU backend: no Eigen thread pool, one thread per operation
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
-                               "false intra_op_parallelism_threads=1").strip()
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+        "false intra_op_parallelism_threads=1"
+    ).strip()

@@ -19,25 +19,49 @@ def main() -> None:
         if autograd.torch is not None:
             side = common.interleaved(autograd.timers(j), args.budget, block=autograd.BLOCK)
             versus = common.ratio(side["backprop"], side["torch"])
-        checks = [("backprop/forward <= 2.5", to_forward,
-                   model.verdict(to_forward[0], batch, args.dtype)),
-                  ("loop/backprop >= 25", speedup,
-                   loop.verdict(speedup[0], batch, args.dtype)),
-                  ("naive pass/forward <= 1.2", nv.pass_to_forward,
-                   naive.verdict(nv.pass_to_forward[0])),
-                  ("backprop/torch < 1", versus,
-                   autograd.verdict(versus[0], batch, args.dtype) if versus else "no torch")]
+        checks = [
+            (
+                "backprop/forward <= 2.5",
+                to_forward,
+                model.verdict(to_forward[0], batch, args.dtype),
+            ),
+            ("loop/backprop >= 25", speedup, loop.verdict(speedup[0], batch, args.dtype)),
+            ("naive pass/forward <= 1.2", nv.pass_to_forward, naive.verdict(nv.pass_to_forward[0])),
+            (
+                "backprop/torch < 1",
+                versus,
+                autograd.verdict(versus[0], batch, args.dtype) if versus else "no torch",
+            ),
+        ]
         verdicts += [(label, *check) for check in checks if check[2] != "(no target)"]
-        rows.append([common.name(layers), batch, common.seconds(common.median(times["forward"])),
-                     common.seconds(common.median(times["backprop"])),
-                     *(common.spread(check[1]) for check in checks[:3]),
-                     f"{nv.estimate_to_backprop:,.0f}",
-                     "-" if nv.measured_to_backprop is None else f"{nv.measured_to_backprop:,.0f}",
-                     common.spread(versus)])
+        rows.append(
+            [
+                common.name(layers),
+                batch,
+                common.seconds(common.median(times["forward"])),
+                common.seconds(common.median(times["backprop"])),
+                *(common.spread(check[1]) for check in checks[:3]),
+                f"{nv.estimate_to_backprop:,.0f}",
+                "-" if nv.measured_to_backprop is None else f"{nv.measured_to_backprop:,.0f}",
+                common.spread(versus),
+            ]
+        )
     print("checked: the per-example loop's and torch's gradients equal model.backprop's")
-    common.print_table(["network", "batch", "forward", "backprop", "backprop/forward",
-                        "loop/backprop", "naive pass/forward", "naive/backprop (est.)",
-                        "naive/backprop (measured)", "backprop/torch"], rows)
+    common.print_table(
+        [
+            "network",
+            "batch",
+            "forward",
+            "backprop",
+            "backprop/forward",
+            "loop/backprop",
+            "naive pass/forward",
+            "naive/backprop (est.)",
+            "naive/backprop (measured)",
+            "backprop/torch",
+        ],
+        rows,
+    )
     print("\nmedian [quartiles] over interleaved rounds; targets (issue 2):")
     for label, target, value, verdict in verdicts:
         shown = "-" if value is None else f"{value[0]:.2f}"

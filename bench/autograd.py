@@ -58,8 +58,7 @@ def timers(j: common.Job) -> dict[str, Callable[[], object]]:
         return {}
     gradient = torch_gradient(j)
     check(j, gradient)
-    return {"backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
-            "torch": gradient}
+    return {"backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False), "torch": gradient}
 
 
 def verdict(r: float, batch: int, dtype: str) -> str:
@@ -72,6 +71,13 @@ if __name__ == "__main__":
     if torch is None:
         print("torch is not importable: nothing to compare")
     else:
-        common.compare(__doc__.splitlines()[0], timers, "backprop", "torch", verdict,
-                       "backprop/torch (< 1 at 100, 1000)", block=BLOCK)
+        common.compare(
+            __doc__.splitlines()[0],
+            timers,
+            "backprop",
+            "torch",
+            verdict,
+            "backprop/torch (< 1 at 100, 1000)",
+            block=BLOCK,
+        )
         print("(torch's gradient was checked equal to model.backprop's, rtol 1e-10, each time)")

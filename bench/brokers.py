@@ -46,8 +46,7 @@ import hosts  # noqa: E402
 import rabbitmq  # noqa: E402
 
 HOSTS_QUEUE = "bench-hosts-"  # the queues' prefix
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                     "MKL_NUM_THREADS")}
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 def quartiles(times: list[float]) -> str:
@@ -55,17 +54,24 @@ def quartiles(times: list[float]) -> str:
     return f"{seconds(q2)} [{seconds(q1)}-{seconds(q3)}]"
 
 
-def round_trips(stack: ExitStack, folder: Path, redis_url: str, amqp_url: str,
-                budget: float) -> None:
+def round_trips(
+    stack: ExitStack, folder: Path, redis_url: str, amqp_url: str, budget: float
+) -> None:
     apis = {}
     for name, broker_url in (("Redis", ""), ("RabbitMQ", amqp_url)):
-        stack.enter_context(worker_process(redis_url, QUEUE, folder, f"-{name}",
-                                           broker_url=broker_url, **ONE_THREAD))
+        stack.enter_context(
+            worker_process(
+                redis_url, QUEUE, folder, f"-{name}", broker_url=broker_url, **ONE_THREAD
+            )
+        )
         apis[name] = stack.enter_context(gunicorn(redis_url, folder, broker_url))
-    times = interleaved({name: (lambda api=api: tiny_job(api)) for name, api in apis.items()},
-                        budget, least=50)
-    print_table(["tiny 2-3-2 job, POST ?wait=10", "median [quartiles]", "rounds"],
-                [[f"broker {name}", quartiles(t), str(len(t))] for name, t in times.items()])
+    times = interleaved(
+        {name: (lambda api=api: tiny_job(api)) for name, api in apis.items()}, budget, least=50
+    )
+    print_table(
+        ["tiny 2-3-2 job, POST ?wait=10", "median [quartiles]", "rounds"],
+        [[f"broker {name}", quartiles(t), str(len(t))] for name, t in times.items()],
+    )
     print(f"RabbitMQ / Redis per round: {ratio(times['RabbitMQ'], times['Redis'])[0]:.2f}\n")
 
 
@@ -73,14 +79,23 @@ def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
     one, two = stack.enter_context(hosts.worker_hosts(2))
     port = free_port()
     stack.callback(stop, start_redis(port, folder, bind=f"127.0.0.1 {one.server} {two.server}"))
-    broker = stack.enter_context(rabbitmq.node(folder / "hosts-rabbitmq",
-                                               ("127.0.0.1", one.server, two.server)))
+    broker = stack.enter_context(
+        rabbitmq.node(folder / "hosts-rabbitmq", ("127.0.0.1", one.server, two.server))
+    )
     workers = []
     for host in (one, two):
-        process = stack.enter_context(worker_process(
-            f"redis://{host.server}:{port}/0", HOSTS_QUEUE, folder, f"-{host.namespace}",
-            broker_url=broker.url.replace("127.0.0.1", host.server), host=host.namespace,
-            prefix=host.prefix, **ONE_THREAD))
+        process = stack.enter_context(
+            worker_process(
+                f"redis://{host.server}:{port}/0",
+                HOSTS_QUEUE,
+                folder,
+                f"-{host.namespace}",
+                broker_url=broker.url.replace("127.0.0.1", host.server),
+                host=host.namespace,
+                prefix=host.prefix,
+                **ONE_THREAD,
+            )
+        )
         workers.append(process.name)
     redis_url = f"redis://127.0.0.1:{port}/0"
     api = stack.enter_context(api_server(redis_url, HOSTS_QUEUE, broker.url))
@@ -97,11 +112,22 @@ def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
         count = 1 + (turn % 4 in (1, 2))
         times[f"{count} host{'s' * (count > 1)}"].append(on(count))
     speedup = ratio(times["1 host"], times["2 hosts"])
-    print_table(["lesson naive job (13,002 parameters, central, 4 parts)", "1 host", "2 hosts",
-                 "speedup [quartiles]"],
-                [["784-16-16-10, 100 digits, submit to result", quartiles(times["1 host"]),
-                  quartiles(times["2 hosts"]),
-                  f"{speedup[0]:.2f} [{speedup[1]:.2f}-{speedup[2]:.2f}]"]])
+    print_table(
+        [
+            "lesson naive job (13,002 parameters, central, 4 parts)",
+            "1 host",
+            "2 hosts",
+            "speedup [quartiles]",
+        ],
+        [
+            [
+                "784-16-16-10, 100 digits, submit to result",
+                quartiles(times["1 host"]),
+                quartiles(times["2 hosts"]),
+                f"{speedup[0]:.2f} [{speedup[1]:.2f}-{speedup[2]:.2f}]",
+            ]
+        ],
+    )
     print("ideal on these 2 cores: 2.00")
 
 
@@ -122,8 +148,7 @@ def main() -> None:
         print(f"worker hosts: skipped ({reason})")
         return
     with ExitStack() as stack:
-        on_hosts(stack, Path(stack.enter_context(tempfile.TemporaryDirectory())),
-                 args.naive_runs)
+        on_hosts(stack, Path(stack.enter_context(tempfile.TemporaryDirectory())), args.naive_runs)
 
 
 if __name__ == "__main__":

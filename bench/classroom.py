@@ -46,23 +46,35 @@ TARGET_RATIO, TARGET_P95, TARGET_HEALTH_P99 = 3.0, 1.0, 0.050
 
 def page_job(digit: int) -> dict:
     """The page's "Run backprop" job (api/static/app.js, singleSpec) for one digit."""
-    return {"network": LESSON["network"], "batch": {"dataset": "digits", "indices": [digit]},
-            "methods": ["backprop", "naive"],
-            "naive": {"difference": "central", "sample": 200, "seed": 0},
-            "include": {"gradients": False, "wishes": True, "layers": True, "per_example": True}}
+    return {
+        "network": LESSON["network"],
+        "batch": {"dataset": "digits", "indices": [digit]},
+        "methods": ["backprop", "naive"],
+        "naive": {"difference": "central", "sample": 200, "seed": 0},
+        "include": {"gradients": False, "wishes": True, "layers": True, "per_example": True},
+    }
 
 
 @contextmanager
 def service(folder: Path):
     """`backprop-lab run` on a free port with a Redis of its own; yields the URL when ready."""
     port = free_port()
-    env = os.environ | {"PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-                        "BACKPROP_LAB_VAR": str(folder / "var")}
+    env = os.environ | {
+        "PORT": str(port),
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "BACKPROP_LAB_VAR": str(folder / "var"),
+    }
     log = folder / "run.log"
     cli = Path(sys.executable).with_name("backprop-lab")
     with log.open("wb") as out:
-        process = subprocess.Popen([str(cli), "run"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(cli), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
@@ -137,15 +149,19 @@ def main() -> None:
     parser.add_argument("--arrival", type=float, default=ARRIVAL, help="seconds they arrive over")
     parser.add_argument("--held", type=int, default=HELD, help="event streams held open")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f} "
-          "(the machine may be shared with other work)")
+    print(
+        f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f} "
+        "(the machine may be shared with other work)"
+    )
     with ExitStack() as stack:
         url = stack.enter_context(service(Path(stack.enter_context(tempfile.TemporaryDirectory()))))
         storm(url, 10, 1.0)  # warm-up: every pool process has loaded NumPy and the digits
         quiet = storm(url, args.students, args.arrival)
 
-        research = [requests.post(f"{url}/v1/jobs", json=RESEARCH, timeout=30).json()["id"]
-                    for _ in range(2)]
+        research = [
+            requests.post(f"{url}/v1/jobs", json=RESEARCH, timeout=30).json()["id"]
+            for _ in range(2)
+        ]
         wait_until(lambda: all(progress(url, j) > 0 for j in research), "the research jobs", 120)
         before = [progress(url, j) for j in research]
         began = time.perf_counter()
@@ -163,25 +179,36 @@ def main() -> None:
             requests.post(f"{url}/v1/jobs/{job_id}/cancel", timeout=30)
 
     q, l = percentiles(quiet), percentiles(loaded)
-    print(f"\n{args.students} students, page's job with ?wait=10, arriving over "
-          f"{args.arrival:g} s; loaded = 2 research naive jobs (784-16-16-10, 1,000 digits, "
-          "central) running on the batch worker")
-    print_table(["storm", "p50", "p95", "p99", "max"],
-                [["quiet", *map(ms, q), ms(max(quiet))], ["loaded", *map(ms, l), ms(max(loaded))]])
+    print(
+        f"\n{args.students} students, page's job with ?wait=10, arriving over "
+        f"{args.arrival:g} s; loaded = 2 research naive jobs (784-16-16-10, 1,000 digits, "
+        "central) running on the batch worker"
+    )
+    print_table(
+        ["storm", "p50", "p95", "p99", "max"],
+        [["quiet", *map(ms, q), ms(max(quiet))], ["loaded", *map(ms, l), ms(max(loaded))]],
+    )
     ratio = l[1] / q[1]
     ok = ratio <= TARGET_RATIO and l[1] < TARGET_P95
-    print(f"loaded p95 / quiet p95 = {ratio:.2f} (target <= {TARGET_RATIO:g}, and loaded p95 "
-          f"< {TARGET_P95:g} s): {'met' if ok else 'NOT met'}")
+    print(
+        f"loaded p95 / quiet p95 = {ratio:.2f} (target <= {TARGET_RATIO:g}, and loaded p95 "
+        f"< {TARGET_P95:g} s): {'met' if ok else 'NOT met'}"
+    )
     rates = [(a - b) / spent for a, b in zip(after, before)]
-    print("research jobs during the loaded storm: " + ", ".join(
-        f"{b} -> {a} passes ({r:.0f}/s)" for b, a, r in zip(before, after, rates))
-        + (": progressing" if all(r > 0 for r in rates) else ": STALLED"))
+    print(
+        "research jobs during the loaded storm: "
+        + ", ".join(f"{b} -> {a} passes ({r:.0f}/s)" for b, a, r in zip(before, after, rates))
+        + (": progressing" if all(r > 0 for r in rates) else ": STALLED")
+    )
     c, h = percentiles(calm), percentiles(crowded)
     print(f"\n/v1/health, {HEALTH_REQUESTS} requests one at a time")
-    print_table(["held streams", "p50", "p95", "p99"],
-                [["0", *map(ms, c)], [str(args.held), *map(ms, h)]])
-    print(f"health p99 with {args.held} held = {ms(h[2])} (target <= "
-          f"{ms(TARGET_HEALTH_P99)}): {'met' if h[2] <= TARGET_HEALTH_P99 else 'NOT met'}")
+    print_table(
+        ["held streams", "p50", "p95", "p99"], [["0", *map(ms, c)], [str(args.held), *map(ms, h)]]
+    )
+    print(
+        f"health p99 with {args.held} held = {ms(h[2])} (target <= "
+        f"{ms(TARGET_HEALTH_P99)}): {'met' if h[2] <= TARGET_HEALTH_P99 else 'NOT met'}"
+    )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

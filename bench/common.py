@@ -44,10 +44,12 @@ def use_clock(clock: Callable[[], float]) -> None:
 
 def job(layers: list[int], batch: int, dtype: str = "float64") -> Job:
     """The lesson's network (sigmoid, squared error, seed 7) on `batch` digits at 28x28."""
-    return model.prepare({
-        "network": {"layers": layers, "dtype": dtype, "init": {"seed": 7}},
-        "batch": {"dataset": "digits", "resolution": 28, "size": batch, "seed": 0},
-    })
+    return model.prepare(
+        {
+            "network": {"layers": layers, "dtype": dtype, "init": {"seed": 7}},
+            "batch": {"dataset": "digits", "resolution": 28, "size": batch, "seed": 0},
+        }
+    )
 
 
 def twin_activations(j: Job, twin: str) -> list[str]:
@@ -59,8 +61,9 @@ def twin_activations(j: Job, twin: str) -> list[str]:
     return names
 
 
-def interleaved(fns: dict[str, Callable[[], object]], budget: float, least: int = 7,
-                block: float = 0.0) -> Times:
+def interleaved(
+    fns: dict[str, Callable[[], object]], budget: float, least: int = 7, block: float = 0.0
+) -> Times:
     """Seconds of each call, round after round, until `budget` seconds and `least` rounds.
 
     With `block` > 0 each turn is a stretch of calls lasting `block` seconds, and the turn
@@ -74,7 +77,7 @@ def interleaved(fns: dict[str, Callable[[], object]], budget: float, least: int 
     times: Times = {name: [] for name in names}
     began, rounds = time.perf_counter(), 0
     while rounds < least or time.perf_counter() - began < budget:
-        for name in names[rounds % len(names):] + names[:rounds % len(names)]:
+        for name in names[rounds % len(names) :] + names[: rounds % len(names)]:
             times[name].append(_turn(fns[name], block))
         rounds += 1
     return times
@@ -108,6 +111,7 @@ def limit_threads() -> None:
     """BLAS (and torch, when loaded) to THREADS; `bench` set the environment on import too."""
     try:
         from threadpoolctl import threadpool_limits
+
         threadpool_limits(THREADS, user_api="blas")
     except ImportError:
         pass
@@ -120,13 +124,18 @@ def environment() -> str:
     parts = [cpu(), f"numpy {np.__version__}"]
     try:
         from threadpoolctl import threadpool_info
+
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-        parts += [f"{i['internal_api']} {i.get('version')} kernel {i.get('architecture')} "
-                  f"threads {i['num_threads']}" for i in blas]
+        parts += [
+            f"{i['internal_api']} {i.get('version')} kernel {i.get('architecture')} "
+            f"threads {i['num_threads']}"
+            for i in blas
+        ]
     except ImportError:
         parts.append(f"BLAS threads {THREADS} (by environment; threadpoolctl not installed)")
-    overrides = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-                 if k in os.environ]
+    overrides = [
+        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+    ]
     parts.append(" ".join(overrides) if overrides else "no OPENBLAS_CORETYPE/L2_SIZE override")
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
@@ -140,23 +149,41 @@ def cpu() -> str:
         info = open("/proc/cpuinfo").read()
     except OSError:
         return platform.processor() or platform.machine()
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                 if line.startswith("model name")), platform.machine())
+    name = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in info.splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
     return f"{name} ({'AVX-512' if 'avx512f' in info else 'no AVX-512'}, {os.cpu_count()} cores)"
 
 
 def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--budget", type=float, default=2.0,
-                        help="seconds of timing per network and batch (default 2)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=2.0,
+        help="seconds of timing per network and batch (default 2)",
+    )
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     if full_limit:
-        parser.add_argument("--full-limit", type=float, default=10.0,
-                            help="measure the naive method over every parameter too when it is "
-                                 "estimated to take less than this many seconds (default 10)")
-    parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
-                        help="time calls by the wall clock (default) or by the process's CPU "
-                             "time, steadier on a shared machine (single-threaded runs)")
+        parser.add_argument(
+            "--full-limit",
+            type=float,
+            default=10.0,
+            help="measure the naive method over every parameter too when it is "
+            "estimated to take less than this many seconds (default 10)",
+        )
+    parser.add_argument(
+        "--clock",
+        default="wall",
+        choices=["wall", "cpu"],
+        help="time calls by the wall clock (default) or by the process's CPU "
+        "time, steadier on a shared machine (single-threaded runs)",
+    )
     args = parser.parse_args()
     use_clock(time.process_time if args.clock == "cpu" else time.perf_counter)
     limit_threads()
@@ -198,16 +225,30 @@ def name(layers: list[int]) -> str:
     return "-".join(map(str, layers))
 
 
-def compare(description: str, timers: Callable[[Job], dict[str, Callable[[], object]]],
-            top: str, bottom: str, verdict: Callable[[float, int, str], str], heading: str,
-            block: float = 0.0) -> None:
+def compare(
+    description: str,
+    timers: Callable[[Job], dict[str, Callable[[], object]]],
+    top: str,
+    bottom: str,
+    verdict: Callable[[float, int, str], str],
+    heading: str,
+    block: float = 0.0,
+) -> None:
     """A script's main: time `top` against `bottom` for every case and print the table."""
     args = arguments(description)
     rows = []
     for layers, batch in CASES:
         times = interleaved(timers(job(layers, batch, args.dtype)), args.budget, block=block)
         r = ratio(times[top], times[bottom])
-        rows.append([name(layers), batch, seconds(median(times[top])),
-                     seconds(median(times[bottom])), spread(r), verdict(r[0], batch, args.dtype),
-                     len(times[top])])
+        rows.append(
+            [
+                name(layers),
+                batch,
+                seconds(median(times[top])),
+                seconds(median(times[bottom])),
+                spread(r),
+                verdict(r[0], batch, args.dtype),
+                len(times[top]),
+            ]
+        )
     print_table(["network", "batch", top, bottom, heading, "", "rounds"], rows)

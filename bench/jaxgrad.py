@@ -46,5 +46,4 @@ def jax_gradient(j: common.Job) -> Callable[[], list]:
 def check(j: common.Job, gradient: Callable[[], list], ours: list[np.ndarray]) -> None:
     rtol = 1e-10 if j.net.dtype == np.float64 else 1e-4
     for got, want in zip(gradient(), ours, strict=True):
-        np.testing.assert_allclose(np.asarray(got), want, rtol=rtol,
-                                   atol=rtol * np.abs(want).max())
+        np.testing.assert_allclose(np.asarray(got), want, rtol=rtol, atol=rtol * np.abs(want).max())

@@ -64,8 +64,10 @@ def check(j: common.Job) -> None:
 
 def timers(j: common.Job) -> dict[str, Callable[[], object]]:
     check(j)
-    return {"backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
-            "loop": lambda: backprop_loop(j.net, j.x, j.y)}
+    return {
+        "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
+        "loop": lambda: backprop_loop(j.net, j.x, j.y),
+    }
 
 
 def verdict(r: float, batch: int, dtype: str) -> str:
@@ -75,6 +77,12 @@ def verdict(r: float, batch: int, dtype: str) -> str:
 
 
 if __name__ == "__main__":
-    common.compare(__doc__.splitlines()[0], timers, "loop", "backprop", verdict,
-                   f"loop/backprop (>= {TARGET:g} at 1000)")
+    common.compare(
+        __doc__.splitlines()[0],
+        timers,
+        "loop",
+        "backprop",
+        verdict,
+        f"loop/backprop (>= {TARGET:g} at 1000)",
+    )
     print("(the loop's gradient was checked equal to model.backprop's, rtol 1e-10, each time)")

@@ -17,8 +17,10 @@ TARGET = 2.5
 
 
 def timers(j: common.Job) -> dict[str, Callable[[], object]]:
-    return {"forward": lambda: j.net.cost(j.x, j.y),
-            "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False)}
+    return {
+        "forward": lambda: j.net.cost(j.x, j.y),
+        "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
+    }
 
 
 def verdict(r: float, batch: int, dtype: str) -> str:
@@ -28,5 +30,11 @@ def verdict(r: float, batch: int, dtype: str) -> str:
 
 
 if __name__ == "__main__":
-    common.compare(__doc__.splitlines()[0], timers, "backprop", "forward", verdict,
-                   f"backprop/forward (<= {TARGET} at >= 100)")
+    common.compare(
+        __doc__.splitlines()[0],
+        timers,
+        "backprop",
+        "forward",
+        verdict,
+        f"backprop/forward (<= {TARGET} at >= 100)",
+    )

@@ -36,15 +36,17 @@ class Naive:
 
 def block_timers(j: common.Job) -> dict[str, Callable[[], object]]:
     indices = choose_indices(j.net.parameter_count, SAMPLE, seed=0)
-    chunks = itertools.cycle([indices[i:i + CHUNK] for i in range(0, SAMPLE, CHUNK)])
+    chunks = itertools.cycle([indices[i : i + CHUNK] for i in range(0, SAMPLE, CHUNK)])
 
     def forwards() -> None:
         for _ in range(2 * CHUNK):
             j.net.cost(j.x, j.y)
 
-    return {"naive": lambda: nudge(j.net, j.x, j.y, next(chunks), EPSILON, "central"),
-            "forward": forwards,
-            "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False)}
+    return {
+        "naive": lambda: nudge(j.net, j.x, j.y, next(chunks), EPSILON, "central"),
+        "forward": forwards,
+        "backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
+    }
 
 
 def measure(j: common.Job, budget: float, full_limit: float) -> Naive:
@@ -58,8 +60,14 @@ def measure(j: common.Job, budget: float, full_limit: float) -> Naive:
         began = time.perf_counter()
         nudge(j.net, j.x, j.y, every, EPSILON, "central")
         measured = (time.perf_counter() - began) / back
-    return Naive(common.ratio(times["naive"], times["forward"]), per_pass, back, full_passes,
-                 per_pass * full_passes / back, measured)
+    return Naive(
+        common.ratio(times["naive"], times["forward"]),
+        per_pass,
+        back,
+        full_passes,
+        per_pass * full_passes / back,
+        measured,
+    )
 
 
 def verdict(r: float) -> str:
@@ -71,12 +79,31 @@ def main() -> None:
     rows = []
     for layers, batch in common.CASES:
         n = measure(common.job(layers, batch, args.dtype), args.budget, args.full_limit)
-        rows.append([common.name(layers), batch, common.seconds(n.per_pass),
-                     common.spread(n.pass_to_forward), verdict(n.pass_to_forward[0]),
-                     n.full_passes, f"{n.estimate_to_backprop:,.0f}",
-                     "-" if n.measured_to_backprop is None else f"{n.measured_to_backprop:,.0f}"])
-    common.print_table(["network", "batch", "naive pass", f"pass/forward (<= {TARGET})", "",
-                        "passes (all)", "naive/backprop (est.)", "(measured)"], rows)
+        rows.append(
+            [
+                common.name(layers),
+                batch,
+                common.seconds(n.per_pass),
+                common.spread(n.pass_to_forward),
+                verdict(n.pass_to_forward[0]),
+                n.full_passes,
+                f"{n.estimate_to_backprop:,.0f}",
+                "-" if n.measured_to_backprop is None else f"{n.measured_to_backprop:,.0f}",
+            ]
+        )
+    common.print_table(
+        [
+            "network",
+            "batch",
+            "naive pass",
+            f"pass/forward (<= {TARGET})",
+            "",
+            "passes (all)",
+            "naive/backprop (est.)",
+            "(measured)",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ from bench.service import gunicorn
 from tests.processes import redis_server, worker_process
 
 QUEUE = "bench-results-"  # the queues' prefix
-SPEC = {"network": {"layers": [784, 1000, 200, 10]},
-        "batch": {"dataset": "digits", "resolution": 28, "size": 10}}
+SPEC = {
+    "network": {"layers": [784, 1000, 200, 10]},
+    "batch": {"dataset": "digits", "resolution": 28, "size": 10},
+}
 MB = 1e6
 
 
@@ -40,25 +42,28 @@ def finished(api: str, spec: dict) -> dict:
     job = requests.post(f"{api}/v1/jobs", json=spec, params={"wait": 60}, timeout=120).json()
     while job["status"] in ("queued", "running"):
         time.sleep(0.2)
-        job = requests.get(f"{api}/v1/jobs/{job['id']}", params={"fields": "status,id"},
-                           timeout=120).json()
+        job = requests.get(
+            f"{api}/v1/jobs/{job['id']}", params={"fields": "status,id"}, timeout=120
+        ).json()
     assert job["status"] == "succeeded", job
-    return requests.get(f"{api}/v1/jobs/{job['id']}", params={"fields": "id,result_size"},
-                        timeout=120).json()
+    return requests.get(
+        f"{api}/v1/jobs/{job['id']}", params={"fields": "id,result_size"}, timeout=120
+    ).json()
 
 
 def key_memory(client: redis.Redis) -> int:
-    return sum(client.memory_usage(k, samples=0) or 0
-               for k in client.keys("backprop-lab:result:*"))
+    return sum(client.memory_usage(k, samples=0) or 0 for k in client.keys("backprop-lab:result:*"))
 
 
 def reads(api: str, job_id: str, rounds: int) -> dict[str, list[float]]:
-    urls = {"full GET": (f"{api}/v1/jobs/{job_id}", None),
-            "?fields=cost,timing": (f"{api}/v1/jobs/{job_id}", {"fields": "cost,timing"}),
-            "result.npz": (f"{api}/v1/jobs/{job_id}/result.npz", None)}
+    urls = {
+        "full GET": (f"{api}/v1/jobs/{job_id}", None),
+        "?fields=cost,timing": (f"{api}/v1/jobs/{job_id}", {"fields": "cost,timing"}),
+        "result.npz": (f"{api}/v1/jobs/{job_id}/result.npz", None),
+    }
     times: dict[str, list[float]] = {name: [] for name in urls}
     for r in range(rounds + 1):
-        for name, (url, params) in list(urls.items())[r % 3:] + list(urls.items())[:r % 3]:
+        for name, (url, params) in list(urls.items())[r % 3 :] + list(urls.items())[: r % 3]:
             start = time.perf_counter()
             body = requests.get(url, params=params, timeout=120).content
             if r:  # the first round warms up
@@ -74,11 +79,13 @@ def writing(stored: dict[bytes, bytes], rounds: int) -> dict[str, list[float]]:
 
     fields = {k.decode(): v for k, v in stored.items()}
     text = b"".join(_buffered(_result(fields, None)))
-    ways = {"streamed from the store": lambda: sum(map(len, _buffered(_result(fields, None)))),
-            "before: json.loads + json.dumps": lambda: len(json.dumps(json.loads(text)))}
+    ways = {
+        "streamed from the store": lambda: sum(map(len, _buffered(_result(fields, None)))),
+        "before: json.loads + json.dumps": lambda: len(json.dumps(json.loads(text))),
+    }
     times: dict[str, list[float]] = {name: [] for name in ways}
     for r in range(rounds):
-        for name, way in list(ways.items())[r % 2:] + list(ways.items())[:r % 2]:
+        for name, way in list(ways.items())[r % 2 :] + list(ways.items())[: r % 2]:
             start = time.perf_counter()
             way()
             times[name].append(time.perf_counter() - start)
@@ -93,8 +100,9 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50, help="jobs in the sweep")
-    parser.add_argument("--budget", type=float, default=256 * 2**20,
-                        help="RESULT_STORE_BYTES for the run (bytes)")
+    parser.add_argument(
+        "--budget", type=float, default=256 * 2**20, help="RESULT_STORE_BYTES for the run (bytes)"
+    )
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the three reads")
     args = parser.parse_args()
     budget = int(args.budget)
@@ -110,20 +118,35 @@ def main() -> None:
         job = finished(api, SPEC)
         size = job["result_size"]
         times = reads(api, job["id"], args.rounds)
-        json_bytes = len(json.dumps(requests.get(f"{api}/v1/jobs/{job['id']}", params={
-            "fields": "result"}, timeout=120).json()["result"], separators=(",", ":")))
+        json_bytes = len(
+            json.dumps(
+                requests.get(
+                    f"{api}/v1/jobs/{job['id']}", params={"fields": "result"}, timeout=120
+                ).json()["result"],
+                separators=(",", ":"),
+            )
+        )
         print(f"one job ({SPEC['network']['layers']}, 10 digits, backprop only):")
-        print_table(["what", "bytes"], [
-            ["result as JSON", f"{json_bytes:,}"],
-            ["estimate at submit", f"{size['estimate']:,} ({size['estimate'] / json_bytes:.3f}"
-                                   " of the JSON)"],
-            ["reserved while it ran", f"{size['reserved']:,}"],
-            ["stored (accounted)", f"{size['stored']:,} ({json_bytes / size['stored']:.2f}x "
-                                   "smaller than the JSON)"],
-            ["stored (MEMORY USAGE)", f"{key_memory(client):,}"],
-            ["full GET body", f"{times.pop('full GET bytes')[0]:,}"],
-            ["?fields=cost,timing body", f"{times.pop('?fields=cost,timing bytes')[0]:,}"],
-            ["result.npz body", f"{times.pop('result.npz bytes')[0]:,}"]])
+        print_table(
+            ["what", "bytes"],
+            [
+                ["result as JSON", f"{json_bytes:,}"],
+                [
+                    "estimate at submit",
+                    f"{size['estimate']:,} ({size['estimate'] / json_bytes:.3f} of the JSON)",
+                ],
+                ["reserved while it ran", f"{size['reserved']:,}"],
+                [
+                    "stored (accounted)",
+                    f"{size['stored']:,} ({json_bytes / size['stored']:.2f}x "
+                    "smaller than the JSON)",
+                ],
+                ["stored (MEMORY USAGE)", f"{key_memory(client):,}"],
+                ["full GET body", f"{times.pop('full GET bytes')[0]:,}"],
+                ["?fields=cost,timing body", f"{times.pop('?fields=cost,timing bytes')[0]:,}"],
+                ["result.npz body", f"{times.pop('result.npz bytes')[0]:,}"],
+            ],
+        )
         print(f"\nreads, median [quartiles] over {args.rounds} interleaved rounds:")
         print_table(["read", "time"], [[name, spread(t)] for name, t in times.items()])
         writes = writing(client.hgetall(f"backprop-lab:result:{job['id']}"), args.rounds)
@@ -135,13 +158,27 @@ def main() -> None:
             finished(api, SPEC)
             accounted = int(client.get("backprop-lab:results:total") or 0)
             if n % 10 == 0 or n == args.jobs:
-                rows.append([n, f"{accounted / MB:,.1f}", f"{key_memory(client) / MB:,.1f}",
-                             client.zcard("backprop-lab:results"),
-                             f"{(client.info('memory')['used_memory'] - before) / MB:,.1f}"])
+                rows.append(
+                    [
+                        n,
+                        f"{accounted / MB:,.1f}",
+                        f"{key_memory(client) / MB:,.1f}",
+                        client.zcard("backprop-lab:results"),
+                        f"{(client.info('memory')['used_memory'] - before) / MB:,.1f}",
+                    ]
+                )
             assert accounted <= budget
         print(f"\nsweep of {args.jobs} jobs, RESULT_STORE_BYTES = {budget / MB:,.1f} MB:")
-        print_table(["jobs", "store MB (accounted)", "result keys MB (MEMORY USAGE)",
-                     "results kept", "Redis used_memory growth MB"], rows)
+        print_table(
+            [
+                "jobs",
+                "store MB (accounted)",
+                "result keys MB (MEMORY USAGE)",
+                "results kept",
+                "Redis used_memory growth MB",
+            ],
+            rows,
+        )
 
 
 if __name__ == "__main__":

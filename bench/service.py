@@ -53,12 +53,25 @@ def gunicorn(redis_url: str, folder: Path, broker_url: str = "", **settings: str
     """The API under gunicorn (one process, threads) on a free port; yields its URL.
     `settings` add to its environment (RESULT_STORE_BYTES=..., QUEUE=...)."""
     port = free_port()
-    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url, "QUEUE_PREFIX": QUEUE,
-                        "WEB_CONCURRENCY": "1"} | settings
+    env = (
+        os.environ
+        | {
+            "REDIS_URL": redis_url,
+            "BROKER_URL": broker_url,
+            "QUEUE_PREFIX": QUEUE,
+            "WEB_CONCURRENCY": "1",
+        }
+        | settings
+    )
     with (folder / f"gunicorn-{port}.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "api:create_app()", "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -66,6 +79,7 @@ def gunicorn(redis_url: str, folder: Path, broker_url: str = "", **settings: str
             return requests.get(f"{url}/v1/health", timeout=1).ok
         except requests.RequestException:
             return False
+
     try:
         wait_until(up, "gunicorn")
         yield url
@@ -122,8 +136,9 @@ def main() -> None:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         redis_url = stack.enter_context(redis_server(folder))
-        stack.enter_context(worker_process(redis_url, QUEUE, folder, "-1", app="bench.noop",
-                                           **WORKER_ENV))
+        stack.enter_context(
+            worker_process(redis_url, QUEUE, folder, "-1", app="bench.noop", **WORKER_ENV)
+        )
         api = stack.enter_context(gunicorn(redis_url, folder))
         celery = sender(Settings(redis_url=redis_url, queue_prefix=QUEUE))
 
@@ -134,26 +149,58 @@ def main() -> None:
         bare_rate = concurrent_rate(noop, args.count, CLIENTS)
         wait_rate = concurrent_rate(lambda: tiny_job(api), args.count, CLIENTS)
         one = [naive_job(api) for _ in range(args.naive_runs)]
-        stack.enter_context(worker_process(redis_url, QUEUE, folder, "-2", app="bench.noop",
-                                           **WORKER_ENV))
+        stack.enter_context(
+            worker_process(redis_url, QUEUE, folder, "-2", app="bench.noop", **WORKER_ENV)
+        )
         two = [naive_job(api) for _ in range(args.naive_runs)]
 
     ratio = statistics.median(job) / statistics.median(bare)
     speedup = statistics.median(one) / statistics.median(two)
-    print_table(["round trip", "median", "p95", "per second (one client)",
-                 f"per second ({CLIENTS} clients)"], [
-        ["bare Celery no-op", seconds(statistics.median(bare)), seconds(p95(bare)),
-         f"{len(bare) / sum(bare):.0f}", f"{bare_rate:.0f}"],
-        ["tiny job, POST ?wait", seconds(statistics.median(job)), seconds(p95(job)),
-         f"{len(job) / sum(job):.0f}", f"{wait_rate:.0f}"]])
+    print_table(
+        [
+            "round trip",
+            "median",
+            "p95",
+            "per second (one client)",
+            f"per second ({CLIENTS} clients)",
+        ],
+        [
+            [
+                "bare Celery no-op",
+                seconds(statistics.median(bare)),
+                seconds(p95(bare)),
+                f"{len(bare) / sum(bare):.0f}",
+                f"{bare_rate:.0f}",
+            ],
+            [
+                "tiny job, POST ?wait",
+                seconds(statistics.median(job)),
+                seconds(p95(job)),
+                f"{len(job) / sum(job):.0f}",
+                f"{wait_rate:.0f}",
+            ],
+        ],
+    )
     print()
-    print_table(["naive job (13,002 parameters, central)", "1 worker", "2 workers", "speedup"],
-                [["784-16-16-10, 100 digits", seconds(statistics.median(one)),
-                  seconds(statistics.median(two)), f"{speedup:.2f}"]])
-    print(f"\ntiny job / no-op round trip {ratio:.2f} (target <= {ROUND_TRIP_TARGET}): "
-          f"{'ok' if ratio <= ROUND_TRIP_TARGET else 'MISSED'}")
-    print(f"2 workers / 1 speedup {speedup:.2f} (target >= {SPEEDUP_TARGET}): "
-          f"{'ok' if speedup >= SPEEDUP_TARGET else 'MISSED'}")
+    print_table(
+        ["naive job (13,002 parameters, central)", "1 worker", "2 workers", "speedup"],
+        [
+            [
+                "784-16-16-10, 100 digits",
+                seconds(statistics.median(one)),
+                seconds(statistics.median(two)),
+                f"{speedup:.2f}",
+            ]
+        ],
+    )
+    print(
+        f"\ntiny job / no-op round trip {ratio:.2f} (target <= {ROUND_TRIP_TARGET}): "
+        f"{'ok' if ratio <= ROUND_TRIP_TARGET else 'MISSED'}"
+    )
+    print(
+        f"2 workers / 1 speedup {speedup:.2f} (target >= {SPEEDUP_TARGET}): "
+        f"{'ok' if speedup >= SPEEDUP_TARGET else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,19 @@ def hand_sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1, e) / (1 + e)
 
 
-HAND = {"sigmoid": hand_sigmoid, "softmax": ACTIVATIONS["softmax"].f,
-        "log_softmax": costs.log_softmax}
-SCIPY = {"sigmoid": [("expit", special.expit)],
-         "softmax": [("softmax", lambda z: special.softmax(z, axis=-1))],
-         "log_softmax": [("log_softmax", lambda z: special.log_softmax(z, axis=-1)),
-                         ("z - logsumexp", lambda z: z - special.logsumexp(z, axis=-1,
-                                                                           keepdims=True))]}
+HAND = {
+    "sigmoid": hand_sigmoid,
+    "softmax": ACTIVATIONS["softmax"].f,
+    "log_softmax": costs.log_softmax,
+}
+SCIPY = {
+    "sigmoid": [("expit", special.expit)],
+    "softmax": [("softmax", lambda z: special.softmax(z, axis=-1))],
+    "log_softmax": [
+        ("log_softmax", lambda z: special.log_softmax(z, axis=-1)),
+        ("z - logsumexp", lambda z: z - special.logsumexp(z, axis=-1, keepdims=True)),
+    ],
+}
 
 
 def reference(name: str, z: np.ndarray) -> np.ndarray:
@@ -74,20 +80,40 @@ def main() -> None:
             want = reference(name, z)
             floor = 1.0 if name == "log_softmax" else np.finfo(np.float64).tiny
             with np.errstate(over="ignore"):
-                fns = {"hand": lambda z=z, n=name: HAND[n](z),
-                       **{label: (lambda z=z, f=f: f(z)) for label, f in SCIPY[name]}}
+                fns = {
+                    "hand": lambda z=z, n=name: HAND[n](z),
+                    **{label: (lambda z=z, f=f: f(z)) for label, f in SCIPY[name]},
+                }
                 times = common.interleaved(fns, args.budget / 3)
                 for label in fns:
                     if label == "hand":
                         continue
                     r = common.ratio(times[label], times["hand"])
-                    rows.append([name, f"{batch}x{width}", label,
-                                 common.seconds(common.median(times[label])),
-                                 common.seconds(common.median(times["hand"])), common.spread(r),
-                                 f"{ulps(fns[label](), want, floor):.2f}",
-                                 f"{ulps(fns['hand'](), want, floor):.2f}"])
-    common.print_table(["function", "z", "scipy", "scipy time", "hand time", "scipy/hand",
-                        "scipy max ulps", "hand max ulps"], rows)
+                    rows.append(
+                        [
+                            name,
+                            f"{batch}x{width}",
+                            label,
+                            common.seconds(common.median(times[label])),
+                            common.seconds(common.median(times["hand"])),
+                            common.spread(r),
+                            f"{ulps(fns[label](), want, floor):.2f}",
+                            f"{ulps(fns['hand'](), want, floor):.2f}",
+                        ]
+                    )
+    common.print_table(
+        [
+            "function",
+            "z",
+            "scipy",
+            "scipy time",
+            "hand time",
+            "scipy/hand",
+            "scipy max ulps",
+            "hand max ulps",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

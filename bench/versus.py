@@ -33,13 +33,18 @@ from model.run import checked_backprop
 from model.three_ways import three_ways
 
 CHUNK = 200  # parameters per naive block: one `nudge` call of 400 passes, as the page's job
-PAGE_JOB = {"network": {"layers": [784, 16, 16, 10], "activation": "sigmoid",
-                        "cost": "squared_error", "init": {"seed": 7}},
-            "batch": {"dataset": "digits", "indices": [3]},
-            "methods": ["backprop", "naive"],
-            "naive": {"difference": "central", "sample": 200, "seed": 0},
-            "include": {"gradients": False, "wishes": True, "layers": True,
-                        "per_example": True}}
+PAGE_JOB = {
+    "network": {
+        "layers": [784, 16, 16, 10],
+        "activation": "sigmoid",
+        "cost": "squared_error",
+        "init": {"seed": 7},
+    },
+    "batch": {"dataset": "digits", "indices": [3]},
+    "methods": ["backprop", "naive"],
+    "naive": {"difference": "central", "sample": 200, "seed": 0},
+    "include": {"gradients": False, "wishes": True, "layers": True, "per_example": True},
+}
 TARGETS = [  # (label, row, column, test)
     ("ours/forward <= 2.5 at 1", lambda b: b == 1, "ours/forward", lambda r: r <= 2.5),
     ("ours/JAX <= 1.5 at 1", lambda b: b == 1, "ours/JAX", lambda r: r <= 1.5),
@@ -56,30 +61,37 @@ def report_path(j: common.Job) -> Callable[[], object]:
     """What `model.run` computes for a job's report, as arrays: backprop with the input
     layer's mean wish and the finiteness check (`checked_backprop`), the mean wishes, the
     three ways, consistency."""
+
     def report() -> object:
         result = checked_backprop(j)
         return result.wishes, three_ways(result, j.net.weights), consistency(result)
+
     return report
 
 
 def naive_blocks(j: common.Job) -> dict[str, Callable[[], object]]:
     indices = choose_indices(j.net.parameter_count, 10 * CHUNK, seed=0)
-    chunks = itertools.cycle([indices[i:i + CHUNK] for i in range(0, len(indices), CHUNK)])
+    chunks = itertools.cycle([indices[i : i + CHUNK] for i in range(0, len(indices), CHUNK)])
 
     def forwards() -> None:
         for _ in range(2 * CHUNK):
             j.net.cost(j.x, j.y)
 
-    return {"naive": lambda: nudge(j.net, j.x, j.y, next(chunks), 1e-6, "central"),
-            "forwards": forwards}
+    return {
+        "naive": lambda: nudge(j.net, j.x, j.y, next(chunks), 1e-6, "central"),
+        "forwards": forwards,
+    }
 
 
 def timers(j: common.Job) -> dict[str, Callable[[], object]]:
     ours = backprop(j.net, j.x, j.y, input_wishes=False)
     flat = [g for pair in zip(ours.weight_gradients, ours.bias_gradients) for g in pair]
-    fns = {"forward": lambda: j.net.cost(j.x, j.y),
-           "ours": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
-           "report": report_path(j), **(naive_blocks(j) if len(j.x) <= 100 else {})}
+    fns = {
+        "forward": lambda: j.net.cost(j.x, j.y),
+        "ours": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
+        "report": report_path(j),
+        **(naive_blocks(j) if len(j.x) <= 100 else {}),
+    }
     if autograd.torch is not None:
         fns["torch"] = autograd.torch_gradient(j)
         autograd.check(j, fns["torch"])
@@ -102,43 +114,75 @@ def page_job(budget: float) -> list[float]:
 
 def main() -> None:
     args = common.arguments(__doc__.splitlines()[0])
-    print("torch:", "not importable, its columns are skipped" if autograd.torch is None else
-          f"{autograd.torch.__version__}, threads {autograd.torch.get_num_threads()}")
-    print("JAX:", "not importable, its columns are skipped" if jaxgrad.jax is None else
-          f"{jaxgrad.jax.__version__} on {jaxgrad.jax.devices()[0].platform}, XLA threads 1"
-          if common.THREADS == 1 else jaxgrad.jax.__version__)
+    print(
+        "torch:",
+        "not importable, its columns are skipped"
+        if autograd.torch is None
+        else f"{autograd.torch.__version__}, threads {autograd.torch.get_num_threads()}",
+    )
+    print(
+        "JAX:",
+        "not importable, its columns are skipped"
+        if jaxgrad.jax is None
+        else f"{jaxgrad.jax.__version__} on {jaxgrad.jax.devices()[0].platform}, XLA threads 1"
+        if common.THREADS == 1
+        else jaxgrad.jax.__version__,
+    )
     ratios = ["ours/forward", "ours/torch", "ours/JAX", "report/ours", "naive/forward"]
     rows, verdicts = [], []
     for layers, batch in common.CASES:
         j = common.job(layers, batch, args.dtype)
         times = common.interleaved(timers(j), args.budget)
-        pairs = {"ours/forward": ("ours", "forward"), "ours/torch": ("ours", "torch"),
-                 "ours/JAX": ("ours", "JAX"), "report/ours": ("report", "ours"),
-                 "naive/forward": ("naive", "forwards")}
-        got = {k: common.ratio(times[a], times[b]) if b in times else None
-               for k, (a, b) in pairs.items()}
+        pairs = {
+            "ours/forward": ("ours", "forward"),
+            "ours/torch": ("ours", "torch"),
+            "ours/JAX": ("ours", "JAX"),
+            "report/ours": ("report", "ours"),
+            "naive/forward": ("naive", "forwards"),
+        }
+        got = {
+            k: common.ratio(times[a], times[b]) if b in times else None
+            for k, (a, b) in pairs.items()
+        }
         label = f"{common.name(layers)} batch {batch}"
         for target, applies, column, test in TARGETS:
             if applies(batch) and args.dtype == "float64":
                 value = got[column]
-                verdicts.append((label, target, value,
-                                 "-" if value is None else "ok" if test(value[0]) else "MISSED"))
-        rows.append([common.name(layers), batch,
-                     *(common.seconds(common.median(times[k])) if k in times else "-"
-                       for k in ("forward", "ours", "torch", "JAX", "report")),
-                     *(common.spread(got[k]) for k in ratios), len(times["ours"])])
+                verdicts.append(
+                    (
+                        label,
+                        target,
+                        value,
+                        "-" if value is None else "ok" if test(value[0]) else "MISSED",
+                    )
+                )
+        rows.append(
+            [
+                common.name(layers),
+                batch,
+                *(
+                    common.seconds(common.median(times[k])) if k in times else "-"
+                    for k in ("forward", "ours", "torch", "JAX", "report")
+                ),
+                *(common.spread(got[k]) for k in ratios),
+                len(times["ours"]),
+            ]
+        )
     print("checked: torch's and JAX's gradients equal ours (rtol 1e-10 float64, 1e-4 float32)")
-    common.print_table(["network", "batch", "forward", "ours", "torch", "JAX", "report",
-                        *ratios, "rounds"], rows)
+    common.print_table(
+        ["network", "batch", "forward", "ours", "torch", "JAX", "report", *ratios, "rounds"], rows
+    )
     print("\nmedian [quartiles] over interleaved rounds; targets (issue 14, float64):")
     for label, target, value, verdict in verdicts:
         shown = "-" if value is None else f"{value[0]:.2f}"
         print(f"  {verdict:6s} {target:28s} {label:26s} {shown}")
     page = page_job(args.budget)
     q1, q2, q3 = statistics.quantiles(page, n=4)
-    print(f"\nmodel.run of the page's job (784-16-16-10, one digit, backprop + 200 sampled "
-          f"parameters nudged, central): {common.seconds(q2)} [{common.seconds(q1)}-"
-          f"{common.seconds(q3)}] over {len(page)} runs")
+    print(
+        f"\nmodel.run of the page's job (784-16-16-10, one digit, backprop + 200 sampled "
+        f"parameters nudged, central): {common.seconds(q2)} [{common.seconds(q1)}-"
+        f"{common.seconds(q3)}] over {len(page)} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,18 @@ from .result_size import estimate_result, result_too_big
 from .run import naive_part, run
 from .spec import JobSpec, Limits, SpecError, estimate_cost, parse_spec
 
-__all__ = ["Cancelled", "Job", "JobSpec", "Limits", "SpecError", "estimate_cost",
-           "estimate_result", "naive_count", "naive_part", "parse_spec", "prepare",
-           "result_too_big", "run"]
+__all__ = [
+    "Cancelled",
+    "Job",
+    "JobSpec",
+    "Limits",
+    "SpecError",
+    "estimate_cost",
+    "estimate_result",
+    "naive_count",
+    "naive_part",
+    "parse_spec",
+    "prepare",
+    "result_too_big",
+    "run",
+]

@@ -33,8 +33,10 @@ Array = np.ndarray
 def _gradient(net: Network, x: Array, y: Array) -> list[Array]:
     """Per layer: the batch gradient of W(l) and b(l) as one flat vector."""
     result = backprop(net, x, y, input_wishes=False)
-    return [np.concatenate([gw.ravel(), gb]) for gw, gb in
-            zip(result.weight_gradients, result.bias_gradients)]
+    return [
+        np.concatenate([gw.ravel(), gb])
+        for gw, gb in zip(result.weight_gradients, result.bias_gradients)
+    ]
 
 
 def _cosine(a: Array, b: Array) -> float | None:
@@ -45,8 +47,10 @@ def _cosine(a: Array, b: Array) -> float | None:
 
 def cosines(gradient: list[Array], reference: list[Array]) -> dict[str, Any]:
     """{"overall", "layers"}: the cosine of every parameter's gradient, and of each layer's."""
-    return {"overall": _cosine(np.concatenate(gradient), np.concatenate(reference)),
-            "layers": [_cosine(g, r) for g, r in zip(gradient, reference)]}
+    return {
+        "overall": _cosine(np.concatenate(gradient), np.concatenate(reference)),
+        "layers": [_cosine(g, r) for g, r in zip(gradient, reference)],
+    }
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -54,29 +58,41 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
-def averaging(net: Network, batch: tuple[Array, Array], pool: tuple[Array, Array],
-              sizes: list[int], draws: int, seed: int) -> dict[str, Any]:
+def averaging(
+    net: Network,
+    batch: tuple[Array, Array],
+    pool: tuple[Array, Array],
+    sizes: list[int],
+    draws: int,
+    seed: int,
+) -> dict[str, Any]:
     """The averaging block: the spec's batch and each size against the pool's gradient, and
     the batch's consistency with true and with shuffled labels."""
     reference = _gradient(net, *pool)
     rng = np.random.default_rng(seed)
     by_size = []
     for size in sizes:
-        found = [cosines(_gradient(net, pool[0][chosen], pool[1][chosen]), reference)
-                 for chosen in (rng.choice(len(pool[0]), size=size, replace=False)
-                                for _ in range(draws))]
+        found = [
+            cosines(_gradient(net, pool[0][chosen], pool[1][chosen]), reference)
+            for chosen in (rng.choice(len(pool[0]), size=size, replace=False) for _ in range(draws))
+        ]
         overall = [c["overall"] for c in found]
-        by_size.append({
-            "batch_size": size, "overall": _mean(overall),
-            "layers": [_mean([c["layers"][l] for c in found]) for l in range(len(reference))],
-            "draws": [v for v in overall],
-        })
+        by_size.append(
+            {
+                "batch_size": size,
+                "overall": _mean(overall),
+                "layers": [_mean([c["layers"][l] for c in found]) for l in range(len(reference))],
+                "draws": [v for v in overall],
+            }
+        )
     x, y = batch
     shuffled = y[rng.permutation(len(y))]
     return {
         "reference": {"size": len(pool[0])},
         "batch": {"batch_size": len(x), **cosines(_gradient(net, x, y), reference)},
         "sizes": by_size,
-        "consistency": {"true": consistency(backprop(net, x, y, input_wishes=False)),
-                        "shuffled": consistency(backprop(net, x, shuffled, input_wishes=False))},
+        "consistency": {
+            "true": consistency(backprop(net, x, y, input_wishes=False)),
+            "shuffled": consistency(backprop(net, x, shuffled, input_wishes=False)),
+        },
     }

@@ -67,13 +67,15 @@ class Backprop:
     @property
     def wishes(self) -> list[Array | None]:
         """The batch mean of -dC/da(l) for l = 0..L; [0] is None with input_wishes=False."""
-        minus_means = np.full(len(self.example_costs), -1 / len(self.example_costs),
-                              self.example_costs.dtype)
+        minus_means = np.full(
+            len(self.example_costs), -1 / len(self.example_costs), self.example_costs.dtype
+        )
         return [self.input_wish, *(minus_means @ g for g in self.a_gradients[1:])]
 
 
-def backprop(net: Network, x: Array, y: Array,
-             input_wishes: bool | Literal["mean"] = True) -> Backprop:
+def backprop(
+    net: Network, x: Array, y: Array, input_wishes: bool | Literal["mean"] = True
+) -> Backprop:
     """One forward pass and one backward sweep over the batch x (B, n_0), targets y (B, n_L).
 
     The input layer's wishes -dC/da(0) are a (B, n_0) product that no gradient needs (for 784
@@ -114,8 +116,15 @@ def backprop(net: Network, x: Array, y: Array,
     elif input_wishes == "mean":
         input_wish = np.dot(bias_gradients[0], net.weights[0])
         np.negative(input_wish, out=input_wish)
-    return Backprop(example_costs, activations, z_gradients, a_gradients, weight_gradients,
-                    bias_gradients, input_wish)
+    return Backprop(
+        example_costs,
+        activations,
+        z_gradients,
+        a_gradients,
+        weight_gradients,
+        bias_gradients,
+        input_wish,
+    )
 
 
 @functools.cache
@@ -147,8 +156,9 @@ def example_gradients(result: Backprop) -> tuple[list[Array], list[Array]]:
     Their mean over the batch is the batch gradient. Only built on request: B times the size
     of the parameters.
     """
-    weights = [np.einsum("bj,bk->bjk", gz, a)
-               for gz, a in zip(result.z_gradients, result.activations[:-1])]
+    weights = [
+        np.einsum("bj,bk->bjk", gz, a) for gz, a in zip(result.z_gradients, result.activations[:-1])
+    ]
     return weights, [gz.copy() for gz in result.z_gradients]
 
 
@@ -161,8 +171,9 @@ def consistency(result: Backprop) -> list[float | None]:
     ||g_i||^2 = ||dC_i/dz||^2 (||a_i(l-1)||^2 + 1): no (B, n_l, n_{l-1}) array is needed.
     """
     out: list[float | None] = []
-    for gz, a, gw, gb in zip(result.z_gradients, result.activations[:-1],
-                             result.weight_gradients, result.bias_gradients):
+    for gz, a, gw, gb in zip(
+        result.z_gradients, result.activations[:-1], result.weight_gradients, result.bias_gradients
+    ):
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is redone scaled
             # row-wise squared norms: a dot product per row, no (B, n) temporaries
             norms = np.vecdot(gz, gz)

@@ -26,13 +26,21 @@ def one_hot(labels: Array, width: int) -> Array:
 def inline_batch(inputs: Any, width: int, targets: Any = None, labels: Any = None) -> Batch:
     """Given rows of inputs, with rows of targets or class labels (one-hot, `width` wide)."""
     x = np.asarray(inputs, dtype=np.float64)
-    y = one_hot(np.asarray(labels), width) if labels is not None else \
-        np.asarray(targets, dtype=np.float64)
+    y = (
+        one_hot(np.asarray(labels), width)
+        if labels is not None
+        else np.asarray(targets, dtype=np.float64)
+    )
     return x, y, {"source": "inline", "size": len(x)}
 
 
-def digits_batch(resolution: int, width: int, size: int | None = None, seed: int = 0,
-                 indices: list[int] | None = None) -> Batch:
+def digits_batch(
+    resolution: int,
+    width: int,
+    size: int | None = None,
+    seed: int = 0,
+    indices: list[int] | None = None,
+) -> Batch:
     """The digits at `indices`, or `size` of them chosen without replacement with `seed`."""
     labels = digits.labels()
     if indices is not None:
@@ -41,12 +49,22 @@ def digits_batch(resolution: int, width: int, size: int | None = None, seed: int
         chosen = np.random.default_rng(seed).choice(len(labels), size=size, replace=False)
     x = digits.images(resolution)[chosen].reshape(len(chosen), -1)
     y = one_hot(labels[chosen], width)
-    return x, y, {"source": "digits", "size": len(x), "resolution": resolution,
-                  "indices": chosen.tolist(), "labels": labels[chosen].tolist()}
+    return (
+        x,
+        y,
+        {
+            "source": "digits",
+            "size": len(x),
+            "resolution": resolution,
+            "indices": chosen.tolist(),
+            "labels": labels[chosen].tolist(),
+        },
+    )
 
 
-def mnist_batch(split: str, size: int | None = None, seed: int = 0,
-                indices: list[int] | None = None) -> Batch:
+def mnist_batch(
+    split: str, size: int | None = None, seed: int = 0, indices: list[int] | None = None
+) -> Batch:
     """Images of an mnist split at `indices` (of the split), or `size` of them chosen without
     replacement with `seed`."""
     labels = mnist.labels(split)
@@ -54,9 +72,17 @@ def mnist_batch(split: str, size: int | None = None, seed: int = 0,
         chosen = np.asarray(indices)
     else:
         chosen = np.random.default_rng(seed).choice(len(labels), size=size, replace=False)
-    return mnist.images(split)[chosen], one_hot(labels[chosen], mnist.CLASSES), {
-        "source": "mnist", "split": split, "size": len(chosen), "indices": chosen.tolist(),
-        "labels": labels[chosen].tolist()}
+    return (
+        mnist.images(split)[chosen],
+        one_hot(labels[chosen], mnist.CLASSES),
+        {
+            "source": "mnist",
+            "split": split,
+            "size": len(chosen),
+            "indices": chosen.tolist(),
+            "labels": labels[chosen].tolist(),
+        },
+    )
 
 
 def random_batch(size: int, seed: int, inputs: int, outputs: int, classes: bool) -> Batch:

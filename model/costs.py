@@ -59,8 +59,11 @@ def output(name: str, z: Array, a: Array, y: Array) -> tuple[Array, Array, Array
         example_costs = np.vecdot(diff, diff)  # row sums of squares, no temporary
         diff *= 2.0
         return example_costs, diff, None
-    return (per_example(name, z, a, y), output_gradient(name, z, a, y),
-            output_z_gradient(name, z, a, y))
+    return (
+        per_example(name, z, a, y),
+        output_gradient(name, z, a, y),
+        output_z_gradient(name, z, a, y),
+    )
 
 
 def batch_cost(name: str, z: Array, a: Array, y: Array, scratch: Array) -> float:

@@ -18,8 +18,12 @@ from .network import Network, initial_parameters
 from .spec import DIGITS_RESOLUTIONS, JobSpec, Limits, NetworkSpec, parse_spec
 
 Array = np.ndarray
-DEFAULT_EPSILON = {("central", "float64"): 1e-6, ("central", "float32"): 1e-2,
-                   ("forward", "float64"): 1e-8, ("forward", "float32"): 1e-3}
+DEFAULT_EPSILON = {
+    ("central", "float64"): 1e-6,
+    ("central", "float32"): 1e-2,
+    ("forward", "float64"): 1e-8,
+    ("forward", "float32"): 1e-3,
+}
 
 
 @dataclass
@@ -33,8 +37,10 @@ class Job:
     batch_info: dict[str, Any]
 
     def __repr__(self) -> str:
-        return (f"Job({self.net!r}, batch={self.batch_info['source']} B={len(self.x)}, "
-                f"methods={self.spec.methods})")
+        return (
+            f"Job({self.net!r}, batch={self.batch_info['source']} B={len(self.x)}, "
+            f"methods={self.spec.methods})"
+        )
 
     @property
     def epsilon(self) -> float:
@@ -78,15 +84,16 @@ def build_batch(spec: JobSpec) -> Batch:
     if batch.dataset == "mnist":
         return mnist_batch(batch.split or "train", batch.size, batch.seed, batch.indices)
     if batch.dataset == "digits":
-        return digits_batch(_resolution(spec), layers[-1], batch.size, batch.seed,
-                            batch.indices)
-    return random_batch(batch.size, batch.seed, layers[0], layers[-1],
-                        classes=spec.network.cost == "cross_entropy")
+        return digits_batch(_resolution(spec), layers[-1], batch.size, batch.seed, batch.indices)
+    return random_batch(
+        batch.size, batch.seed, layers[0], layers[-1], classes=spec.network.cost == "cross_entropy"
+    )
 
 
 def _resolution(spec: JobSpec) -> int:
     return spec.batch.resolution or next(
-        r for r, n in DIGITS_RESOLUTIONS.items() if n == spec.network.layers[0])
+        r for r, n in DIGITS_RESOLUTIONS.items() if n == spec.network.layers[0]
+    )
 
 
 def training_pool(job: Job) -> tuple[Array, Array]:

@@ -47,8 +47,10 @@ class Nudged:
     base_cost: float | None = None  # C(theta), for forward differences
 
     def __repr__(self) -> str:
-        return (f"Nudged({len(self.indices)} parameters, passes={self.passes}, "
-                f"seconds={self.seconds:.3g})")
+        return (
+            f"Nudged({len(self.indices)} parameters, passes={self.passes}, "
+            f"seconds={self.seconds:.3g})"
+        )
 
 
 def passes_needed(count: int, difference: str, base_cost_known: bool = False) -> int:
@@ -121,8 +123,14 @@ def nudge(
     while done < len(indices):
         # a run of `every` parameters between two looks at the clock: about ten looks per
         # check_seconds, so that the loop itself stays a small part of a pass
-        _nudge_run(net.cost, x, y, [c[done:done + every] for c in columns], plus,
-                   minus if central else None)
+        _nudge_run(
+            net.cost,
+            x,
+            y,
+            [c[done : done + every] for c in columns],
+            plus,
+            minus if central else None,
+        )
         done += every
         now = time.perf_counter()
         every = max(1, int(check_seconds / 10 / ((now - began) / min(done, len(indices)))))
@@ -140,8 +148,14 @@ def nudge(
     return Nudged(indices, values, passes, time.perf_counter() - start, base_cost)
 
 
-def _nudge_run(cost: Callable[[Array, Array], float], x: Array, y: Array,
-               columns: list[list], plus: list[float], minus: list[float] | None) -> None:
+def _nudge_run(
+    cost: Callable[[Array, Array], float],
+    x: Array,
+    y: Array,
+    columns: list[list],
+    plus: list[float],
+    minus: list[float] | None,
+) -> None:
     """For each parameter, given as columns (flat parameter array, position, old, up, down):
     C at up (and at down, for central differences), then the old value back; the last one is
     restored even when a pass raises."""

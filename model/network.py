@@ -31,19 +31,31 @@ class Network:
     cost_name: str
 
     @classmethod
-    def from_arrays(cls, weights: list[Array], biases: list[Array], activations: list[str],
-                    cost: str, dtype: str = "float64") -> Network:
+    def from_arrays(
+        cls,
+        weights: list[Array],
+        biases: list[Array],
+        activations: list[str],
+        cost: str,
+        dtype: str = "float64",
+    ) -> Network:
         """The network with these parameters (W(l) of shape (n_l, n_{l-1}), b(l) of (n_l,)),
         one activation name per layer 1..L and a cost name, in `dtype`."""
         sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
-        return cls(sizes=sizes, weights=[np.asarray(w, dtype=dtype) for w in weights],
-                   biases=[np.asarray(b, dtype=dtype) for b in biases],
-                   activations=[ACTIVATIONS[name] for name in activations], cost_name=cost)
+        return cls(
+            sizes=sizes,
+            weights=[np.asarray(w, dtype=dtype) for w in weights],
+            biases=[np.asarray(b, dtype=dtype) for b in biases],
+            activations=[ACTIVATIONS[name] for name in activations],
+            cost_name=cost,
+        )
 
     def __repr__(self) -> str:
         names = ",".join(a.name for a in self.activations)
-        return (f"Network({self.sizes}, activations=[{names}], cost={self.cost_name!r}, "
-                f"dtype={self.dtype}, parameters={self.parameter_count})")
+        return (
+            f"Network({self.sizes}, activations=[{names}], cost={self.cost_name!r}, "
+            f"dtype={self.dtype}, parameters={self.parameter_count})"
+        )
 
     @property
     def dtype(self) -> np.dtype:
@@ -105,9 +117,9 @@ class Network:
         for w, b, f, z in zip(self.weights, self.biases, self.activations, zs):
             a = f.apply(affine(a, w, b, out=z))
         if self.cost_name in costs.READS_Z:  # z(L) is gone into a(L): once more, into scratch
-            z = affine(zs[-2] if len(zs) > 1 else x, self.weights[-1], self.biases[-1],
-                       out=scratch)
+            z = affine(zs[-2] if len(zs) > 1 else x, self.weights[-1], self.biases[-1], out=scratch)
         return costs.batch_cost(self.cost_name, z, a, y, scratch)
+
 
 BIG_BATCH = 256  # rows from which `affine` takes W @ a^T
 

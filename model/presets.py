@@ -64,19 +64,28 @@ PRESETS = {
 
 
 def network(recipe: Recipe, weights: list[Array], biases: list[Array]) -> Network:
-    return Network.from_arrays(weights, biases, [recipe.activation] * (len(recipe.layers) - 1),
-                               recipe.cost)
+    return Network.from_arrays(
+        weights, biases, [recipe.activation] * (len(recipe.layers) - 1), recipe.cost
+    )
 
 
 def reproduce(name: str) -> Network:
     """Train the preset again from its recipe."""
     recipe = PRESETS[name]
-    net = network(recipe, *initial_parameters(list(recipe.layers), recipe.init_seed,
-                                              recipe.init_scheme))
+    net = network(
+        recipe, *initial_parameters(list(recipe.layers), recipe.init_seed, recipe.init_scheme)
+    )
     if recipe.steps:
         pool = (mnist.images(recipe.split), one_hot(mnist.labels(recipe.split), 10))
-        train(net, pool, recipe.steps, recipe.batch_size, recipe.learning_rate, recipe.seed,
-              recipe.method)
+        train(
+            net,
+            pool,
+            recipe.steps,
+            recipe.batch_size,
+            recipe.learning_rate,
+            recipe.seed,
+            recipe.method,
+        )
     return net
 
 
@@ -94,8 +103,10 @@ def parameters(name: str) -> tuple[list[Array], list[Array]]:
         return initial_parameters(list(recipe.layers), recipe.init_seed, recipe.init_scheme)
     count = len(recipe.layers) - 1
     stored = _shipped()
-    return ([stored[f"{name}/W{l}"].copy() for l in range(1, count + 1)],
-            [stored[f"{name}/b{l}"].copy() for l in range(1, count + 1)])
+    return (
+        [stored[f"{name}/W{l}"].copy() for l in range(1, count + 1)],
+        [stored[f"{name}/b{l}"].copy() for l in range(1, count + 1)],
+    )
 
 
 @cache
@@ -103,11 +114,17 @@ def describe(name: str) -> dict:
     """A preset's recipe and its accuracy on the mnist test split, JSON-ready."""
     recipe = PRESETS[name]
     net = network(recipe, *parameters(name))
-    return {"name": name, "layers": list(recipe.layers), "activation": recipe.activation,
-            "cost": recipe.cost, "parameters": net.parameter_count,
-            "test_accuracy": accuracy(net, mnist.images("test"), mnist.labels("test")),
-            "recipe": {k: v for k, v in asdict(recipe).items()
-                       if k not in ("layers", "activation", "cost")}}
+    return {
+        "name": name,
+        "layers": list(recipe.layers),
+        "activation": recipe.activation,
+        "cost": recipe.cost,
+        "parameters": net.parameter_count,
+        "test_accuracy": accuracy(net, mnist.images("test"), mnist.labels("test")),
+        "recipe": {
+            k: v for k, v in asdict(recipe).items() if k not in ("layers", "activation", "cost")
+        },
+    }
 
 
 def blas_fingerprint() -> str:

@@ -33,23 +33,31 @@ def check(names: list[str]) -> bool:
     for name in names:
         net = reproduce(name)
         weights, biases = presets.parameters(name)
-        diffs = [float(np.abs(got - want).max()) for got, want in
-                 zip(net.weights + net.biases, weights + biases)]
-        equal = all(np.array_equal(got, want) for got, want in
-                    zip(net.weights + net.biases, weights + biases))
+        diffs = [
+            float(np.abs(got - want).max())
+            for got, want in zip(net.weights + net.biases, weights + biases)
+        ]
+        equal = all(
+            np.array_equal(got, want)
+            for got, want in zip(net.weights + net.biases, weights + biases)
+        )
         same &= equal
         shown = "equal bit for bit" if equal else f"DIFFERENT, max |diff| {max(diffs):.3g}"
         again = accuracy(net, mnist.images("test"), mnist.labels("test"))
         print(f"{name}: {shown}; test accuracy {again:.3f}")
     if not same and blas_fingerprint() != presets.shipped_fingerprint():
-        print("this BLAS rounds matrix products differently from the one that wrote the file, "
-              "so bits may differ; the recipe is the same")
+        print(
+            "this BLAS rounds matrix products differently from the one that wrote the file, "
+            "so bits may differ; the recipe is the same"
+        )
     return same
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the presets again from their recipe "
-                                     "and check them against the shipped file.")
+    parser = argparse.ArgumentParser(
+        description="Train the presets again from their recipe "
+        "and check them against the shipped file."
+    )
     parser.add_argument("names", nargs="*", help=f"some of {', '.join(PRESETS)} (default: all)")
     parser.add_argument("--write", action="store_true", help="write the file instead")
     args = parser.parse_args(argv)

@@ -43,14 +43,22 @@ def estimate_result(spec: JobSpec) -> dict[str, Any]:
     what a compact store needs to bound its size: the floats of each key, and the JSON bytes of
     everything that is not a float (the skeleton)."""
     shape = _Shape(spec)
-    keys = {"network": FIXED["network"] + 8 * len(spec.network.layers),
-            "batch": shape.batch_info, "cost": 25, "timing": FIXED["timing"]}
+    keys = {
+        "network": FIXED["network"] + 8 * len(spec.network.layers),
+        "batch": shape.batch_info,
+        "cost": 25,
+        "timing": FIXED["timing"],
+    }
     skeleton, floats = sum(keys.values()), {}
     for key, (count, chars, other) in shape.parts().items():
         keys[key], floats[key] = round(chars), count
         skeleton += other
-    return {"json_bytes": sum(keys.values()) + 12 * len(keys),  # + "key": and braces
-            "keys": keys, "floats": floats, "skeleton_bytes": round(skeleton)}
+    return {
+        "json_bytes": sum(keys.values()) + 12 * len(keys),  # + "key": and braces
+        "keys": keys,
+        "floats": floats,
+        "skeleton_bytes": round(skeleton),
+    }
 
 
 class _Shape:
@@ -62,8 +70,13 @@ class _Shape:
         self.weights = sum(m * n for m, n in zip(self.sizes[:-1], self.sizes[1:]))
         self.biases = sum(self.sizes[1:])
         self.neurons = sum(self.sizes)
-        self.zero_columns, self.zero_inputs, self.input_chars, self.target_chars, \
-            self.batch_info = _batch_facts(spec)
+        (
+            self.zero_columns,
+            self.zero_inputs,
+            self.input_chars,
+            self.target_chars,
+            self.batch_info,
+        ) = _batch_facts(spec)
 
     def parts(self) -> dict[str, tuple[int, float, float]]:
         """(floats, JSON chars, chars of what is not a float) of each array-holding key the
@@ -71,8 +84,11 @@ class _Shape:
         include, out = self.spec.include, {}
         zeros = self.zero_columns * self.sizes[1]  # of dC/dW(1)
         rows = 2 * (self.neurons - self.sizes[0]) + 40  # brackets and keys
-        gradients = (self.weights + self.biases,
-                     _floats(self.weights + self.biases, zeros) + rows, rows)
+        gradients = (
+            self.weights + self.biases,
+            _floats(self.weights + self.biases, zeros) + rows,
+            rows,
+        )
         if include.gradients:
             out["gradients"] = gradients
         if include.wishes:
@@ -112,8 +128,11 @@ class _Shape:
         count = b * (2 * self.neurons + self.sizes[-1] + 1 + self.weights + self.biases)
         zeros = self.zero_inputs * self.sizes[1]  # dC_i/dW(1) at each example's 0 inputs
         other = 2 * b * (2 * len(self.sizes) + self.neurons) + 120
-        chars = (self.input_chars + self.target_chars  # activations a(0), targets
-                 + _floats(b * (inner + 1 + self.neurons + self.weights + self.biases), zeros))
+        chars = (
+            self.input_chars
+            + self.target_chars  # activations a(0), targets
+            + _floats(b * (inner + 1 + self.neurons + self.weights + self.biases), zeros)
+        )
         return count, chars + other, other
 
     def _naive(self, gradients: tuple[int, float, float]) -> tuple[int, float, float]:
@@ -137,12 +156,16 @@ def _batch_facts(spec: JobSpec) -> tuple[int, int, float, float, int]:
     if spec.batch.dataset == "random":
         b, n0, nl = spec.batch.batch_size, spec.network.layers[0], spec.network.layers[-1]
         one_hot = spec.network.cost == "cross_entropy"
-        return (0, 0, b * n0 * RANDOM_CHARS,
-                b * nl * (ZERO_CHARS if one_hot else RANDOM_CHARS), 60)
+        return (0, 0, b * n0 * RANDOM_CHARS, b * nl * (ZERO_CHARS if one_hot else RANDOM_CHARS), 60)
     x, y, info = build_batch(spec)
     zero = x == 0
-    return (int(zero.all(axis=0).sum()), int(zero.sum()), _sampled_chars(x), _sampled_chars(y),
-            len(json.dumps(info, separators=(",", ":"))))
+    return (
+        int(zero.all(axis=0).sum()),
+        int(zero.sum()),
+        _sampled_chars(x),
+        _sampled_chars(y),
+        len(json.dumps(info, separators=(",", ":"))),
+    )
 
 
 def _sampled_chars(rows: np.ndarray) -> float:
@@ -151,9 +174,13 @@ def _sampled_chars(rows: np.ndarray) -> float:
     return len(json.dumps(head.tolist(), separators=(",", ":"))) * len(rows) / max(len(head), 1)
 
 
-SWITCHES = {"gradients": "include.gradients", "wishes": "include.wishes",
-            "layers": "include.layers", "examples": "include.per_example",
-            "averaging": "include.averaging"}
+SWITCHES = {
+    "gradients": "include.gradients",
+    "wishes": "include.wishes",
+    "layers": "include.layers",
+    "examples": "include.per_example",
+    "averaging": "include.averaging",
+}
 
 
 def switches_to_fit(spec: JobSpec, estimate: dict[str, Any], limit: int) -> list[str] | None:
@@ -169,16 +196,25 @@ def switches_to_fit(spec: JobSpec, estimate: dict[str, Any], limit: int) -> list
     return chosen if total <= limit else None
 
 
-def result_too_big(spec: JobSpec, limit: int,
-                   size: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def result_too_big(
+    spec: JobSpec, limit: int, size: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """None if the result's estimated JSON (`size`, else estimated here) fits `limit` bytes,
     else the error naming the estimate and, in "fit", the include switches to turn off."""
     size = size or estimate_result(spec)
     if size["json_bytes"] <= limit:
         return None
     fit = switches_to_fit(spec, size, limit)
-    advice = ("set " + " and ".join(f"{s} to false" for s in fit) + " to make it fit"
-              if fit else "no include switch makes it fit: use a smaller network or batch")
-    return {"field": "include", "message": f"the result is estimated at {size['json_bytes']} "
-            f"bytes of JSON, over the limit of {limit}; {advice}", "limit": limit,
-            "estimate": {"result_bytes": size["json_bytes"]}, "fit": fit or []}
+    advice = (
+        "set " + " and ".join(f"{s} to false" for s in fit) + " to make it fit"
+        if fit
+        else "no include switch makes it fit: use a smaller network or batch"
+    )
+    return {
+        "field": "include",
+        "message": f"the result is estimated at {size['json_bytes']} "
+        f"bytes of JSON, over the limit of {limit}; {advice}",
+        "limit": limit,
+        "estimate": {"result_bytes": size["json_bytes"]},
+        "fit": fit or [],
+    }

@@ -26,8 +26,12 @@ Array = np.ndarray
 
 
 def naive_part(
-    spec: Any, start: int, stop: int, base_cost: float | None = None,
-    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    spec: Any,
+    start: int,
+    stop: int,
+    base_cost: float | None = None,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> dict[str, Any]:
     """Nudge the parameters at positions start..stop-1 of the job's naive index list.
 
@@ -37,16 +41,35 @@ def naive_part(
     job = prepare(spec)
     indices = job.naive_indices[start:stop]
     began = time.time()  # the epoch, to join the parts' wall time across processes
-    done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
-                 base_cost, progress, should_stop)
-    return {"start": start, "stop": stop, "values": done.values.tolist(),
-            "passes": done.passes, "seconds": done.seconds, "base_cost": done.base_cost,
-            "began_at": began, "ended_at": time.time()}
+    done = nudge(
+        job.net,
+        job.x,
+        job.y,
+        indices,
+        job.epsilon,
+        job.spec.naive.difference,
+        base_cost,
+        progress,
+        should_stop,
+    )
+    return {
+        "start": start,
+        "stop": stop,
+        "values": done.values.tolist(),
+        "passes": done.passes,
+        "seconds": done.seconds,
+        "base_cost": done.base_cost,
+        "began_at": began,
+        "ended_at": time.time(),
+    }
 
 
 def run(
-    spec: Any, progress: Progress | None = None, should_stop: ShouldStop | None = None,
-    limits: Limits | None = None, naive_parts: list[dict[str, Any]] | None = None,
+    spec: Any,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    limits: Limits | None = None,
+    naive_parts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Train first when the spec says `train`; then run backprop (always) and the naive
     method (when asked) on the network and report both, timed."""
@@ -64,15 +87,21 @@ def run(
             progress = lambda done, _, report=progress: report(offset + done, total)  # noqa: E731
     result = checked_backprop(job)
     out: dict[str, Any] = {
-        "network": {"layers": job.net.sizes, "activations": [a.name for a in job.net.activations],
-                    "cost": job.net.cost_name, "dtype": str(job.net.dtype),
-                    "parameters": job.net.parameter_count},
+        "network": {
+            "layers": job.net.sizes,
+            "activations": [a.name for a in job.net.activations],
+            "cost": job.net.cost_name,
+            "dtype": str(job.net.dtype),
+            "parameters": job.net.parameter_count,
+        },
         "batch": job.batch_info,
         "cost": result.cost,
     }
     if spec.include.gradients:
-        out["gradients"] = {"weights": _json(result.weight_gradients),
-                            "biases": _json(result.bias_gradients)}
+        out["gradients"] = {
+            "weights": _json(result.weight_gradients),
+            "biases": _json(result.bias_gradients),
+        }
     if spec.include.wishes:
         out["wishes"] = _json(result.wishes)
     if spec.include.layers:
@@ -97,24 +126,41 @@ def checked_backprop(job: Job) -> Backprop:
     when `include.per_example` asks), refused with a SpecError when the network overflows.
     With the wishes, three ways and consistency, this is the report's path that bench/ times."""
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
-        result = backprop(job.net, job.x, job.y,
-                          input_wishes=True if job.spec.include.per_example else "mean")
+        result = backprop(
+            job.net, job.x, job.y, input_wishes=True if job.spec.include.per_example else "mean"
+        )
     # refuse an overflowing network before the naive method spends its passes on it
-    check_finite({"cost": result.cost, "gradients": {
-        "weights": result.weight_gradients, "biases": result.bias_gradients}},
-        job.spec.network.dtype)
+    check_finite(
+        {
+            "cost": result.cost,
+            "gradients": {"weights": result.weight_gradients, "biases": result.bias_gradients},
+        },
+        job.spec.network.dtype,
+    )
     return result
 
 
-def _naive(job: Job, parts: list[dict[str, Any]] | None, progress: Progress | None,
-           should_stop: ShouldStop | None) -> tuple[Nudged, float]:
+def _naive(
+    job: Job,
+    parts: list[dict[str, Any]] | None,
+    progress: Progress | None,
+    should_stop: ShouldStop | None,
+) -> tuple[Nudged, float]:
     """The naive gradient, and the wall seconds it took: in one process its own seconds; in
     parts, from the first part's start to the last one's end (the parts ran side by side, so
     their seconds add up to more)."""
     indices = job.naive_indices
     if parts is None:
-        done = nudge(job.net, job.x, job.y, indices, job.epsilon, job.spec.naive.difference,
-                     progress=progress, should_stop=should_stop)
+        done = nudge(
+            job.net,
+            job.x,
+            job.y,
+            indices,
+            job.epsilon,
+            job.spec.naive.difference,
+            progress=progress,
+            should_stop=should_stop,
+        )
         return done, done.seconds
     parts = sorted(parts, key=lambda p: (p["start"], p["stop"]))  # an empty base part first
     covered = [(p["start"], p["stop"]) for p in parts]
@@ -123,8 +169,9 @@ def _naive(job: Job, parts: list[dict[str, Any]] | None, progress: Progress | No
         raise ValueError(f"naive parts {covered} do not cover 0..{len(indices)} exactly once")
     values = np.concatenate([np.asarray(p["values"], dtype=np.float64) for p in parts])
     wall = max(p["ended_at"] for p in parts) - min(p["began_at"] for p in parts)
-    return Nudged(indices, values, sum(p["passes"] for p in parts),
-                  sum(p["seconds"] for p in parts)), wall
+    return Nudged(
+        indices, values, sum(p["passes"] for p in parts), sum(p["seconds"] for p in parts)
+    ), wall
 
 
 def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
@@ -134,9 +181,12 @@ def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
     scale = np.linalg.norm(nudged.values) + np.linalg.norm(reference)
     naive = job.spec.naive
     out: dict[str, Any] = {
-        "difference": naive.difference, "epsilon": job.epsilon,
-        "parameters": job.net.parameter_count, "nudged": len(nudged.indices),
-        "sampled": naive.sample is not None, "passes": nudged.passes,
+        "difference": naive.difference,
+        "epsilon": job.epsilon,
+        "parameters": job.net.parameter_count,
+        "nudged": len(nudged.indices),
+        "sampled": naive.sample is not None,
+        "passes": nudged.passes,
         "max_abs_diff": float(np.abs(diff).max()),
         "relative_error": float(np.linalg.norm(diff) / max(scale, np.finfo(np.float64).tiny)),
     }
@@ -161,30 +211,47 @@ def _timing(job: Job, nudged: Nudged | None, wall: float | None) -> dict[str, An
     repeats = job.spec.timing.repeats
     forward_times = repeat_seconds(lambda: job.net.cost(job.x, job.y), repeats)
     back_times = repeat_seconds(
-        lambda: backprop(job.net, job.x, job.y, input_wishes=False), repeats)
+        lambda: backprop(job.net, job.x, job.y, input_wishes=False), repeats
+    )
     forward, back = statistics.median(forward_times), statistics.median(back_times)
     difference = job.spec.naive.difference
     full_passes = passes_needed(job.net.parameter_count, difference)
     naive: dict[str, Any] = {"difference": difference, "full_passes": full_passes}
     if nudged is not None and nudged.passes:
         per_pass = nudged.seconds / nudged.passes
-        naive.update(cpu_seconds=nudged.seconds, wall_seconds=wall, passes=nudged.passes,
-                     seconds_per_pass=per_pass,
-                     pass_to_forward=per_pass / forward,
-                     measured=len(nudged.indices) == job.net.parameter_count)
+        naive.update(
+            cpu_seconds=nudged.seconds,
+            wall_seconds=wall,
+            passes=nudged.passes,
+            seconds_per_pass=per_pass,
+            pass_to_forward=per_pass / forward,
+            measured=len(nudged.indices) == job.net.parameter_count,
+        )
         full = nudged.seconds if naive["measured"] else per_pass * full_passes
     else:
         naive.update(cpu_seconds=None, wall_seconds=None, passes=0, measured=False)
         per_pass = forward
         full = forward * full_passes
-    naive.update(full_seconds=full, basis="measured" if naive["measured"] else (
-        "sample" if nudged is not None else "forward_pass"))
+    naive.update(
+        full_seconds=full,
+        basis="measured"
+        if naive["measured"]
+        else ("sample" if nudged is not None else "forward_pass"),
+    )
     return {
-        "forward": {"seconds": forward, "passes": 1, "repeats": len(forward_times),
-                    "ci": median_interval(forward_times)},
-        "backprop": {"seconds": back, "passes": {"forward": 1, "backward": 1},
-                     "repeats": len(back_times), "ci": median_interval(back_times),
-                     "backprop_to_forward": back / forward},
+        "forward": {
+            "seconds": forward,
+            "passes": 1,
+            "repeats": len(forward_times),
+            "ci": median_interval(forward_times),
+        },
+        "backprop": {
+            "seconds": back,
+            "passes": {"forward": 1, "backward": 1},
+            "repeats": len(back_times),
+            "ci": median_interval(back_times),
+            "backprop_to_forward": back / forward,
+        },
         "naive": naive,
         "speedup": full / back,
     }
@@ -193,8 +260,13 @@ def _timing(job: Job, nudged: Nudged | None, wall: float | None) -> dict[str, An
 def _layers(job: Job, result: Backprop) -> list[dict[str, Any]]:
     ways = three_ways(result, job.net.weights)
     return [
-        {"layer": l, "width": job.net.sizes[l], "activation": job.net.activations[l - 1].name,
-         "consistency": c, "three_ways": {k: v.tolist() for k, v in way.items()}}
+        {
+            "layer": l,
+            "width": job.net.sizes[l],
+            "activation": job.net.activations[l - 1].name,
+            "consistency": c,
+            "three_ways": {k: v.tolist() for k, v in way.items()},
+        }
         for l, (way, c) in enumerate(zip(ways, consistency(result)), start=1)
     ]
 
@@ -218,9 +290,9 @@ def _unflatten(net: Network, values: Array) -> dict[str, list]:
     out: dict[str, list] = {"weights": [], "biases": []}
     at = 0
     for w, b in zip(net.weights, net.biases):
-        out["weights"].append(values[at:at + w.size].reshape(w.shape).tolist())
+        out["weights"].append(values[at : at + w.size].reshape(w.shape).tolist())
         at += w.size
-        out["biases"].append(values[at:at + b.size].tolist())
+        out["biases"].append(values[at : at + b.size].tolist())
         at += b.size
     return out
 
@@ -235,7 +307,13 @@ def check_finite(result: dict[str, Any], dtype: str) -> None:
     found = first_not_finite(result)
     if found is not None:
         path, number = found
-        raise SpecError([{"field": "network", "message": f"the result's {path} is {number} "
-                          f"(not finite): the network overflows in {dtype} on this batch; use "
-                          "smaller weights or inputs" + (", or float64" if dtype == "float32"
-                                                         else "")}])
+        raise SpecError(
+            [
+                {
+                    "field": "network",
+                    "message": f"the result's {path} is {number} "
+                    f"(not finite): the network overflows in {dtype} on this batch; use "
+                    "smaller weights or inputs" + (", or float64" if dtype == "float32" else ""),
+                }
+            ]
+        )

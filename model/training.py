@@ -46,7 +46,7 @@ def minibatches(count: int, batch_size: int, rng: np.random.Generator) -> Iterat
     while True:
         order = rng.permutation(count)
         for start in range(0, count - batch_size + 1, batch_size):
-            yield order[start:start + batch_size]
+            yield order[start : start + batch_size]
 
 
 def accuracy(net: Network, x: Array, labels: Array) -> float:
@@ -61,16 +61,26 @@ def step_passes(method: str, parameter_count: int, difference: str) -> dict[str,
     (forward differences take their base pass from it)."""
     if method == "backprop":
         return {"forward": 1, "backward": 1}
-    return {"forward": passes_needed(parameter_count, difference, base_cost_known=True) + 1,
-            "backward": 0}
+    return {
+        "forward": passes_needed(parameter_count, difference, base_cost_known=True) + 1,
+        "backward": 0,
+    }
 
 
 def train(
-    net: Network, pool: tuple[Array, Array], steps: int, batch_size: int,
-    learning_rate: float, seed: int, method: str = "backprop",
-    evaluate: tuple[Array, Array] | None = None, eval_every: int = 1,
-    epsilon: float = 1e-6, difference: str = "central",
-    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    net: Network,
+    pool: tuple[Array, Array],
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    method: str = "backprop",
+    evaluate: tuple[Array, Array] | None = None,
+    eval_every: int = 1,
+    epsilon: float = 1e-6,
+    difference: str = "central",
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> Training:
     """Run `steps` steps of gradient descent on `net`, changing its parameters in place.
 
@@ -78,8 +88,11 @@ def train(
     before the first step, every `eval_every` steps and after the last. progress(done, total)
     counts steps; should_stop is asked after every step (and within a naive step)."""
     batches = minibatches(len(pool[0]), batch_size, np.random.default_rng(seed))
-    gradient = _backprop_gradient if method == "backprop" else _naive_gradient(
-        epsilon, difference, should_stop)
+    gradient = (
+        _backprop_gradient
+        if method == "backprop"
+        else _naive_gradient(epsilon, difference, should_stop)
+    )
     out = Training()
     per_step = step_passes(method, net.parameter_count, difference)
     out.passes = {"forward": 0, "backward": 0, "evaluation": 0}
@@ -118,13 +131,22 @@ def _backprop_gradient(net: Network, x: Array, y: Array) -> tuple[float, list[Ar
 def _naive_gradient(epsilon: float, difference: str, should_stop: ShouldStop | None) -> Gradient:
     def gradient(net: Network, x: Array, y: Array) -> tuple[float, list[Array], list[Array]]:
         cost = net.cost(x, y)
-        nudged = nudge(net, x, y, np.arange(net.parameter_count), epsilon, difference,
-                       base_cost=cost, should_stop=should_stop)
+        nudged = nudge(
+            net,
+            x,
+            y,
+            np.arange(net.parameter_count),
+            epsilon,
+            difference,
+            base_cost=cost,
+            should_stop=should_stop,
+        )
         weights, biases, at = [], [], 0
         for w, b in zip(net.weights, net.biases):
-            weights.append(nudged.values[at:at + w.size].reshape(w.shape).astype(w.dtype))
+            weights.append(nudged.values[at : at + w.size].reshape(w.shape).astype(w.dtype))
             at += w.size
-            biases.append(nudged.values[at:at + b.size].astype(b.dtype))
+            biases.append(nudged.values[at : at + b.size].astype(b.dtype))
             at += b.size
         return cost, weights, biases
+
     return gradient

@@ -67,9 +67,12 @@ def workers(redis_url: str, queue_prefix: str, tmp_path_factory) -> Iterator[dic
     purge_queues(redis_url, queue_prefix)
     folder = tmp_path_factory.mktemp("workers")
     with ExitStack() as stack:
-        yield {c: stack.enter_context(worker_process(redis_url, queue_prefix, folder,
-                                                     classes=(c,))).name
-               for c in (INTERACTIVE, BATCH)}
+        yield {
+            c: stack.enter_context(
+                worker_process(redis_url, queue_prefix, folder, classes=(c,))
+            ).name
+            for c in (INTERACTIVE, BATCH)
+        }
 
 
 @pytest.fixture(scope="session")
@@ -96,12 +99,14 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def rabbitmq_api(redis_url: str, rabbitmq_url: str, queue_prefix: str,
-                 tmp_path_factory) -> Iterator[str]:
+def rabbitmq_api(
+    redis_url: str, rabbitmq_url: str, queue_prefix: str, tmp_path_factory
+) -> Iterator[str]:
     """live_api's twin with the queues on RabbitMQ: its own worker (taking both queues), the
     same Redis."""
-    with celery_worker(redis_url, queue_prefix, tmp_path_factory.mktemp("rabbitmq-worker"),
-                       rabbitmq_url):
+    with celery_worker(
+        redis_url, queue_prefix, tmp_path_factory.mktemp("rabbitmq-worker"), rabbitmq_url
+    ):
         with api_server(redis_url, queue_prefix, rabbitmq_url, max_wait=5.0) as url:
             yield url
 

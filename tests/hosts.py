@@ -82,8 +82,11 @@ def worker_hosts(count: int) -> Iterator[list[Host]]:
             undo.callback(_quietly_delete, link)
             ip("addr", "add", f"{server}/30", "dev", link)
             ip("link", "set", "dev", link, "up")
-            for args in (["addr", "add", f"{address}/30", "dev", "eth0"],
-                         ["link", "set", "dev", "eth0", "up"], ["link", "set", "dev", "lo", "up"]):
+            for args in (
+                ["addr", "add", f"{address}/30", "dev", "eth0"],
+                ["link", "set", "dev", "eth0", "up"],
+                ["link", "set", "dev", "lo", "up"],
+            ):
                 ip("-n", namespace, *args)
             hosts.append(Host(namespace, link, address, server))
         yield hosts

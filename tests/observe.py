@@ -24,8 +24,11 @@ def read_events(url: str, headers: dict | None = None) -> list[tuple[str, dict]]
     with requests.get(url, headers=headers, stream=True, timeout=PATIENCE) as reply:
         assert reply.status_code == 200, reply.text
         assert reply.headers["Content-Type"].startswith("text/event-stream")
-        return [(name, data) for name, data in parse_events(reply.iter_lines(
-            decode_unicode=True)) if name != KEEP_ALIVE]
+        return [
+            (name, data)
+            for name, data in parse_events(reply.iter_lines(decode_unicode=True))
+            if name != KEEP_ALIVE
+        ]
 
 
 def scrape(base: str, headers: dict | None = None) -> dict[tuple[str, tuple], float]:
@@ -33,8 +36,11 @@ def scrape(base: str, headers: dict | None = None) -> dict[tuple[str, tuple], fl
     reply = requests.get(f"{base}/metrics", headers=headers, timeout=PATIENCE)
     assert reply.status_code == 200, reply.text
     assert reply.headers["Content-Type"].startswith("text/plain")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(reply.text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(reply.text)
+        for s in family.samples
+    }
 
 
 @contextmanager
@@ -55,9 +61,15 @@ def hold(base: str, path: str, body: dict | None = None, timeout: float = PATIEN
     (GET). Returns the socket; closing it is the client going away."""
     host, port = base.removeprefix("http://").split(":")
     data = json.dumps(body).encode() if body is not None else b""
-    head = (f"{'POST' if body is not None else 'GET'} {path} HTTP/1.1\r\nHost: {host}\r\n"
-            + (f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-               if body is not None else "") + "\r\n")
+    head = (
+        f"{'POST' if body is not None else 'GET'} {path} HTTP/1.1\r\nHost: {host}\r\n"
+        + (
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            if body is not None
+            else ""
+        )
+        + "\r\n"
+    )
     client = socket.create_connection((host, int(port)), timeout=timeout)
     client.sendall(head.encode() + data)
     return client
@@ -65,8 +77,11 @@ def hold(base: str, path: str, body: dict | None = None, timeout: float = PATIEN
 
 def held(base: str) -> dict[str, float]:
     """The held requests /metrics counts: kind (wait, stream) -> how many."""
-    return {dict(labels)["kind"]: v for (name, labels), v in scrape(base).items()
-            if name == "backprop_lab_held_requests"}
+    return {
+        dict(labels)["kind"]: v
+        for (name, labels), v in scrape(base).items()
+        if name == "backprop_lab_held_requests"
+    }
 
 
 def poll(base: str, job_id: str, until, patience: float = PATIENCE) -> dict:

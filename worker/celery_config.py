@@ -30,9 +30,11 @@ from .settings import Settings, is_redis
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     seconds = settings.visibility_seconds
-    visibility = {"visibility_timeout": seconds,
-                  "unacked_restore_interval": max(seconds / 3, 0.5),
-                  "unacked_restore_throttle": 1}
+    visibility = {
+        "visibility_timeout": seconds,
+        "unacked_restore_interval": max(seconds / 3, 0.5),
+        "unacked_restore_throttle": 1,
+    }
     return {
         **broker_options(settings.broker, visibility),
         "result_backend": settings.redis_url,
@@ -71,8 +73,11 @@ def broker_options(url: str, visibility: dict[str, float]) -> dict[str, Any]:
     # Persistent messages (Celery's default, stated: a lost job would follow from a change) in
     # durable queues (kombu's default); the API answers 202 only once RabbitMQ has confirmed
     # that it holds the message.
-    return {"broker_url": url, "task_default_delivery_mode": "persistent",
-            "broker_transport_options": {"confirm_publish": True}}
+    return {
+        "broker_url": url,
+        "task_default_delivery_mode": "persistent",
+        "broker_transport_options": {"confirm_publish": True},
+    }
 
 
 def sender(settings: Settings) -> Celery:

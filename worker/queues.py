@@ -28,8 +28,10 @@ def names(prefix: str = "") -> dict[str, str]:
 
 
 def declarations(prefix: str = "") -> tuple[Queue, ...]:
-    return tuple(Queue(name, Exchange(name, type="direct", durable=True), routing_key=name,
-                       durable=True) for name in names(prefix).values())
+    return tuple(
+        Queue(name, Exchange(name, type="direct", durable=True), routing_key=name, durable=True)
+        for name in names(prefix).values()
+    )
 
 
 def celery_settings(prefix: str = "") -> dict:

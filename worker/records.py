@@ -42,7 +42,9 @@ return 0
 """
 # KEYS[1] record, KEYS[2] its ended list; ARGV: now, now as epoch, job id. Queued -> cancelled
 # (pushed to the list); running -> cancel flag for the task.
-_CANCEL = accounting.LUA_HELPERS + """
+_CANCEL = (
+    accounting.LUA_HELPERS
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'cancel', '1')
@@ -54,10 +56,13 @@ elseif status == 'running' then
 end
 return status
 """
+)
 # KEYS[1] record, KEYS[2] its ended list, KEYS[3] the index; ARGV[1] id, ARGV[2] the owners'
 # index prefix, ARGV[3] the prefix. Remove the job and its stored result (its reserve is
 # forgotten with the record); an unfinished one's task finds no record and stops.
-_DELETE = LUA + """
+_DELETE = (
+    LUA
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 0 end
 local owner = redis.call('HGET', KEYS[1], 'owner')
@@ -73,18 +78,24 @@ if status == 'queued' or status == 'running' then
 end
 return 1
 """
+)
 # KEYS[1] record; ARGV: passes done, passes in all. Only a running job's (a deleted one stays
 # deleted).
-_PROGRESS = accounting.LUA_HELPERS + """
+_PROGRESS = (
+    accounting.LUA_HELPERS
+    + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 passes(redis.call('HGET', KEYS[1], 'progress'), ARGV[1])
 redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = tonumber(ARGV[1]),
                                                      total = tonumber(ARGV[2])}))
 return 1
 """
+)
 # KEYS[1] record; ARGV: part, its passes done, passes in all, then every part's name. A part of
 # a split job writes its own count (field done:<part>); the job's progress is their sum.
-_PART_PROGRESS = accounting.LUA_HELPERS + """
+_PART_PROGRESS = (
+    accounting.LUA_HELPERS
+    + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'done:' .. ARGV[1], ARGV[2])
 local done = 0
@@ -95,11 +106,15 @@ passes(redis.call('HGET', KEYS[1], 'progress'), done)
 redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
 return 1
 """
+)
 # KEYS[1] record, KEYS[2] its ended list; ARGV: now, now in ms, status, error, prefix, id,
 # budget, per-owner budget, result bytes, then the result's fields and values. Only an
 # unfinished job ends, and only once: its reserve is released, and a result is stored if room
 # can be made for it (worker/results.py); the ending is pushed to the list for a waiter's BLPOP.
-_FINISH = LUA + accounting.LUA_HELPERS + """
+_FINISH = (
+    LUA
+    + accounting.LUA_HELPERS
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 local p, id, outcome, err = ARGV[5], ARGV[6], ARGV[3], ARGV[4]
@@ -132,11 +147,14 @@ redis.call('RPUSH', KEYS[2], outcome)
 redis.call('EXPIRE', KEYS[2], 60)
 return 1
 """
+)
 # KEYS[1] record, KEYS[2] the index, KEYS[3] the owner's index (or the index again); ARGV:
 # prefix, id, ttl, created (us), oldest score kept, reserve, budget, per-owner budget, owner
 # ('' for none), then the record's fields and values. Created only if the reserves in flight
 # and this one fit the budgets; else {0, bytes reserved} or {-1, the owner's bytes reserved}.
-_CREATE = LUA + """
+_CREATE = (
+    LUA
+    + """
 local p, id, reserve = ARGV[1], ARGV[2], tonumber(ARGV[6])
 local owner = ARGV[9] ~= '' and ARGV[9] or nil
 local all, by = reserved(p, id)
@@ -155,6 +173,7 @@ for i = 2, 3 do
 end
 return {1, 0}
 """
+)
 
 
 class StoreFull(Exception):
@@ -166,7 +185,8 @@ class StoreFull(Exception):
         super().__init__(
             f"the result needs up to {reserve} bytes of {whose} the result store "
             f"({budget} bytes), and jobs in flight already hold {reserved}; try again when "
-            "they have finished, or ask for less (include, naive.sample)".replace("  ", " "))
+            "they have finished, or ask for less (include, naive.sample)".replace("  ", " ")
+        )
 
 
 def now() -> str:
@@ -195,57 +215,104 @@ class JobStore:
         self._admit = client.register_script(accounting.ADMIT)
 
     @classmethod
-    def from_url(cls, url: str, ttl: int = 24 * 3600, timeout: float = 2.0,
-                 budget: Budget = DEFAULT_BUDGET, connections: int = 100) -> JobStore:
+    def from_url(
+        cls,
+        url: str,
+        ttl: int = 24 * 3600,
+        timeout: float = 2.0,
+        budget: Budget = DEFAULT_BUDGET,
+        connections: int = 100,
+    ) -> JobStore:
         """A store on the Redis at `url`; `connections` bounds the client's pool (a held ?wait
         or event stream keeps one while it blocks)."""
-        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                      decode_responses=True, max_connections=connections)
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=True,
+            max_connections=connections,
+        )
         return cls(client, ttl, budget)
 
     # -- the API's side
     def admit(self, job_id: str, job_class: str, holder: str, limit: int) -> tuple[bool, int]:
         """Count `job_id` among `holder`'s unfinished jobs of `job_class` unless `limit` are
         already in flight: (admitted, how many are in flight with it, or without it)."""
-        admitted, count = self._admit(keys=[accounting.inflight_key(job_class, holder)],
-                                      args=[limit, job_id, time.time(), self.key("")])
+        admitted, count = self._admit(
+            keys=[accounting.inflight_key(job_class, holder)],
+            args=[limit, job_id, time.time(), self.key("")],
+        )
         return bool(admitted), int(count)
 
     def release(self, job_id: str, job_class: str, holder: str) -> None:
         """Take back an admission whose job was not created after all."""
         self.redis.zrem(accounting.inflight_key(job_class, holder), job_id)
 
-    def create(self, spec: Any, progress: dict[str, int] | None = None,
-               owner: str | None = None, layers: list[int] | None = None,
-               methods: list[str] | None = None, size: dict[str, int] | None = None,
-               job_class: str = "interactive", job_id: str | None = None,
-               holder: str | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        spec: Any,
+        progress: dict[str, int] | None = None,
+        owner: str | None = None,
+        layers: list[int] | None = None,
+        methods: list[str] | None = None,
+        size: dict[str, int] | None = None,
+        job_class: str = "interactive",
+        job_id: str | None = None,
+        holder: str | None = None,
+    ) -> dict[str, Any]:
         """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
         say what each job is without reading its spec. Its result may take `size["reserved"]`
         stored bytes: StoreFull is raised when that does not fit beside the reserves of the
         jobs in flight. `holder` names whose in-flight count it was admitted to (admit)."""
         job_id, created = job_id or new_id(), time.time()
         reserve = (size or {}).get("reserved", 0)
-        record = {"id": job_id, "class": job_class, "status": "queued", "created_at": now(),
-                  "started_at": None, "finished_at": None, "progress": progress,
-                  "layers": layers, "methods": methods, "spec": spec, "error": None,
-                  "result_size": size, "result_expired": None}
-        internal = {"ttl": self.ttl, "reserve": reserve} | ({"owner": owner} if owner else {}) | (
-            {"inflight": accounting.inflight_key(job_class, holder)} if holder else {})
+        record = {
+            "id": job_id,
+            "class": job_class,
+            "status": "queued",
+            "created_at": now(),
+            "started_at": None,
+            "finished_at": None,
+            "progress": progress,
+            "layers": layers,
+            "methods": methods,
+            "spec": spec,
+            "error": None,
+            "result_size": size,
+            "result_expired": None,
+        }
+        internal = (
+            {"ttl": self.ttl, "reserve": reserve}
+            | ({"owner": owner} if owner else {})
+            | ({"inflight": accounting.inflight_key(job_class, holder)} if holder else {})
+        )
         fields = [x for pair in _encode(record | internal).items() for x in pair]
         admitted, reserved = self._create(
             keys=[self.key(job_id), INDEX, self.index(owner)],
-            args=[PREFIX, job_id, self.ttl, int(created * 1e6), int((created - self.ttl) * 1e6),
-                  reserve, self.budget.total, self.budget.per_owner, owner or "", *fields])
+            args=[
+                PREFIX,
+                job_id,
+                self.ttl,
+                int(created * 1e6),
+                int((created - self.ttl) * 1e6),
+                reserve,
+                self.budget.total,
+                self.budget.per_owner,
+                owner or "",
+                *fields,
+            ],
+        )
         if admitted != 1:
             own = admitted == -1
-            raise StoreFull(reserve, reserved, self.budget.per_owner if own else self.budget.total,
-                            own)
+            raise StoreFull(
+                reserve, reserved, self.budget.per_owner if own else self.budget.total, own
+            )
         self.redis.hincrby(accounting.SUBMITTED, job_class, 1)
         return record | {"result": None}
 
-    def get(self, job_id: str, owner: str | None = None,
-            result: bool = True) -> dict[str, Any] | None:
+    def get(
+        self, job_id: str, owner: str | None = None, result: bool = True
+    ) -> dict[str, Any] | None:
         """The record, or None if it is unknown or (given an owner) belongs to someone else;
         with `result`, a succeeded job's stored result is read into it (else it is left out)."""
         raw = self.redis.hgetall(self.key(job_id))
@@ -256,27 +323,41 @@ class JobStore:
             record["result"] = self.result(job_id, record)
         return record
 
-    def result(self, job_id: str, record: dict[str, Any],
-               keys: list[str] | None = None) -> dict[str, Any] | None:
+    def result(
+        self, job_id: str, record: dict[str, Any], keys: list[str] | None = None
+    ) -> dict[str, Any] | None:
         """The job's result (only `keys`), or None: not succeeded, or the result expired."""
         if "result" in record:  # written whole into the record before results were stored
             whole = record["result"]
-            return whole if keys is None or whole is None else \
-                {k: v for k, v in whole.items() if k in keys}
+            return (
+                whole
+                if keys is None or whole is None
+                else {k: v for k, v in whole.items() if k in keys}
+            )
         return self.results.load(job_id, keys) if record["status"] == "succeeded" else None
 
     def status(self, job_id: str) -> str | None:
         return self.redis.hget(self.key(job_id), "status")
 
-    def recent(self, limit: int, before: int | None = None,
-               owner: str | None = None) -> tuple[list[dict], int | None]:
+    def recent(
+        self, limit: int, before: int | None = None, owner: str | None = None
+    ) -> tuple[list[dict], int | None]:
         """Up to `limit` records (of `owner`'s, if given), newest first, created before the
         cursor `before`."""
         top = f"({before}" if before is not None else "+inf"
-        scored = self.redis.zrevrangebyscore(self.index(owner), top, "-inf", start=0, num=limit + 1,
-                                             withscores=True)
-        summary = ("id", "class", "created_at", "started_at", "finished_at", "progress",
-                   "layers", "methods")
+        scored = self.redis.zrevrangebyscore(
+            self.index(owner), top, "-inf", start=0, num=limit + 1, withscores=True
+        )
+        summary = (
+            "id",
+            "class",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progress",
+            "layers",
+            "methods",
+        )
         with self.redis.pipeline() as pipe:
             for job_id, _ in scored[:limit]:
                 pipe.hmget(self.key(job_id), ("status", *summary))
@@ -287,13 +368,18 @@ class JobStore:
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
-        return self._cancel(keys=[self.key(job_id), self.ended_key(job_id)],
-                            args=[now(), time.time(), job_id])
+        return self._cancel(
+            keys=[self.key(job_id), self.ended_key(job_id)], args=[now(), time.time(), job_id]
+        )
 
     def delete(self, job_id: str) -> bool:
         """Remove the job (False if unknown); a running one stops at its next check."""
-        return bool(self._delete(keys=[self.key(job_id), self.ended_key(job_id), INDEX],
-                                 args=[job_id, f"{INDEX}:", PREFIX]))
+        return bool(
+            self._delete(
+                keys=[self.key(job_id), self.ended_key(job_id), INDEX],
+                args=[job_id, f"{INDEX}:", PREFIX],
+            )
+        )
 
     def wait(self, job_id: str, seconds: float) -> str | None:
         """Block until the job has ended or `seconds` have passed; its status then. Woken by the
@@ -319,8 +405,9 @@ class JobStore:
     def progress(self, job_id: str, done: int, total: int) -> None:
         self._progress(keys=[self.key(job_id)], args=[done, total])
 
-    def part_progress(self, job_id: str, part: str, done: int, total: int,
-                      parts: list[str]) -> None:
+    def part_progress(
+        self, job_id: str, part: str, done: int, total: int, parts: list[str]
+    ) -> None:
         """A part's passes done; the job's progress becomes the sum over `parts` of `total`."""
         self._part_progress(keys=[self.key(job_id)], args=[part, done, total, *parts])
 
@@ -334,11 +421,23 @@ class JobStore:
         A result is stored compactly, dropping the oldest results if the budget needs it."""
         fields = result_codec.pack(result) if result is not None else {}
         pairs = [x for pair in fields.items() for x in pair]
-        return bool(self._finish(
-            keys=[self.key(job_id), self.ended_key(job_id)],
-            args=[now(), int(time.time() * 1000), status, json.dumps(error, allow_nan=False),
-                  PREFIX, job_id, self.budget.total, self.budget.per_owner,
-                  result_codec.stored_bytes(fields), *pairs]))
+        return bool(
+            self._finish(
+                keys=[self.key(job_id), self.ended_key(job_id)],
+                args=[
+                    now(),
+                    int(time.time() * 1000),
+                    status,
+                    json.dumps(error, allow_nan=False),
+                    PREFIX,
+                    job_id,
+                    self.budget.total,
+                    self.budget.per_owner,
+                    result_codec.stored_bytes(fields),
+                    *pairs,
+                ],
+            )
+        )
 
     @staticmethod
     def key(job_id: str) -> str:
@@ -354,8 +453,10 @@ class JobStore:
 
 
 def _encode(record: dict[str, Any]) -> dict[str, str]:
-    return {k: json.dumps(v, allow_nan=False) if k in _JSON_FIELDS or v is None else str(v)
-            for k, v in record.items()}
+    return {
+        k: json.dumps(v, allow_nan=False) if k in _JSON_FIELDS or v is None else str(v)
+        for k, v in record.items()
+    }
 
 
 def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
@@ -373,5 +474,8 @@ def _decode(raw: dict[str, str | None]) -> dict[str, Any]:
 def _binary(client: redis.Redis) -> redis.Redis:
     """A client on the same server that leaves values as bytes (a result's fields are binary)."""
     kwargs = client.connection_pool.connection_kwargs | {"decode_responses": False}
-    return redis.Redis(connection_pool=redis.ConnectionPool(
-        connection_class=client.connection_pool.connection_class, **kwargs))
+    return redis.Redis(
+        connection_pool=redis.ConnectionPool(
+            connection_class=client.connection_pool.connection_class, **kwargs
+        )
+    )

@@ -61,5 +61,8 @@ def _on_worker_ready(sender=None, **_) -> None:
         log.exception("could not look for orphaned messages")
         return
     if restored:
-        log.warning("no other worker is alive: handed out again %d message(s) that a "
-                    "vanished worker had taken", restored)
+        log.warning(
+            "no other worker is alive: handed out again %d message(s) that a "
+            "vanished worker had taken",
+            restored,
+        )

@@ -32,28 +32,36 @@ def eviction_problems(client: redis.Redis, budget: Budget) -> list[str]:
     try:
         config = client.config_get("maxmemory*")
     except redis.ResponseError as exc:  # CONFIG renamed or forbidden (managed Redis, ACLs)
-        return [f"cannot read the memory settings of the Redis at {where} ({exc}); make sure "
-                "its maxmemory-policy is noeviction"]
+        return [
+            f"cannot read the memory settings of the Redis at {where} ({exc}); make sure "
+            "its maxmemory-policy is noeviction"
+        ]
     except redis.RedisError as exc:
-        return [f"the Redis at {where} does not answer ({exc}); its memory settings are not "
-                "checked"]
+        return [
+            f"the Redis at {where} does not answer ({exc}); its memory settings are not checked"
+        ]
     policy, limit = config.get("maxmemory-policy"), int(config.get("maxmemory") or 0)
     if limit and policy != "noeviction":
         raise RedisWillEvict(
             f"the Redis at {where} evicts keys when it is full (maxmemory {limit} bytes, "
             f"maxmemory-policy {policy}): job records and queued jobs could vanish without "
             "a trace. Set `maxmemory-policy noeviction` (results are kept within "
-            "RESULT_STORE_BYTES by the service itself)")
+            "RESULT_STORE_BYTES by the service itself)"
+        )
     want = budget.total + HEADROOM
     if not limit:
-        return [f"the Redis at {where} has no maxmemory: set it to at least {want} bytes "
-                f"(RESULT_STORE_BYTES + {HEADROOM // 1024**2} MiB for records and queues), "
-                "with maxmemory-policy noeviction, so that a full Redis refuses writes "
-                "instead of exhausting the machine"]
+        return [
+            f"the Redis at {where} has no maxmemory: set it to at least {want} bytes "
+            f"(RESULT_STORE_BYTES + {HEADROOM // 1024**2} MiB for records and queues), "
+            "with maxmemory-policy noeviction, so that a full Redis refuses writes "
+            "instead of exhausting the machine"
+        ]
     if limit < want:
-        return [f"the Redis at {where} has maxmemory {limit} bytes, below RESULT_STORE_BYTES "
-                f"({budget.total}) + {HEADROOM // 1024**2} MiB for records and queues: it may "
-                "refuse writes (503) before the result store is full"]
+        return [
+            f"the Redis at {where} has maxmemory {limit} bytes, below RESULT_STORE_BYTES "
+            f"({budget.total}) + {HEADROOM // 1024**2} MiB for records and queues: it may "
+            "refuse writes (503) before the result store is full"
+        ]
     return []
 
 
@@ -67,8 +75,9 @@ def at_worker_start(sender=None, **_) -> None:
     conf = sender.app.conf
     client = redis.Redis.from_url(conf.job_store_url, socket_timeout=5, decode_responses=True)
     try:
-        for warning in eviction_problems(client, Budget(conf.result_store_bytes,
-                                                        conf.result_owner_bytes)):
+        for warning in eviction_problems(
+            client, Budget(conf.result_store_bytes, conf.result_owner_bytes)
+        ):
             log.warning(warning)
     except RedisWillEvict as exc:
         log.critical("%s", exc)

@@ -34,11 +34,21 @@ ARRAYS = "arrays:"  # + a top-level key
 KEY_OVERHEAD, FIELD_OVERHEAD = 256, 32  # a hash key's and a field's bytes beyond the values
 LEVEL = 1  # zlib: level 1 compresses shuffled floats almost as well as 9, many times faster
 FLOAT = np.dtype("<f8")
-LAYER_LISTS = frozenset({
-    "wishes", "gradients/weights", "gradients/biases", "naive/gradients/weights",
-    "naive/gradients/biases", "examples/activations", "examples/wishes",
-    "examples/gradients/weights", "examples/gradients/biases", "training/parameters/weights",
-    "training/parameters/biases"})
+LAYER_LISTS = frozenset(
+    {
+        "wishes",
+        "gradients/weights",
+        "gradients/biases",
+        "naive/gradients/weights",
+        "naive/gradients/biases",
+        "examples/activations",
+        "examples/wishes",
+        "examples/gradients/weights",
+        "examples/gradients/biases",
+        "training/parameters/weights",
+        "training/parameters/biases",
+    }
+)
 
 
 def split(value: Any, path: str = "") -> tuple[Any, list[tuple[str, Array]]]:
@@ -66,8 +76,7 @@ def _shape(v: list) -> tuple[int, ...] | None:
     if isinstance(v[0], list):
         inner = [_shape(x) if isinstance(x, list) else None for x in v]
         first = inner[0]
-        return (len(v), *first) if first is not None and all(s == first for s in inner) \
-            else None
+        return (len(v), *first) if first is not None and all(s == first for s in inner) else None
     return (len(v),) if set(map(type, v)) == {float} else None
 
 
@@ -82,8 +91,7 @@ def pack(result: dict[str, Any]) -> dict[str, bytes]:
     blocks: dict[str, list[Array]] = {}
     for name, array in arrays:
         other = seen.get(_digest(-array))
-        if other is not None and np.array_equal((-array).view(np.uint64),
-                                                other[1].view(np.uint64)):
+        if other is not None and np.array_equal((-array).view(np.uint64), other[1].view(np.uint64)):
             placeholders[name]["negative_of"] = other[0]
             continue
         seen.setdefault(_digest(array), (name, array))
@@ -96,8 +104,9 @@ def pack(result: dict[str, Any]) -> dict[str, bytes]:
 
 
 def _digest(array: Array) -> bytes:
-    return hashlib.blake2b(array.tobytes(), digest_size=16,
-                           person=str(array.shape).encode()[:16]).digest()
+    return hashlib.blake2b(
+        array.tobytes(), digest_size=16, person=str(array.shape).encode()[:16]
+    ).digest()
 
 
 def compress(arrays: list[Array]) -> bytes:
@@ -124,10 +133,16 @@ def blocks_for(skeleton: dict[str, Any], keys: list[str] | None) -> list[str]:
     for key, part in skeleton.items():
         if keys is None or key in keys:
             needed.add(key)
-            needed |= {p["negative_of"].split("/")[0] for _, p in _placeholders_of(part)
-                       if "negative_of" in p}
-    return [ARRAYS + k for k in skeleton if k in needed and any(
-        "negative_of" not in p for _, p in _placeholders_of(skeleton[k]))]
+            needed |= {
+                p["negative_of"].split("/")[0]
+                for _, p in _placeholders_of(part)
+                if "negative_of" in p
+            }
+    return [
+        ARRAYS + k
+        for k in skeleton
+        if k in needed and any("negative_of" not in p for _, p in _placeholders_of(skeleton[k]))
+    ]
 
 
 class Reader:
@@ -146,7 +161,7 @@ class Reader:
             named, at = {}, 0
             for name, p in own:
                 size = int(np.prod(p["shape"]))
-                named[name] = flat[at:at + size].reshape(p["shape"])
+                named[name] = flat[at : at + size].reshape(p["shape"])
                 at += size
             self._blocks[key] = named
             for name, p in placeholders:
@@ -192,8 +207,11 @@ def fill(part: Any, named: dict[str, Array]) -> Any:
 def unpack(fields: dict[str, bytes], keys: list[str] | None = None) -> dict[str, Any]:
     """The result (or only its top-level `keys`), exactly as it was packed."""
     reader = Reader(fields)
-    return {k: fill(v, reader.arrays(k)) for k, v in reader.skeleton.items()
-            if keys is None or k in keys}
+    return {
+        k: fill(v, reader.arrays(k))
+        for k, v in reader.skeleton.items()
+        if keys is None or k in keys
+    }
 
 
 def stored_bytes(fields: dict[str, bytes]) -> int:
@@ -206,8 +224,12 @@ def reserve(estimate: dict[str, Any]) -> int:
     """An upper bound of `stored_bytes` from `model.estimate_result`: compression may gain
     nothing (8 bytes per float, zlib adds under 0.1 %), and the skeleton is kept as JSON."""
     blocks = [int(8.01 * count) + 64 for count in estimate["floats"].values() if count]
-    return (KEY_OVERHEAD + allocation(2 * estimate["skeleton_bytes"] + 1024) + FIELD_OVERHEAD
-            + sum(allocation(b) + FIELD_OVERHEAD for b in blocks))
+    return (
+        KEY_OVERHEAD
+        + allocation(2 * estimate["skeleton_bytes"] + 1024)
+        + FIELD_OVERHEAD
+        + sum(allocation(b) + FIELD_OVERHEAD for b in blocks)
+    )
 
 
 def allocation(size: int) -> int:

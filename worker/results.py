@@ -154,8 +154,9 @@ class ResultStore:
             head = self.redis.hget(key, result_codec.SKELETON)
             if head is None:
                 return None
-            names = result_codec.blocks_for(result_codec.skeleton(
-                {result_codec.SKELETON: head}), keys)
+            names = result_codec.blocks_for(
+                result_codec.skeleton({result_codec.SKELETON: head}), keys
+            )
             values = self.redis.hmget(key, names) if names else []
             if any(v is None for v in values):  # dropped in between
                 return None

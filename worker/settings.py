@@ -45,8 +45,15 @@ def is_redis(url: str) -> bool:
 Count = Annotated[int, BeforeValidator(_whole)]
 CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 
-LIMITS = ("max_layers", "max_width", "max_batch", "max_parameters", "max_naive_multiply_adds",
-          "max_per_example_numbers", "max_training_multiply_adds")  # make model.Limits
+LIMITS = (
+    "max_layers",
+    "max_width",
+    "max_batch",
+    "max_parameters",
+    "max_naive_multiply_adds",
+    "max_per_example_numbers",
+    "max_training_multiply_adds",
+)  # make model.Limits
 
 
 class Settings(BaseSettings):

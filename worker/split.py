@@ -56,9 +56,10 @@ def send(job_id: str, spec: Any, cut: list[tuple[int, int]], base: dict | None) 
     """Queue the parts as a group and their join as the chord's callback (by the tasks' names,
     so that this module and worker/tasks.py do not import each other)."""
     base_cost = base["base_cost"] if base else None
-    header = [signature(RUN_PART, args=(job_id, i, start, stop, base_cost,
-                                        names(cut, base is not None)))
-              for i, (start, stop) in enumerate(cut)]
+    header = [
+        signature(RUN_PART, args=(job_id, i, start, stop, base_cost, names(cut, base is not None)))
+        for i, (start, stop) in enumerate(cut)
+    ]
     chord(header)(signature(JOIN_PARTS, kwargs={"job_id": job_id, "base": base}))
 
 

@@ -41,8 +41,11 @@ class JobTask(Task):
         if isinstance(exc, JobFailed):
             return  # the end is recorded already
         job_id = kwargs.get("job_id") or args[0]
-        store().finish(job_id, "failed", error=_error(
-            "time-limit", "Time limit", f"the worker stopped the job: {exc!r}"))
+        store().finish(
+            job_id,
+            "failed",
+            error=_error("time-limit", "Time limit", f"the worker stopped the job: {exc!r}"),
+        )
 
 
 @shared_task(name=RUN_JOB, base=JobTask, bind=True)
@@ -56,18 +59,24 @@ def run_job(self: Task, job_id: str) -> str:
     conf = current_app.conf
     cut = split.plan(parsed, conf.naive_split_passes, conf.naive_parts)
     if cut is None:
-        return settle(self, jobs, job_id, execute(
-            jobs, job_id, lambda edge: model.run(parsed, edge.progress, edge.should_stop)))
-    status, outcome = attempt(jobs, job_id,
-                              lambda edge: _send_parts(jobs, job_id, spec, parsed, cut))
+        return settle(
+            self,
+            jobs,
+            job_id,
+            execute(jobs, job_id, lambda edge: model.run(parsed, edge.progress, edge.should_stop)),
+        )
+    status, outcome = attempt(
+        jobs, job_id, lambda edge: _send_parts(jobs, job_id, spec, parsed, cut)
+    )
     if status == "succeeded":
         return "split"  # this task's part is done; the join ends the job
     return settle(self, jobs, job_id, _end(jobs, job_id, status, **outcome))
 
 
 @shared_task(name=RUN_PART, base=JobTask)
-def run_part(job_id: str, part: int, start: int, stop: int, base_cost: float | None,
-             parts: list[str]) -> dict[str, Any]:
+def run_part(
+    job_id: str, part: int, start: int, stop: int, base_cost: float | None, parts: list[str]
+) -> dict[str, Any]:
     """Nudge one range of a split job; a failure or cancel here ends the whole job."""
     jobs = store()
     if jobs.ended(job_id):  # failed or cancelled: a still running job has its cancel flag
@@ -75,8 +84,12 @@ def run_part(job_id: str, part: int, start: int, stop: int, base_cost: float | N
         return {"start": start, "stop": stop, "ended": True}
     spec = jobs.get(job_id)["spec"]
     edge = PartEdge(jobs, job_id, str(part), split.total_passes(spec), parts)
-    status, outcome = attempt(jobs, job_id, lambda _: model.naive_part(
-        spec, start, stop, base_cost, edge.progress, edge.should_stop), edge)
+    status, outcome = attempt(
+        jobs,
+        job_id,
+        lambda _: model.naive_part(spec, start, stop, base_cost, edge.progress, edge.should_stop),
+        edge,
+    )
     if status == "succeeded":
         return outcome["result"]
     if "error" in outcome:
@@ -96,8 +109,9 @@ def join_parts(self: Task, parts: list[dict], job_id: str, base: dict | None = N
     if jobs.cancel_requested(job_id) or any(p.get("ended") for p in parts):
         return settle(self, jobs, job_id, _end(jobs, job_id, "cancelled"))
     spec = jobs.get(job_id)["spec"]
-    return settle(self, jobs, job_id,
-                  execute(jobs, job_id, lambda edge: split.join(spec, parts, base)))
+    return settle(
+        self, jobs, job_id, execute(jobs, job_id, lambda edge: split.join(spec, parts, base))
+    )
 
 
 def settle(task: Task, jobs: JobStore, job_id: str, status: str) -> str:
@@ -115,8 +129,9 @@ def settle(task: Task, jobs: JobStore, job_id: str, status: str) -> str:
         raise JobFailed(f"{error.get('type')}: {error.get('title')}: {error.get('detail')}")
     if ended == "cancelled":
         if task.request.id:  # run by a worker, not called in a test
-            task.backend.mark_as_revoked(task.request.id, "the job was cancelled",
-                                         request=task.request)
+            task.backend.mark_as_revoked(
+                task.request.id, "the job was cancelled", request=task.request
+            )
             task.send_event("task-revoked", terminated=False, signum=None, expired=False)
         raise Ignore()  # no SUCCESS after the REVOKED
     return status
@@ -132,12 +147,17 @@ def execute(jobs: JobStore, job_id: str, work: Callable[[Edge], Any]) -> str:
     try:
         return _end(jobs, job_id, "succeeded", **outcome)
     except ValueError:  # NaN or infinity in the result: not JSON
-        return _end(jobs, job_id, "failed", error=_error(
-            "not-finite", "Result not finite", "the result holds NaN or infinity"))
+        return _end(
+            jobs,
+            job_id,
+            "failed",
+            error=_error("not-finite", "Result not finite", "the result holds NaN or infinity"),
+        )
 
 
-def attempt(jobs: JobStore, job_id: str, work: Callable[[Edge], Any],
-            edge: Edge | None = None) -> tuple[str, dict[str, Any]]:
+def attempt(
+    jobs: JobStore, job_id: str, work: Callable[[Edge], Any], edge: Edge | None = None
+) -> tuple[str, dict[str, Any]]:
     """Run `work`: ("succeeded", {"result"}), ("cancelled", {}) or ("failed", {"error"})."""
     try:
         return "succeeded", {"result": work(edge or Edge(jobs, job_id))}
@@ -147,22 +167,26 @@ def attempt(jobs: JobStore, job_id: str, work: Callable[[Edge], Any],
         return "failed", {"error": _error("spec", "The spec cannot run", str(exc))}
     except SoftTimeLimitExceeded:
         limit = current_app.conf.task_soft_time_limit
-        return "failed", {"error": _error("time-limit", "Time limit",
-                                          f"the job ran past {limit:g} s")}
+        return "failed", {
+            "error": _error("time-limit", "Time limit", f"the job ran past {limit:g} s")
+        }
     except Exception as exc:  # a bug: record it and let the log show it
         log.exception("job %s failed", job_id)
-        return "failed", {"error": _error("internal", "Internal error",
-                                          f"{type(exc).__name__}: {exc}")}
+        return "failed", {
+            "error": _error("internal", "Internal error", f"{type(exc).__name__}: {exc}")
+        }
 
 
-def _send_parts(jobs: JobStore, job_id: str, spec: Any, parsed: model.JobSpec,
-                cut: list[tuple[int, int]]) -> None:
+def _send_parts(
+    jobs: JobStore, job_id: str, spec: Any, parsed: model.JobSpec, cut: list[tuple[int, int]]
+) -> None:
     """Queue the parts; `spec` is the JSON they carry, `parsed` the same spec validated."""
     base = None
     if parsed.naive.difference == "forward":
         base = model.naive_part(parsed, 0, 0)  # the base pass, once for every part
-        jobs.part_progress(job_id, split.BASE, 1, split.total_passes(parsed),
-                           split.names(cut, True))
+        jobs.part_progress(
+            job_id, split.BASE, 1, split.total_passes(parsed), split.names(cut, True)
+        )
     split.send(job_id, spec, cut, base)
 
 
@@ -202,6 +226,7 @@ class Edge:
         self.last = time.monotonic()
         return True
 
+
 class PartEdge(Edge):
     """A part's passes go to its own field of the record; it stops when the job has ended."""
 
@@ -228,8 +253,9 @@ def store() -> JobStore:
     return _store(conf.job_store_url, Budget(conf.result_store_bytes, conf.result_owner_bytes))
 
 
-def _end(jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE,
-         **outcome: Any) -> str:
+def _end(
+    jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE, **outcome: Any
+) -> str:
     """Record the job's end. The work is done: through a Redis outage, keep trying for
     `patience` seconds rather than leave the job running for ever."""
     deadline = time.monotonic() + patience

@@ -18,12 +18,22 @@ from . import averaging, ids, naive_cost, output_wish, output_wish_size, three_w
 from .exercise import BadAnswer, Exercise, Unavailable, UnknownExercise
 from .reading import Reading
 
-KINDS = {m.KIND: m for m in (output_wish, output_wish_size, trace_back, three_ways, naive_cost,
-                             averaging)}
+KINDS = {
+    m.KIND: m
+    for m in (output_wish, output_wish_size, trace_back, three_ways, naive_cost, averaging)
+}
 DRAWS_PER_EXERCISE = 8  # a small network has few distinct exercises; stop looking after this
 
-__all__ = ["KINDS", "BadAnswer", "Exercise", "Unavailable", "UnknownExercise", "answer",
-           "available", "exercises"]
+__all__ = [
+    "KINDS",
+    "BadAnswer",
+    "Exercise",
+    "Unavailable",
+    "UnknownExercise",
+    "answer",
+    "available",
+    "exercises",
+]
 
 
 def available(result: dict[str, Any]) -> dict[str, str | None]:
@@ -32,8 +42,13 @@ def available(result: dict[str, Any]) -> dict[str, str | None]:
     return {kind: m.missing(r) for kind, m in KINDS.items()}
 
 
-def exercises(job_id: str, result: dict[str, Any], count: int = 5,
-              kinds: list[str] | None = None, seed: int = 0) -> list[dict[str, Any]]:
+def exercises(
+    job_id: str,
+    result: dict[str, Any],
+    count: int = 5,
+    kinds: list[str] | None = None,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
     """Up to `count` distinct exercises, the kinds taken in turn; the same for the same job,
     kinds and seed. Asked-for kinds this result cannot give raise Unavailable; without
     `kinds`, every kind it can give takes part."""

@@ -37,8 +37,10 @@ def missing(r: Reading) -> str | None:
     if r.batch_size < 2:
         return "needs a batch of at least 2 examples"
     if len(_layers(r)) < 2 and not _examples_form(r):
-        return ("needs two weighted layers with per-layer detail (include.layers), or "
-                f"per-example detail (include.per_example) for at most {MOST_SHOWN} examples")
+        return (
+            "needs two weighted layers with per-layer detail (include.layers), or "
+            f"per-example detail (include.per_example) for at most {MOST_SHOWN} examples"
+        )
     return None
 
 
@@ -71,17 +73,26 @@ def _layer(r: Reading) -> Exercise:
         ratios[l] = r.consistency(l)
     best = max(ratios.values())
     accepted = tuple(l for l, c in ratios.items() if c == best)
-    prompt = (f"Each of the batch's {r.batch_size} examples wants its own gradient g_i. For each "
-              "layer you see the size of their average, ||mean g_i||, and the average size, "
-              "mean ||g_i||. In which layer do the examples agree most?")
+    prompt = (
+        f"Each of the batch's {r.batch_size} examples wants its own gradient g_i. For each "
+        "layer you see the size of their average, ||mean g_i||, and the average size, "
+        "mean ||g_i||. In which layer do the examples agree most?"
+    )
     listing = "; ".join(f"layer {l}: {num(c)}" for l, c in ratios.items())
     explanation = (
         f"Consistency = ||mean g_i|| / mean ||g_i||: {listing}. It is 1 when every example "
         f"wants the same and about 1/\u221aB = {num(1 / math.sqrt(r.batch_size))} when they want "
-        f"unrelated things; layer {accepted[0]} comes closest to agreement.")
-    return Exercise(KIND, prompt, {"variant": "layer", "batch_size": r.batch_size,
-                                   "layers": rows}, choice(list(ratios)), accepted[0],
-                    explanation, accepted)
+        f"unrelated things; layer {accepted[0]} comes closest to agreement."
+    )
+    return Exercise(
+        KIND,
+        prompt,
+        {"variant": "layer", "batch_size": r.batch_size, "layers": rows},
+        choice(list(ratios)),
+        accepted[0],
+        explanation,
+        accepted,
+    )
 
 
 def _mean(r: Reading, l: int, j: int) -> float:
@@ -94,15 +105,17 @@ def _example(r: Reading, l: int, j: int, i: int) -> Exercise:
     mine, batch = wishes[i], _mean(r, l, j)
     agrees = (mine > 0 and batch > 0) or (mine < 0 and batch < 0)
     expected = "agrees" if agrees else "disagrees"
-    data = {"variant": "example", "layer": l, "neuron": j, "example": i,
-            "example_wishes": wishes}
-    prompt = (f"The batch's {r.batch_size} examples each have a wish for {neuron_name(r, l, j)} "
-              f"(shown, in order). Does {example_name(r, i)}'s wish point the same way as the "
-              "batch's?")
+    data = {"variant": "example", "layer": l, "neuron": j, "example": i, "example_wishes": wishes}
+    prompt = (
+        f"The batch's {r.batch_size} examples each have a wish for {neuron_name(r, l, j)} "
+        f"(shown, in order). Does {example_name(r, i)}'s wish point the same way as the "
+        "batch's?"
+    )
     way = lambda w: "up" if w > 0 else "down" if w < 0 else "nowhere"  # noqa: E731
     explanation = (
         f"The batch's wish is the mean of the examples' wishes: {num(batch)} ({way(batch)}). "
         f"{example_name(r, i)[0].upper()}{example_name(r, i)[1:]} wishes {num(mine)} "
         f"({way(mine)}), so it {expected}"
-        + ("." if agrees else ": averaging lets the majority outvote it, and its quirk cancels."))
+        + ("." if agrees else ": averaging lets the majority outvote it, and its quirk cancels.")
+    )
     return Exercise(KIND, prompt, data, choice(["agrees", "disagrees"]), expected, explanation)

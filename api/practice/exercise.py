@@ -45,8 +45,13 @@ class Exercise:
         return f"Exercise({self.kind!r}, {self.data})"
 
     def public(self, exercise_id: str) -> dict[str, Any]:
-        return {"id": exercise_id, "kind": self.kind, "prompt": self.prompt, "data": self.data,
-                "answer": self.answer}
+        return {
+            "id": exercise_id,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "data": self.data,
+            "answer": self.answer,
+        }
 
     def check(self, given: Any) -> dict[str, Any]:
         """{"correct", "expected", "explanation"}; BadAnswer when `given` cannot be an answer."""
@@ -57,12 +62,18 @@ class Exercise:
             correct = abs(given - self.expected) <= slack
         else:
             options = self.answer["options"]
-            if isinstance(given, bool) or given not in options \
-                    or type(given) is not type(options[options.index(given)]):
+            if (
+                isinstance(given, bool)
+                or given not in options
+                or type(given) is not type(options[options.index(given)])
+            ):
                 raise BadAnswer(f"answer one of the options {options}")
             correct = given in (self.accepted or (self.expected,))
-        return {"correct": bool(correct), "expected": self.expected,
-                "explanation": self.explanation}
+        return {
+            "correct": bool(correct),
+            "expected": self.expected,
+            "explanation": self.explanation,
+        }
 
 
 def _finite_number(given: Any) -> bool:

@@ -34,11 +34,16 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
     parameters = r.result["network"]["parameters"]
     passes = parameters + 1 if difference == "forward" else 2 * parameters
     data = {"layers": sizes, "difference": difference}
-    how = "C(\u03b8 + \u03b5) against one shared C(\u03b8)" if difference == "forward" else \
-        "C(\u03b8 + \u03b5) and C(\u03b8 \u2212 \u03b5)"
-    prompt = (f"The naive method finds the gradient of this {'-'.join(map(str, sizes))} network "
-              f"by nudging every parameter and re-running the whole network ({difference} "
-              f"differences: {how}). How many full run-throughs (passes) does it need?")
+    how = (
+        "C(\u03b8 + \u03b5) against one shared C(\u03b8)"
+        if difference == "forward"
+        else "C(\u03b8 + \u03b5) and C(\u03b8 \u2212 \u03b5)"
+    )
+    prompt = (
+        f"The naive method finds the gradient of this {'-'.join(map(str, sizes))} network "
+        f"by nudging every parameter and re-running the whole network ({difference} "
+        f"differences: {how}). How many full run-throughs (passes) does it need?"
+    )
     terms = " + ".join(f"{n}\u00d7({m}+1)" for m, n in zip(sizes[:-1], sizes[1:]))
     count = "P + 1" if difference == "forward" else "2P"
     speedup = r.result.get("timing", {}).get("speedup")
@@ -47,5 +52,6 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
         f"The network has P = {terms} = {parameters:,} parameters (a weight per connection, a "
         f"bias per neuron). {difference.capitalize()} differences need {count} = {passes:,} "
         f"passes; backprop needs 2 (one forward, one backward), {num(passes / 2)}\u00d7 fewer."
-        f"{timed}")
+        f"{timed}"
+    )
     return Exercise(KIND, prompt, data, number(0.0), passes, explanation)

@@ -36,10 +36,14 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
     wish = r.example_wishes(top, i)[j]
     name = neuron_name(r, top, j)
     data = {"layer": top, "neuron": j, "example": i, "activation": a, "target": y}
-    prompt = (f"For {example_name(r, i)}, {name} has activation a = {num(a)} and target "
-              f"y = {num(y)}. What is its wish, sign and size?")
+    prompt = (
+        f"For {example_name(r, i)}, {name} has activation a = {num(a)} and target "
+        f"y = {num(y)}. What is its wish, sign and size?"
+    )
     way = "rise" if wish > 0 else "fall" if wish < 0 else "stay"
-    explanation = (f"For the squared-error cost (a \u2212 y)\u00b2 the wish is \u22122(a \u2212 y) "
-                   f"= \u22122({num(a)} \u2212 {num(y)}) = {num(wish)}: the neuron wants to "
-                   f"{way}, more strongly the further it is from its target.")
+    explanation = (
+        f"For the squared-error cost (a \u2212 y)\u00b2 the wish is \u22122(a \u2212 y) "
+        f"= \u22122({num(a)} \u2212 {num(y)}) = {num(wish)}: the neuron wants to "
+        f"{way}, more strongly the further it is from its target."
+    )
     return Exercise(KIND, prompt, data, number(TOLERANCE), wish, explanation)

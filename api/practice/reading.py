@@ -92,8 +92,13 @@ class Reading:
 
 
 def layer_name(reading: Reading, l: int) -> str:
-    return "the input layer" if l == 0 else "the output layer" if l == reading.top \
+    return (
+        "the input layer"
+        if l == 0
+        else "the output layer"
+        if l == reading.top
         else f"hidden layer {l}"
+    )
 
 
 def neuron_name(reading: Reading, l: int, j: int) -> str:

@@ -11,8 +11,14 @@ from pydantic import (
     field_validator,
 )
 
-KIND_NAMES = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
-              "averaging")
+KIND_NAMES = (
+    "output-wish",
+    "output-wish-size",
+    "trace-back",
+    "three-ways",
+    "naive-cost",
+    "averaging",
+)
 # the document says which kinds there are, so a schema-valid ?kinds= is one the API knows
 _KIND = "|".join(sorted(KIND_NAMES, key=len, reverse=True))
 KINDS_PATTERN = rf"^({_KIND})(,({_KIND}))*$"
@@ -27,8 +33,10 @@ class ChoiceAnswer(BaseModel):
 
 class NumberAnswer(BaseModel):
     type: Literal["number"]
-    tolerance: float = Field(description="Relative: |answer - expected| <= tolerance x "
-                             "|expected| (+1e-12) is right; 0 means exact.")
+    tolerance: float = Field(
+        description="Relative: |answer - expected| <= tolerance x "
+        "|expected| (+1e-12) is right; 0 means exact."
+    )
 
 
 Accepts = Annotated[ChoiceAnswer | NumberAnswer, Field(discriminator="type")]
@@ -59,7 +67,8 @@ class TraceBackData(BaseModel):
     slope: float | None = Field(None, description="share, one example: f'(z_j).")
     wish: float | None = Field(None, description="share, one example: wish_j.")
     slope_times_wish: float | None = Field(
-        None, description="share, otherwise: the batch mean of f'(z_j) wish_j, -dC/db_j.")
+        None, description="share, otherwise: the batch mean of f'(z_j) wish_j, -dC/db_j."
+    )
     shares: list[float] | None = Field(None, description="wish: the share from each j.")
 
 
@@ -90,8 +99,9 @@ class AveragingData(BaseModel):
     layer: int | None = Field(None, description="example: l.")
     neuron: int | None = Field(None, description="example: j, in layer l.")
     example: int | None = Field(None, description="example: i.")
-    example_wishes: list[float] | None = Field(None, description="example: every example's "
-                                               "wish for neuron j, in batch order.")
+    example_wishes: list[float] | None = Field(
+        None, description="example: every example's wish for neuron j, in batch order."
+    )
 
 
 class _Exercise(BaseModel):
@@ -130,9 +140,15 @@ class AveragingExercise(_Exercise):
     data: AveragingData
 
 
-Exercise = Annotated[OutputWishExercise | OutputWishSizeExercise | TraceBackExercise
-                     | ThreeWaysExercise | NaiveCostExercise | AveragingExercise,
-                     Field(discriminator="kind")]
+Exercise = Annotated[
+    OutputWishExercise
+    | OutputWishSizeExercise
+    | TraceBackExercise
+    | ThreeWaysExercise
+    | NaiveCostExercise
+    | AveragingExercise,
+    Field(discriminator="kind"),
+]
 
 
 class Exercises(BaseModel):
@@ -174,22 +190,30 @@ class Flashcards(BaseModel):
 
 class ExercisesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    count: int = Field(5, ge=1, le=20, description="How many exercises (fewer when the network "
-                       "is too small to give that many different ones).")
-    kinds: str | None = Field(None, description="Comma-separated kinds: output-wish, "
-                              "output-wish-size, trace-back, three-ways, naive-cost, averaging. "
-                              "Default: every kind the job's result can give.",
-                              pattern=KINDS_PATTERN)
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="The same job and seed give the same "
-                      "exercises.")
+    count: int = Field(
+        5,
+        ge=1,
+        le=20,
+        description="How many exercises (fewer when the network "
+        "is too small to give that many different ones).",
+    )
+    kinds: str | None = Field(
+        None,
+        description="Comma-separated kinds: output-wish, "
+        "output-wish-size, trace-back, three-ways, naive-cost, averaging. "
+        "Default: every kind the job's result can give.",
+        pattern=KINDS_PATTERN,
+    )
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="The same job and seed give the same exercises."
+    )
 
     @field_validator("kinds")
     @classmethod
     def _known(cls, kinds: str | None) -> str | None:
         unknown = [k for k in (kinds or "").split(",") if k and k not in KIND_NAMES]
         if unknown:
-            raise ValueError(f"unknown kind {unknown[0]!r}; the kinds are "
-                             f"{', '.join(KIND_NAMES)}")
+            raise ValueError(f"unknown kind {unknown[0]!r}; the kinds are {', '.join(KIND_NAMES)}")
         return kinds
 
     @property
@@ -199,5 +223,6 @@ class ExercisesQuery(BaseModel):
 
 class FlashcardsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    job: str | None = Field(None, min_length=1, description="A succeeded job whose numbers fill "
-                            "in the cards.")
+    job: str | None = Field(
+        None, min_length=1, description="A succeeded job whose numbers fill in the cards."
+    )

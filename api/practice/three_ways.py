@@ -45,13 +45,20 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
     ways = r.ways(l)
     sizes = _sizes(r, l, j, k)
     accepted = tuple(way for way, size in zip(WAYS, sizes) if size == max(sizes))
-    data = {"layer": l, "neuron": j, "previous": k,
-            "slope_times_wish": ways["bias"][j], "weight": r.weight(l, j, k),
-            "weight_way": ways["weights"][j][k]}
-    prompt = (f"{neuron_name(r, l, j)[0].upper()}{neuron_name(r, l, j)[1:]} can grant its wish "
-              f"three ways: raise its bias, raise its weight from neuron {k} of "
-              f"{layer_name(r, l - 1)}, or wish that neuron were different. Per unit of nudge, "
-              "which moves the cost most?")
+    data = {
+        "layer": l,
+        "neuron": j,
+        "previous": k,
+        "slope_times_wish": ways["bias"][j],
+        "weight": r.weight(l, j, k),
+        "weight_way": ways["weights"][j][k],
+    }
+    prompt = (
+        f"{neuron_name(r, l, j)[0].upper()}{neuron_name(r, l, j)[1:]} can grant its wish "
+        f"three ways: raise its bias, raise its weight from neuron {k} of "
+        f"{layer_name(r, l - 1)}, or wish that neuron were different. Per unit of nudge, "
+        "which moves the cost most?"
+    )
     share = ways["previous"][j][k]
     explanation = (
         f"Per unit of nudge the cost falls by: bias |\u2212\u2202C/\u2202b_j| = "
@@ -59,5 +66,6 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
         f"times the input's activation{', averaged over the batch' if r.batch_size > 1 else ''}"
         f"); previous neuron |W_jk \u00d7 f\u2032(z) wish| = |{factor(data['weight'] or 0)} "
         f"\u00d7 {factor(ways['bias'][j])}| = {num(abs(share))}. The largest is the "
-        f"{' and the '.join(accepted)}.")
+        f"{' and the '.join(accepted)}."
+    )
     return Exercise(KIND, prompt, data, choice(list(WAYS)), accepted[0], explanation, accepted)

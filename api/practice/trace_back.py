@@ -26,8 +26,11 @@ LISTED = 12  # shares written out one by one in an explanation
 
 
 def missing(r: Reading) -> str | None:
-    return None if r.has_layers and r.has_wishes else \
-        "needs the result's wishes and per-layer detail (include.wishes, include.layers)"
+    return (
+        None
+        if r.has_layers and r.has_wishes
+        else "needs the result's wishes and per-layer detail (include.wishes, include.layers)"
+    )
 
 
 def draw(r: Reading, rng: np.random.Generator) -> tuple[str, ...]:
@@ -49,16 +52,20 @@ def build(r: Reading, params: tuple[str, ...]) -> Exercise:
     if quantity == "share":
         expected = r.ways(l)["previous"][j][k]
         data |= _share_numbers(r, l, j, k)
-        prompt = (f"How much of {receiver}'s wish comes from {sender}? Work out its share "
-                  "W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j from the numbers shown.")
+        prompt = (
+            f"How much of {receiver}'s wish comes from {sender}? Work out its share "
+            "W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j from the numbers shown."
+        )
         explanation = _explain_share(r, l, j, k, data, expected)
     else:
         shares = [row[k] for row in r.ways(l)["previous"]]
         expected = r.wishes(l - 1)[k]
         data["shares"] = shares
-        prompt = (f"{receiver[0].upper()}{receiver[1:]} receives a share of its wish from each "
-                  f"of the {r.sizes[l]} neurons of {layer_name(r, l)}; the shares are shown. "
-                  "What is its whole wish?")
+        prompt = (
+            f"{receiver[0].upper()}{receiver[1:]} receives a share of its wish from each "
+            f"of the {r.sizes[l]} neurons of {layer_name(r, l)}; the shares are shown. "
+            "What is its whole wish?"
+        )
         explanation = _explain_wish(r, l, k, shares, expected)
     return Exercise(KIND, prompt, data, number(TOLERANCE), expected, explanation)
 
@@ -75,19 +82,27 @@ def _share_numbers(r: Reading, l: int, j: int, k: int) -> dict:
 def _explain_share(r: Reading, l: int, j: int, k: int, data: dict, share: float) -> str:
     w = data["weight"]
     if w is None:
-        return (f"f\u2032(z_j) \u00d7 wish_j of {neuron_name(r, l, j)} is 0, so every share it "
-                "sends back is 0, whatever its weights.")
+        return (
+            f"f\u2032(z_j) \u00d7 wish_j of {neuron_name(r, l, j)} is 0, so every share it "
+            "sends back is 0, whatever its weights."
+        )
     if "slope" in data:
-        how = (f"W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j = {factor(w)} \u00d7 "
-               f"{factor(data['slope'])} \u00d7 {factor(data['wish'])} = {num(share)}")
+        how = (
+            f"W_jk \u00d7 f\u2032(z_j) \u00d7 wish_j = {factor(w)} \u00d7 "
+            f"{factor(data['slope'])} \u00d7 {factor(data['wish'])} = {num(share)}"
+        )
     else:
         mean = "averaged over the batch's examples, " if r.batch_size > 1 else ""
-        how = (f"W_jk \u00d7 f\u2032(z_j) wish_j ({mean}that product is \u2212\u2202C/\u2202b_j) "
-               f"= {factor(w)} \u00d7 {factor(data['slope_times_wish'])} = {num(share)}")
+        how = (
+            f"W_jk \u00d7 f\u2032(z_j) wish_j ({mean}that product is \u2212\u2202C/\u2202b_j) "
+            f"= {factor(w)} \u00d7 {factor(data['slope_times_wish'])} = {num(share)}"
+        )
     total = r.wishes(l - 1)[k]
-    return (f"{neuron_name(r, l, j)[0].upper()}{neuron_name(r, l, j)[1:]} sends back {how}. "
-            f"Added to the shares from the other neurons of {layer_name(r, l)}, it makes "
-            f"{neuron_name(r, l - 1, k)}'s wish, {num(total)}.")
+    return (
+        f"{neuron_name(r, l, j)[0].upper()}{neuron_name(r, l, j)[1:]} sends back {how}. "
+        f"Added to the shares from the other neurons of {layer_name(r, l)}, it makes "
+        f"{neuron_name(r, l - 1, k)}'s wish, {num(total)}."
+    )
 
 
 def _explain_wish(r: Reading, l: int, k: int, shares: list[float], wish: float) -> str:
@@ -95,10 +110,17 @@ def _explain_wish(r: Reading, l: int, k: int, shares: list[float], wish: float) 
         terms = " + ".join(f"({num(s)})" for s in shares)
     else:
         big = sorted(range(len(shares)), key=lambda j: -abs(shares[j]))[:5]
-        terms = " + ".join(f"({num(shares[j])} from {j})" for j in big) + \
-            f" + the {len(shares) - 5} smaller ones"
-    after = "the inputs cannot change, so the trace ends here" if l == 1 else \
-        f"{neuron_name(r, l - 1, k)} then sends shares of it further back"
-    return (f"A neuron's wish is the sum of the shares sent back by every neuron of the next "
-            f"layer: {terms} = {num(wish)}. That sum, layer by layer, is backpropagation; "
-            f"{after}.")
+        terms = (
+            " + ".join(f"({num(shares[j])} from {j})" for j in big)
+            + f" + the {len(shares) - 5} smaller ones"
+        )
+    after = (
+        "the inputs cannot change, so the trace ends here"
+        if l == 1
+        else f"{neuron_name(r, l - 1, k)} then sends shares of it further back"
+    )
+    return (
+        f"A neuron's wish is the sum of the shares sent back by every neuron of the next "
+        f"layer: {terms} = {num(wish)}. That sum, layer by layer, is backpropagation; "
+        f"{after}."
+    )

@@ -32,7 +32,26 @@ from .limits import Limits
 from .network import PRESET, InitSpec, NetworkSpec, PresetName
 from .options import AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpec
 
-__all__ = ["DIGITS_CLASSES", "DIGITS_COUNT", "DIGITS_RESOLUTIONS", "MNIST_CLASSES",
-           "MNIST_INPUTS", "MNIST_SPLITS", "PRESET", "AveragingSpec", "BatchSpec", "IncludeSpec",
-           "InitSpec", "JobSpec", "Limits", "NaiveSpec", "NetworkSpec", "SpecError",
-           "PresetName", "TimingSpec", "TrainSpec", "estimate_cost", "parse_spec"]
+__all__ = [
+    "DIGITS_CLASSES",
+    "DIGITS_COUNT",
+    "DIGITS_RESOLUTIONS",
+    "MNIST_CLASSES",
+    "MNIST_INPUTS",
+    "MNIST_SPLITS",
+    "PRESET",
+    "AveragingSpec",
+    "BatchSpec",
+    "IncludeSpec",
+    "InitSpec",
+    "JobSpec",
+    "Limits",
+    "NaiveSpec",
+    "NetworkSpec",
+    "SpecError",
+    "PresetName",
+    "TimingSpec",
+    "TrainSpec",
+    "estimate_cost",
+    "parse_spec",
+]

@@ -32,13 +32,20 @@ def _one_source(schema: dict[str, Any]) -> None:
         given = {name: fields[name] for name in (*own, "seed")}
         first = given[own[0]]  # required, so not null
         given[own[0]] = next(s for s in first["anyOf"] if s.get("type") != "null") | {
-            k: v for k, v in first.items() if k in ("title", "description")}
-        return {"title": title, "type": "object", "required": [own[0]],
-                "properties": given | {name: {"type": "null"} for name in other},
-                "additionalProperties": False}
+            k: v for k, v in first.items() if k in ("title", "description")
+        }
+        return {
+            "title": title,
+            "type": "object",
+            "required": [own[0]],
+            "properties": given | {name: {"type": "null"} for name in other},
+            "additionalProperties": False,
+        }
 
-    schema["oneOf"] = [variant("InlineBatch", INLINE, dataset),
-                       variant("DatasetBatch", dataset, INLINE)]
+    schema["oneOf"] = [
+        variant("InlineBatch", INLINE, dataset),
+        variant("DatasetBatch", dataset, INLINE),
+    ]
 
 
 class BatchSpec(Strict):
@@ -65,18 +72,23 @@ class BatchSpec(Strict):
     size: Annotated[int, Field(ge=1)] | None = Field(None, description="B for a dataset.")
     seed: Seed = 0
     indices: list[Annotated[int, Field(ge=0)]] | None = Field(
-        None, description="mnist and digits: pick these examples (of the split, for mnist) "
-        "instead of `size` and `seed`."
+        None,
+        description="mnist and digits: pick these examples (of the split, for mnist) "
+        "instead of `size` and `seed`.",
     )
 
     @model_validator(mode="after")
     def _one_source(self, info: ValidationInfo) -> BatchSpec:
         if (self.inputs is None) == (self.dataset is None):
-            raise FieldError("inputs",
-                             "give either inline 'inputs' or a 'dataset', not both or neither")
+            raise FieldError(
+                "inputs", "give either inline 'inputs' or a 'dataset', not both or neither"
+            )
         if self.inputs is not None:
-            extra = [f for f in ("resolution", "size", "indices", "split")
-                     if getattr(self, f) is not None]
+            extra = [
+                f
+                for f in ("resolution", "size", "indices", "split")
+                if getattr(self, f) is not None
+            ]
             if extra:
                 raise FieldError(extra[0], "only applies to a dataset, not to inline inputs")
             if (self.targets is None) == (self.labels is None):
@@ -86,8 +98,9 @@ class BatchSpec(Strict):
             answers = self.targets if self.targets is not None else self.labels
             if len(answers) != len(self.inputs):
                 field = "targets" if self.targets is not None else "labels"
-                raise FieldError(field, f"needs one row per input row ({len(self.inputs)}), "
-                                 f"got {len(answers)}")
+                raise FieldError(
+                    field, f"needs one row per input row ({len(self.inputs)}), got {len(answers)}"
+                )
         else:
             for field in ("targets", "labels"):
                 if getattr(self, field) is not None:
@@ -99,24 +112,31 @@ class BatchSpec(Strict):
             if self.dataset != "mnist" and self.split is not None:
                 raise FieldError("split", "only applies to the mnist dataset")
             if (self.size is None) == (self.indices is None or self.dataset == "random"):
-                raise FieldError("size",
-                                 "a dataset needs 'size' (or, for mnist and digits, 'indices')")
+                raise FieldError(
+                    "size", "a dataset needs 'size' (or, for mnist and digits, 'indices')"
+                )
             if self.indices is not None and not self.indices:
                 raise FieldError("indices", "the batch is empty")
             count = self.source_count
-            name = f"the mnist {self.split or 'train'} split" if self.dataset == "mnist" \
+            name = (
+                f"the mnist {self.split or 'train'} split"
+                if self.dataset == "mnist"
                 else self.dataset
+            )
             if count is not None and self.size is not None and self.size > count:
                 raise FieldError("size", f"{name} has {count} examples, asked for {self.size}")
             for i, index in enumerate(self.indices or []):
                 if index >= count:
-                    raise FieldError(f"indices.{i}", f"{name} has {count} examples (0.."
-                                     f"{count - 1}), got {index}")
+                    raise FieldError(
+                        f"indices.{i}", f"{name} has {count} examples (0..{count - 1}), got {index}"
+                    )
         limit = limits_of(info).max_batch
         if limit is not None and self.batch_size > limit:
-            raise FieldError("size" if self.dataset else "inputs",
-                             f"batch size {self.batch_size} is over the limit of {limit}",
-                             limit=limit)
+            raise FieldError(
+                "size" if self.dataset else "inputs",
+                f"batch size {self.batch_size} is over the limit of {limit}",
+                limit=limit,
+            )
         return self
 
     @property

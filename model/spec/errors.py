@@ -29,8 +29,9 @@ def merge(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for error in errors:
         if error["field"] in merged:
-            merged[error["field"]]["message"] += f", or {error['message'][0].lower()}" \
-                f"{error['message'][1:]}"
+            merged[error["field"]]["message"] += (
+                f", or {error['message'][0].lower()}{error['message'][1:]}"
+            )
         else:
             merged[error["field"]] = error
     return list(merged.values())
@@ -52,5 +53,6 @@ def describe(error: dict[str, Any]) -> dict[str, Any]:
     limit = {k: v for k, v in (error.get("ctx") or {}).items() if k in ("ge", "gt", "le", "lt")}
     if limit and "limit" not in out:
         out["limit"] = next(iter(limit.values()))
-    return {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
-            for k, v in out.items()}
+    return {
+        k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in out.items()
+    }

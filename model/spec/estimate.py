@@ -43,6 +43,8 @@ def _training(spec: JobSpec, per_example: int, parameters: int) -> dict[str, int
     evaluations = -(-train.steps // train.every) + 1
     return {
         "training_passes": train.steps * step_passes,
-        "training_multiply_adds": (train.steps * train.batch_size * step_cost
-                                   + evaluations * spec.evaluation_size) * per_example,
+        "training_multiply_adds": (
+            train.steps * train.batch_size * step_cost + evaluations * spec.evaluation_size
+        )
+        * per_example,
     }

@@ -28,7 +28,8 @@ class JobSpec(Strict):
     network: NetworkSpec
     batch: BatchSpec
     methods: list[Literal["backprop", "naive"]] = Field(
-        ["backprop"], min_length=1,
+        ["backprop"],
+        min_length=1,
         description="backprop always runs (it is the reference); add 'naive' to compare.",
     )
     naive: NaiveSpec = NaiveSpec()
@@ -59,30 +60,40 @@ class JobSpec(Strict):
         if batch.inputs is not None:
             for i, row in enumerate(batch.inputs):
                 if len(row) != layers[0]:
-                    raise FieldError(f"batch.inputs.{i}",
-                                     f"needs {layers[0]} numbers (n_0), got {len(row)}")
+                    raise FieldError(
+                        f"batch.inputs.{i}", f"needs {layers[0]} numbers (n_0), got {len(row)}"
+                    )
             for i, row in enumerate(batch.targets or []):
                 if len(row) != width:
-                    raise FieldError(f"batch.targets.{i}",
-                                     f"needs {width} numbers (n_L), got {len(row)}")
+                    raise FieldError(
+                        f"batch.targets.{i}", f"needs {width} numbers (n_L), got {len(row)}"
+                    )
             for i, label in enumerate(batch.labels or []):
                 if label >= width:
-                    raise FieldError(f"batch.labels.{i}",
-                                     f"label {label} needs an output neuron; n_L is {width}")
+                    raise FieldError(
+                        f"batch.labels.{i}", f"label {label} needs an output neuron; n_L is {width}"
+                    )
         elif batch.dataset == "mnist":
             if layers[0] != MNIST_INPUTS or width != MNIST_CLASSES:
-                raise FieldError("network.layers", f"mnist needs n_0 = {MNIST_INPUTS} (28x28 "
-                                 f"pixels) and n_L = {MNIST_CLASSES}, got {layers[0]} and {width}")
+                raise FieldError(
+                    "network.layers",
+                    f"mnist needs n_0 = {MNIST_INPUTS} (28x28 "
+                    f"pixels) and n_L = {MNIST_CLASSES}, got {layers[0]} and {width}",
+                )
         elif batch.dataset == "digits":
             resolution = batch.resolution or next(
-                (r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0]), None)
+                (r for r, n in DIGITS_RESOLUTIONS.items() if n == layers[0]), None
+            )
             if resolution is None or DIGITS_RESOLUTIONS[resolution] != layers[0]:
                 want = " or ".join(str(n) for n in DIGITS_RESOLUTIONS.values())
-                raise FieldError("network.layers",
-                                 f"digits need n_0 = {want} (resolution 8 or 28), got {layers[0]}")
+                raise FieldError(
+                    "network.layers",
+                    f"digits need n_0 = {want} (resolution 8 or 28), got {layers[0]}",
+                )
             if width != DIGITS_CLASSES:
-                raise FieldError("network.layers",
-                                 f"digits need n_L = 10 (one per digit), got {width}")
+                raise FieldError(
+                    "network.layers", f"digits need n_L = 10 (one per digit), got {width}"
+                )
         if self.network.cost == "cross_entropy" and batch.targets is not None:
             for i, row in enumerate(batch.targets):
                 if min(row) < 0:
@@ -90,39 +101,57 @@ class JobSpec(Strict):
         limits = limits_of(info)
         if "naive" in self.methods and self.naive.sample is not None:
             if self.naive.sample > self.network.parameter_count:
-                raise FieldError("naive.sample", f"the network has {self.network.parameter_count} "
-                                 f"parameters, asked to sample {self.naive.sample}")
+                raise FieldError(
+                    "naive.sample",
+                    f"the network has {self.network.parameter_count} "
+                    f"parameters, asked to sample {self.naive.sample}",
+                )
         if self.include.parameters and self.train is None:
             raise FieldError("include.parameters", "the trained parameters need 'train'")
         # before the estimate: a mini-batch is bounded by its pool only, and JSON integers are
         # not bounded at all (the estimate of a 10**400 mini-batch overflows a float)
         for field, size in self._drawn_sizes():
             if size > self.pool_size:
-                raise FieldError(field, f"a mini-batch of {size} from a training pool of "
-                                 f"{self.pool_size} examples")
+                raise FieldError(
+                    field,
+                    f"a mini-batch of {size} from a training pool of {self.pool_size} examples",
+                )
         estimate = estimate_cost(self)
         limit = limits.max_naive_multiply_adds
         if limit is not None and estimate["naive_multiply_adds"] > limit:
-            raise FieldError("naive", f"the naive method is estimated at "
-                             f"{estimate['naive_multiply_adds']:.3g} multiply-adds "
-                             f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
-                             "sample fewer parameters with naive.sample",
-                             limit=limit, estimate=estimate)
+            raise FieldError(
+                "naive",
+                f"the naive method is estimated at "
+                f"{estimate['naive_multiply_adds']:.3g} multiply-adds "
+                f"({estimate['naive_passes']} passes), over the limit of {limit:.3g}; "
+                "sample fewer parameters with naive.sample",
+                limit=limit,
+                estimate=estimate,
+            )
         limit = limits.max_training_multiply_adds
-        if self.train is not None and limit is not None and \
-                estimate["training_multiply_adds"] > limit:
-            raise FieldError("train", f"training is estimated at "
-                             f"{estimate['training_multiply_adds']:.3g} multiply-adds "
-                             f"({estimate['training_passes']} passes), over the limit of "
-                             f"{limit:.3g}; take fewer steps or smaller mini-batches",
-                             limit=limit, estimate=estimate)
+        if (
+            self.train is not None
+            and limit is not None
+            and estimate["training_multiply_adds"] > limit
+        ):
+            raise FieldError(
+                "train",
+                f"training is estimated at "
+                f"{estimate['training_multiply_adds']:.3g} multiply-adds "
+                f"({estimate['training_passes']} passes), over the limit of "
+                f"{limit:.3g}; take fewer steps or smaller mini-batches",
+                limit=limit,
+                estimate=estimate,
+            )
         limit = limits.max_per_example_numbers
         numbers = estimate["per_example_numbers"]
         if limit is not None and self.include.per_example and numbers > limit:
-            raise FieldError("include.per_example", f"{numbers} numbers per "
-                             f"example detail is over the limit of {limit}", limit=limit)
+            raise FieldError(
+                "include.per_example",
+                f"{numbers} numbers per example detail is over the limit of {limit}",
+                limit=limit,
+            )
         return self
-
 
     def _drawn_sizes(self) -> list[tuple[str, int]]:
         sizes = [("train.batch_size", self.train.batch_size)] if self.train else []

@@ -31,13 +31,16 @@ class InitSpec(Strict):
 
 class NetworkSpec(Strict):
     preset: PresetName | None = Field(
-        None, description="A shipped parameter set of the lesson's 784-16-16-10 sigmoid, "
+        None,
+        description="A shipped parameter set of the lesson's 784-16-16-10 sigmoid, "
         "squared-error network (GET /v1/presets), instead of `init` or explicit parameters; "
         "`layers`, `activation` and `cost` may then be left out.",
     )
     layers: list[Width] | None = Field(
-        None, min_length=2, description="Widths n_0 (input) .. n_L (output); required unless "
-        "a preset gives them.", examples=[[784, 16, 16, 10]],
+        None,
+        min_length=2,
+        description="Widths n_0 (input) .. n_L (output); required unless a preset gives them.",
+        examples=[[784, 16, 16, 10]],
     )
     activation: ActivationName | list[ActivationName] = Field(
         "sigmoid",
@@ -59,11 +62,17 @@ class NetworkSpec(Strict):
         if layers is None:
             return layers
         if limits.max_layers is not None and len(layers) - 1 > limits.max_layers:
-            raise FieldError("", f"{len(layers) - 1} weighted layers is over the limit of "
-                             f"{limits.max_layers}", limit=limits.max_layers)
+            raise FieldError(
+                "",
+                f"{len(layers) - 1} weighted layers is over the limit of {limits.max_layers}",
+                limit=limits.max_layers,
+            )
         if limits.max_width is not None and max(layers) > limits.max_width:
-            raise FieldError("", f"width {max(layers)} is over the limit of {limits.max_width}",
-                             limit=limits.max_width)
+            raise FieldError(
+                "",
+                f"width {max(layers)} is over the limit of {limits.max_width}",
+                limit=limits.max_width,
+            )
         return layers
 
     @property
@@ -96,8 +105,10 @@ class NetworkSpec(Strict):
             _check_preset(self)
         count = len(self.layers) - 1
         if isinstance(self.activation, list) and len(self.activation) != count:
-            raise FieldError("activation", f"needs {count} names (one per weighted layer), "
-                             f"got {len(self.activation)}")
+            raise FieldError(
+                "activation",
+                f"needs {count} names (one per weighted layer), got {len(self.activation)}",
+            )
         names = self.activations
         if "softmax" in names[:-1]:
             raise FieldError("activation", "softmax is only allowed on the output layer")
@@ -108,14 +119,19 @@ class NetworkSpec(Strict):
         if self.cost == "cross_entropy" and self.layers[-1] < 2:
             raise FieldError("layers", "cross_entropy needs at least 2 output neurons")
         if (self.weights is None) != (self.biases is None):
-            raise FieldError("weights" if self.weights is None else "biases",
-                             "weights and biases are given together or not at all")
+            raise FieldError(
+                "weights" if self.weights is None else "biases",
+                "weights and biases are given together or not at all",
+            )
         if self.weights is not None:
             _check_parameters(self.layers, self.weights, self.biases)
         limit = limits_of(info).max_parameters
         if limit is not None and self.parameter_count > limit:
-            raise FieldError("layers", f"{self.parameter_count} parameters is over the limit "
-                             f"of {limit}", limit=limit)
+            raise FieldError(
+                "layers",
+                f"{self.parameter_count} parameters is over the limit of {limit}",
+                limit=limit,
+            )
         return self
 
 
@@ -125,8 +141,10 @@ def _check_preset(spec: NetworkSpec) -> None:
             raise FieldError(field, f"a preset brings its own parameters; leave out '{field}'")
     for field, value in PRESET.items():
         if getattr(spec, field) != value:
-            raise FieldError(field, f"the preset {spec.preset!r} is the {value} network; "
-                             f"got {getattr(spec, field)}")
+            raise FieldError(
+                field,
+                f"the preset {spec.preset!r} is the {value} network; got {getattr(spec, field)}",
+            )
 
 
 def _check_parameters(layers: list[int], weights: list, biases: list) -> None:
@@ -140,8 +158,10 @@ def _check_parameters(layers: list[int], weights: list, biases: list) -> None:
             raise FieldError(f"weights.{l}", f"W({l + 1}) needs {n} rows (n_{l + 1}), got {len(w)}")
         for j, row in enumerate(w):
             if len(row) != m:
-                raise FieldError(f"weights.{l}.{j}",
-                                 f"W({l + 1}) rows need {m} numbers (n_{l}), got {len(row)}")
+                raise FieldError(
+                    f"weights.{l}.{j}", f"W({l + 1}) rows need {m} numbers (n_{l}), got {len(row)}"
+                )
         if len(b) != n:
-            raise FieldError(f"biases.{l}",
-                             f"b({l + 1}) needs {n} numbers (n_{l + 1}), got {len(b)}")
+            raise FieldError(
+                f"biases.{l}", f"b({l + 1}) needs {n} numbers (n_{l + 1}), got {len(b)}"
+            )

@@ -13,8 +13,9 @@ from .strict import Seed, Strict
 class NaiveSpec(Strict):
     difference: Literal["forward", "central"] = "central"
     epsilon: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        None, description="The nudge; default by dtype and difference: central 1e-6 (float64) "
-        "or 1e-2 (float32), forward 1e-8 (float64) or 1e-3 (float32)."
+        None,
+        description="The nudge; default by dtype and difference: central 1e-6 (float64) "
+        "or 1e-2 (float32), forward 1e-8 (float64) or 1e-3 (float32).",
     )
     sample: Annotated[int, Field(ge=1)] | None = Field(
         None, description="null nudges every parameter; k nudges k parameters chosen with seed."
@@ -29,17 +30,24 @@ class IncludeSpec(Strict):
     wishes: bool = True
     layers: bool = Field(True, description="Per-layer detail: the three ways and consistency.")
     per_example: bool = Field(False, description="Every example's wishes and gradients.")
-    averaging: bool = Field(False, description="The `averaging` block: the cosine of batch-mean "
-                            "gradients with the whole training pool's, by batch size, and "
-                            "consistency with true against shuffled labels (see `averaging`).")
-    parameters: bool = Field(False, description="With `train`: the trained weights and biases "
-                             "in `training.parameters`, to continue from.")
+    averaging: bool = Field(
+        False,
+        description="The `averaging` block: the cosine of batch-mean "
+        "gradients with the whole training pool's, by batch size, and "
+        "consistency with true against shuffled labels (see `averaging`).",
+    )
+    parameters: bool = Field(
+        False,
+        description="With `train`: the trained weights and biases "
+        "in `training.parameters`, to continue from.",
+    )
 
 
 class TimingSpec(Strict):
     repeats: Annotated[int, Field(ge=1, le=1000)] | None = Field(
-        None, description="Repeats for the forward and backprop timings (median is reported); "
-        "default: as many as fit in about 0.2 s, at most 11."
+        None,
+        description="Repeats for the forward and backprop timings (median is reported); "
+        "default: as many as fit in about 0.2 s, at most 11.",
     )
 
 
@@ -55,9 +63,10 @@ class TrainSpec(Strict):
     seed: Seed = 0
     method: Literal["backprop", "naive"] = "backprop"
     eval_every: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Steps between accuracy evaluations (on the mnist test split, or on "
+        None,
+        description="Steps between accuracy evaluations (on the mnist test split, or on "
         "the batch); default: about 20 points over the run. Always before the first step and "
-        "after the last."
+        "after the last.",
     )
 
     @property

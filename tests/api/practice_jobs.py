@@ -18,27 +18,43 @@ SPECS: dict[str, dict[str, Any]] = {
     # three inline examples with explicit weights, every detail: every kind
     "tiny": TINY | {"include": {"per_example": True}},
     # one real digit: slope and wish shown apart in a trace
-    "digit": {"network": {"layers": [64, 12, 10], "init": {"seed": 3}},
-              "batch": {"dataset": "digits", "indices": [11]},
-              "include": {"per_example": True}},
+    "digit": {
+        "network": {"layers": [64, 12, 10], "init": {"seed": 3}},
+        "batch": {"dataset": "digits", "indices": [11]},
+        "include": {"per_example": True},
+    },
     # a batch without per-example detail: batch-mean output wishes, averaging by layer
-    "batch": {"network": {"layers": [64, 16, 10], "init": {"seed": 5}},
-              "batch": {"dataset": "digits", "size": 12, "seed": 2}},
+    "batch": {
+        "network": {"layers": [64, 16, 10], "init": {"seed": 5}},
+        "batch": {"dataset": "digits", "size": 12, "seed": 2},
+    },
     # softmax with cross-entropy: the output wish is y - a (taken at the softmax's input)
-    "softmax": {"network": {"layers": [4, 5, 3], "activation": "tanh", "cost": "cross_entropy",
-                            "init": {"seed": 9}},
-                "batch": {"dataset": "random", "size": 4, "seed": 1},
-                "include": {"per_example": True}},
+    "softmax": {
+        "network": {
+            "layers": [4, 5, 3],
+            "activation": "tanh",
+            "cost": "cross_entropy",
+            "init": {"seed": 9},
+        },
+        "batch": {"dataset": "random", "size": 4, "seed": 1},
+        "include": {"per_example": True},
+    },
     # only the cost, timing and network: no wishes, layers or examples
-    "bare": {"network": {"layers": [3, 2], "init": {"seed": 1}},
-             "batch": {"dataset": "random", "size": 3, "seed": 4},
-             "include": {"gradients": False, "wishes": False, "layers": False}},
+    "bare": {
+        "network": {"layers": [3, 2], "init": {"seed": 1}},
+        "batch": {"dataset": "random", "size": 3, "seed": 4},
+        "include": {"gradients": False, "wishes": False, "layers": False},
+    },
     # two identical output neurons with equal targets: a tie that either answer wins
-    "twins": {"network": {"layers": [2, 2, 2], "weights": [[[0.5, -0.3], [0.2, 0.8]],
-                                                           [[0.7, -0.4], [0.7, -0.4]]],
-                          "biases": [[0.1, -0.1], [0.2, 0.2]]},
-              "batch": {"inputs": [[0.3, 0.9]], "targets": [[0.5, 0.5]]},
-              "include": {"per_example": True}},
+    "twins": {
+        "network": {
+            "layers": [2, 2, 2],
+            "weights": [[[0.5, -0.3], [0.2, 0.8]], [[0.7, -0.4], [0.7, -0.4]]],
+            "biases": [[0.1, -0.1], [0.2, 0.2]],
+        },
+        "batch": {"inputs": [[0.3, 0.9]], "targets": [[0.5, 0.5]]},
+        "include": {"per_example": True},
+    },
 }
 
 

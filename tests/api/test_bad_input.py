@@ -33,46 +33,67 @@ def problem(reply, status: int) -> dict:
     return body
 
 
-@pytest.mark.parametrize("raw", [
-    b"{", b'{"network": }', b"{'single': 'quotes'}", b'{"a": NaN}', b'{"a": Infinity}',
-    b'{"a": -Infinity}', b'{"a": 1e999}', b"\xff\xfe\xfa", b"[" * 5000, b"",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b'{"network": }',
+        b"{'single': 'quotes'}",
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": -Infinity}',
+        b'{"a": 1e999}',
+        b"\xff\xfe\xfa",
+        b"[" * 5000,
+        b"",
+    ],
+)
 def test_malformed_json_is_400(client, raw):
     reply = client.post("/v1/jobs", data=raw, content_type="application/json")
     assert problem(reply, 400)["type"] == "/problems/malformed-json"
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
 def test_wrong_content_type_is_415(client, content_type):
     problem(client.post("/v1/jobs", data=json.dumps(TINY), content_type=content_type), 415)
 
 
 def test_huge_body_is_413_with_the_limit(client):
-    body = problem(client.post("/v1/jobs", data=b" " * 30_000, content_type="application/json"),
-                   413)
+    body = problem(
+        client.post("/v1/jobs", data=b" " * 30_000, content_type="application/json"), 413
+    )
     assert body["errors"][0]["limit"] == 20_000
 
 
-@pytest.mark.parametrize("body, field", [
-    ([1], "(body)"), ("spec", "(body)"), (None, "(body)"), (3, "(body)"), ({}, "network"),
-    (spec(network__layers="abc"), "network.layers"),
-    (spec(network__layers=[2, "x", 2]), "network.layers.1"),
-    (spec(network__layers=[2, 0, 2]), "network.layers.1"),
-    (spec(network__layers=[2]), "network.layers"),
-    (spec(network__activation=5), "network.activation"),
-    (spec(network__activation="swish"), "network.activation"),
-    (spec(methods="naive"), "methods"),
-    (spec(naive__epsilon=-1), "naive.epsilon"),
-    (spec(bogus=1), "bogus"),
-    (spec(network__bogus=1), "network.bogus"),
-    (spec(batch={"inputs": [[1, 2, 3]], "targets": [[0, 1]]}), "batch.inputs.0"),
-    (spec(batch={"inputs": [[1, 2]], "targets": [[0, 1, 0]]}), "batch.targets.0"),
-    (spec(batch={"inputs": [[1, 2]], "targets": [[0, 1], [1, 0]]}), "batch.targets"),
-    (spec(batch={"inputs": [[1, 2]], "labels": [5]}), "batch.labels.0"),
-    (spec(network__weights=[[[1, 2]]], network__biases=[[1], [1]]), "network.weights"),
-    (spec(batch={"dataset": "digits", "size": 3}), "network.layers"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ([1], "(body)"),
+        ("spec", "(body)"),
+        (None, "(body)"),
+        (3, "(body)"),
+        ({}, "network"),
+        (spec(network__layers="abc"), "network.layers"),
+        (spec(network__layers=[2, "x", 2]), "network.layers.1"),
+        (spec(network__layers=[2, 0, 2]), "network.layers.1"),
+        (spec(network__layers=[2]), "network.layers"),
+        (spec(network__activation=5), "network.activation"),
+        (spec(network__activation="swish"), "network.activation"),
+        (spec(methods="naive"), "methods"),
+        (spec(naive__epsilon=-1), "naive.epsilon"),
+        (spec(bogus=1), "bogus"),
+        (spec(network__bogus=1), "network.bogus"),
+        (spec(batch={"inputs": [[1, 2, 3]], "targets": [[0, 1]]}), "batch.inputs.0"),
+        (spec(batch={"inputs": [[1, 2]], "targets": [[0, 1, 0]]}), "batch.targets.0"),
+        (spec(batch={"inputs": [[1, 2]], "targets": [[0, 1], [1, 0]]}), "batch.targets"),
+        (spec(batch={"inputs": [[1, 2]], "labels": [5]}), "batch.labels.0"),
+        (spec(network__weights=[[[1, 2]]], network__biases=[[1], [1]]), "network.weights"),
+        (spec(batch={"dataset": "digits", "size": 3}), "network.layers"),
+    ],
+)
 def test_invalid_specs_are_422_naming_the_field(client, body, field):
     reply = client.post("/v1/jobs", data=json.dumps(body), content_type="application/json")
     reply = problem(reply, 422)
@@ -80,15 +101,21 @@ def test_invalid_specs_are_422_naming_the_field(client, body, field):
     assert all(e["message"] for e in reply["errors"])
 
 
-@pytest.mark.parametrize("body, field, limit", [
-    (spec(network__layers=[2, 3, 3, 3, 2]), "network.layers", None),
-    (spec(network__layers=[2, 101, 2]), "network.layers", None),
-    (spec(batch={"dataset": "random", "size": 11}), "batch.size", 10),
-    (spec(network__layers=[2, 100, 100]), "network.layers", 5000),
-    (spec(network__layers=[2, 50, 50, 2], methods=["backprop", "naive"]), "naive", 1_000_000),
-    (spec(network__layers=[2, 50, 50, 2], include={"per_example": True}),
-     "include.per_example", 1000),
-])
+@pytest.mark.parametrize(
+    "body, field, limit",
+    [
+        (spec(network__layers=[2, 3, 3, 3, 2]), "network.layers", None),
+        (spec(network__layers=[2, 101, 2]), "network.layers", None),
+        (spec(batch={"dataset": "random", "size": 11}), "batch.size", 10),
+        (spec(network__layers=[2, 100, 100]), "network.layers", 5000),
+        (spec(network__layers=[2, 50, 50, 2], methods=["backprop", "naive"]), "naive", 1_000_000),
+        (
+            spec(network__layers=[2, 50, 50, 2], include={"per_example": True}),
+            "include.per_example",
+            1000,
+        ),
+    ],
+)
 def test_over_every_limit_is_refused_before_queueing(client, body, field, limit):
     reply = problem(client.post("/v1/jobs", json=body), 422)
     error = next(e for e in reply["errors"] if e["field"] == field)
@@ -97,25 +124,37 @@ def test_over_every_limit_is_refused_before_queueing(client, body, field, limit)
         assert error["estimate"]["naive_passes"] == 2 * (150 + 2550 + 102)
 
 
-@pytest.mark.parametrize("url, field", [
-    ("/v1/jobs?wait=-1", "wait"), ("/v1/jobs?wait=soon", "wait"), ("/v1/jobs?wait=nan", "wait"),
-])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/v1/jobs?wait=-1", "wait"),
+        ("/v1/jobs?wait=soon", "wait"),
+        ("/v1/jobs?wait=nan", "wait"),
+    ],
+)
 def test_bad_wait_is_422(client, url, field):
     reply = problem(client.post(url, json={}), 422)
     assert [e["field"] for e in reply["errors"]] == [field]
 
 
-@pytest.mark.parametrize("url", ["/v1/jobs?limit=0", "/v1/jobs?limit=1000", "/v1/jobs?cursor=-1",
-                                 "/v1/jobs?limit=ten"])
+@pytest.mark.parametrize(
+    "url", ["/v1/jobs?limit=0", "/v1/jobs?limit=1000", "/v1/jobs?cursor=-1", "/v1/jobs?limit=ten"]
+)
 def test_bad_page_is_422(client, url):
     problem(client.get(url), 422)
 
 
-@pytest.mark.parametrize("method, url, status", [
-    ("get", "/v2/jobs", 404), ("get", "/v1/jobs/not-a-job", 404),
-    ("delete", "/v1/jobs/not-a-job", 404), ("put", "/v1/jobs", 405),
-    ("delete", "/v1/health", 405), ("post", "/v1/datasets", 405),
-])
+@pytest.mark.parametrize(
+    "method, url, status",
+    [
+        ("get", "/v2/jobs", 404),
+        ("get", "/v1/jobs/not-a-job", 404),
+        ("delete", "/v1/jobs/not-a-job", 404),
+        ("put", "/v1/jobs", 405),
+        ("delete", "/v1/health", 405),
+        ("post", "/v1/datasets", 405),
+    ],
+)
 def test_http_errors_are_problems(client, method, url, status):
     reply = getattr(client, method)(url)
     problem(reply, status)

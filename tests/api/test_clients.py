@@ -17,14 +17,19 @@ from worker.records import JobStore
 from worker.settings import Settings
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
-JOB_REQUESTS = [("post", "/v1/jobs"), ("get", "/v1/jobs"), ("get", "/v1/jobs/some-id"),
-                ("delete", "/v1/jobs/some-id")]
+JOB_REQUESTS = [
+    ("post", "/v1/jobs"),
+    ("get", "/v1/jobs"),
+    ("get", "/v1/jobs/some-id"),
+    ("delete", "/v1/jobs/some-id"),
+]
 
 
 def make_client(redis_url: str, **settings):
     address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
-    client = create_app(Settings(redis_url=redis_url, queue_prefix="no-worker-", job_ttl=600,
-                                 **settings)).test_client()
+    client = create_app(
+        Settings(redis_url=redis_url, queue_prefix="no-worker-", job_ttl=600, **settings)
+    ).test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
@@ -40,14 +45,17 @@ def keyed(redis_url, keys):
 
 
 @pytest.mark.parametrize("method, url", JOB_REQUESTS)
-@pytest.mark.parametrize("headers, error", [
-    ({}, None),
-    ({"X-API-Key": "not-a-key"}, "invalid_token"),
-    ({"Authorization": "Bearer not-a-key"}, "invalid_token"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, None),
-    ({"X-API-Key": "KEY0", "Authorization": "Bearer KEY1"}, "invalid_token"),  # two keys
-    ({"X-API-Key": "KEY0", "Authorization": "Bearer "}, "invalid_token"),  # one empty
-])
+@pytest.mark.parametrize(
+    "headers, error",
+    [
+        ({}, None),
+        ({"X-API-Key": "not-a-key"}, "invalid_token"),
+        ({"Authorization": "Bearer not-a-key"}, "invalid_token"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, None),
+        ({"X-API-Key": "KEY0", "Authorization": "Bearer KEY1"}, "invalid_token"),  # two keys
+        ({"X-API-Key": "KEY0", "Authorization": "Bearer "}, "invalid_token"),  # one empty
+    ],
+)
 def test_every_job_request_needs_a_valid_key(keyed, keys, method, url, headers, error):
     headers = {k: v.replace("KEY0", keys[0]).replace("KEY1", keys[1]) for k, v in headers.items()}
     reply = getattr(keyed, method)(url, headers=headers, json=SPEC)
@@ -56,8 +64,9 @@ def test_every_job_request_needs_a_valid_key(keyed, keys, method, url, headers, 
     assert challenge.startswith("Bearer ") and ("invalid_token" in challenge) == bool(error)
 
 
-@pytest.mark.parametrize("url", ["/v1/health", "/v1/datasets", "/v1/examples", "/openapi.json",
-                                 "/docs", "/"])
+@pytest.mark.parametrize(
+    "url", ["/v1/health", "/v1/datasets", "/v1/examples", "/openapi.json", "/docs", "/"]
+)
 def test_the_rest_stays_open(keyed, url):
     assert keyed.get(url).status_code == 200
 
@@ -96,8 +105,10 @@ def test_without_keys_jobs_are_open_to_all(redis_url):
 
 
 def test_job_ids_are_unguessable(keyed, keys):
-    ids = {keyed.post("/v1/jobs", json=SPEC, headers={"X-API-Key": keys[0]}).get_json()["id"]
-           for _ in range(3)}
+    ids = {
+        keyed.post("/v1/jobs", json=SPEC, headers={"X-API-Key": keys[0]}).get_json()["id"]
+        for _ in range(3)
+    }
     assert len(ids) == 3 and all(len(i) >= 22 for i in ids)  # 16 random bytes, base64url
 
 
@@ -129,8 +140,7 @@ def test_reads_are_limited_per_key_or_else_per_address(redis_url, keys):
 
 
 def test_limits_count_in_memory_when_redis_is_down():
-    client = make_client("redis://127.0.0.1:1/0", rate_limit="5/minute",
-                         rate_limit_read="2/minute")
+    client = make_client("redis://127.0.0.1:1/0", rate_limit="5/minute", rate_limit_read="2/minute")
     problem(client.post("/v1/jobs", json=SPEC), 503)  # the job store's answer, not the limiter's
     assert [client.get("/v1/datasets").status_code for _ in range(3)] == [200, 200, 429]
 
@@ -141,23 +151,34 @@ def test_a_bad_limit_fails_at_start(redis_url):
 
 
 def test_settings_read_the_limits_and_keep_keys_out_of_their_repr(monkeypatch):
-    for name, value in {"RATE_LIMIT": "60/minute", "RATE_LIMIT_READ": "",
-                        "API_KEYS": "key-one, key-two"}.items():
+    for name, value in {
+        "RATE_LIMIT": "60/minute",
+        "RATE_LIMIT_READ": "",
+        "API_KEYS": "key-one, key-two",
+    }.items():
         monkeypatch.setenv(name, value)
     settings = Settings()
-    assert (settings.rate_limit, settings.rate_limit_read, settings.api_keys) == \
-        ("60/minute", "", ("key-one", "key-two"))
+    assert (settings.rate_limit, settings.rate_limit_read, settings.api_keys) == (
+        "60/minute",
+        "",
+        ("key-one", "key-two"),
+    )
     assert "key-one" not in repr(settings)
 
 
 def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     plain = make_client(redis_url).get("/openapi.json").get_json()
     assert "securitySchemes" not in plain["components"]
-    assert not any("401" in op["responses"]
-                   for ops in plain["paths"].values() for op in ops.values())
+    assert not any(
+        "401" in op["responses"] for ops in plain["paths"].values() for op in ops.values()
+    )
     # without rate limits only a submit can be refused with 429: the quota of jobs in flight
-    assert [(path, method) for path, ops in plain["paths"].items() for method, op in ops.items()
-            if "429" in op["responses"]] == [("/v1/jobs", "post")]
+    assert [
+        (path, method)
+        for path, ops in plain["paths"].items()
+        for method, op in ops.items()
+        if "429" in op["responses"]
+    ] == [("/v1/jobs", "post")]
 
     doc = make_client(redis_url, api_keys=keys, rate_limit="1/second").get("/openapi.json")
     doc = doc.get_json()

@@ -30,8 +30,11 @@ def test_openapi_covers_every_route_and_every_ref_resolves(client):
     assert doc["openapi"].startswith("3.")
     # every route the app serves, but the page, its files and the documents themselves
     rules = client.application.url_map.iter_rules()
-    served = {re.sub(r"<(\w+)>", r"{\1}", rule.rule) for rule in rules
-              if rule.endpoint not in ("static", "index", "docs", "openapi")}
+    served = {
+        re.sub(r"<(\w+)>", r"{\1}", rule.rule)
+        for rule in rules
+        if rule.endpoint not in ("static", "index", "docs", "openapi")
+    }
     assert set(doc["paths"]) == served
     assert "/v1/jobs/{job_id}/events" in served
     events = doc["paths"]["/v1/jobs/{job_id}/events"]["get"]["responses"]
@@ -44,8 +47,10 @@ def test_openapi_covers_every_route_and_every_ref_resolves(client):
     schemas = doc["components"]["schemas"]
     for ref in refs(doc):
         assert ref.removeprefix("#/components/schemas/") in schemas, ref
-    assert doc["components"]["schemas"]["JobSpec"]["properties"].keys() == \
-        model.JobSpec.model_json_schema()["properties"].keys()
+    assert (
+        doc["components"]["schemas"]["JobSpec"]["properties"].keys()
+        == model.JobSpec.model_json_schema()["properties"].keys()
+    )
     body = doc["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"].endswith("/JobSpec")
     assert "max_layers = 3" in doc["info"]["description"]
@@ -75,11 +80,15 @@ def test_datasets_describe_mnist_and_the_digits(client):
 
 def test_presets_list_their_accuracy_and_recipe(client):
     listed = client.get("/v1/presets").get_json()["presets"]
-    assert [p["name"] for p in listed] == ["lesson-untrained", "lesson-partly-trained",
-                                           "lesson-trained"]
+    assert [p["name"] for p in listed] == [
+        "lesson-untrained",
+        "lesson-partly-trained",
+        "lesson-trained",
+    ]
     assert [p["recipe"]["steps"] for p in listed] == [0, 200, 6000]
     # the accuracy recomputed from the preset's own parameters
     from model import mnist, presets
+
     net = presets.network(presets.PRESETS["lesson-trained"], *presets.parameters("lesson-trained"))
     _, activations = net.feedforward(mnist.images("test"))
     accuracy = float((activations[-1].argmax(axis=1) == mnist.labels("test")).mean())
@@ -87,17 +96,21 @@ def test_presets_list_their_accuracy_and_recipe(client):
     assert all(p["layers"] == [784, 16, 16, 10] and p["parameters"] == 13_002 for p in listed)
     # each one runs as a network.preset on mnist
     for p in listed:
-        model.parse_spec({"network": {"preset": p["name"]},
-                          "batch": {"dataset": "mnist", "size": 5}})
+        model.parse_spec(
+            {"network": {"preset": p["name"]}, "batch": {"dataset": "mnist", "size": 5}}
+        )
 
 
 def test_the_spec_names_the_shipped_presets():
     from typing import get_args
 
     from model import presets
+
     assert list(get_args(model.spec.PresetName)) == list(presets.PRESETS)
-    assert all(presets.PRESETS[name].layers == tuple(model.spec.PRESET["layers"])
-               for name in presets.PRESETS)
+    assert all(
+        presets.PRESETS[name].layers == tuple(model.spec.PRESET["layers"])
+        for name in presets.PRESETS
+    )
 
 
 def test_examples_are_the_ready_specs_and_valid_under_the_default_limits(client):
@@ -118,9 +131,14 @@ def test_cors_exposes_the_headers_a_script_needs_and_offers_only_the_apis_method
     refused = client.post("/v1/jobs", data="x", headers=origin)
     exposed = {h.strip() for h in refused.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"Location", "Retry-After", "WWW-Authenticate"} <= exposed
-    preflight = client.options("/v1/jobs/some-id", headers=origin | {
-        "Access-Control-Request-Method": "DELETE",
-        "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
+    preflight = client.options(
+        "/v1/jobs/some-id",
+        headers=origin
+        | {
+            "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "X-API-Key, Content-Type",
+        },
+    )
     offered = {m.strip() for m in preflight.headers["Access-Control-Allow-Methods"].split(",")}
     assert offered == {"GET", "POST", "DELETE"}
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
@@ -137,8 +155,11 @@ def problem_types_in_source() -> set[str]:
     found = set()
     for path in [*ROOT.glob("api/**/*.py"), *ROOT.glob("worker/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                    re.fullmatch(r"/problems/[a-z-]+", node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.fullmatch(r"/problems/[a-z-]+", node.value)
+            ):
                 found.add(node.value.removeprefix("/problems/"))
             if not isinstance(node, ast.Call):
                 continue
@@ -153,9 +174,22 @@ def problem_types_in_source() -> set[str]:
 
 def test_every_problem_type_used_has_a_page(client):
     used = problem_types_in_source()
-    assert {"validation", "job-not-found", "malformed-json", "unavailable", "not-ready",
-            "api-key", "rate-limit", "no-worker", "spec", "time-limit", "internal",
-            "not-finite", "job-not-succeeded", "exercise-not-found"} <= used  # the scan works
+    assert {
+        "validation",
+        "job-not-found",
+        "malformed-json",
+        "unavailable",
+        "not-ready",
+        "api-key",
+        "rate-limit",
+        "no-worker",
+        "spec",
+        "time-limit",
+        "internal",
+        "not-finite",
+        "job-not-succeeded",
+        "exercise-not-found",
+    } <= used  # the scan works
     for slug in used:
         reply = client.get(f"/problems/{slug}")
         assert reply.status_code == 200 and reply.mimetype == "text/html", slug
@@ -167,4 +201,3 @@ def test_a_problems_type_resolves_against_the_answers_url_to_its_page(client):
     reply = client.post("/v1/jobs", json={"network": {"layers": [2, 2]}, "batch": {}})
     page = client.get(urljoin(reply.request.url, reply.get_json()["type"]))
     assert page.status_code == 200 and "Invalid request" in page.get_data(as_text=True)
-

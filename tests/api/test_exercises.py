@@ -18,8 +18,7 @@ from worker.records import JobStore
 from worker.results import ResultStore
 from worker.settings import Settings
 
-KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
-         "averaging")
+KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost", "averaging")
 WAYS = ("bias", "weight", "previous")
 
 
@@ -46,13 +45,15 @@ def exercises(client, job_id: str, **query) -> list[dict]:
 
 
 def answer(client, job_id: str, exercise: dict, value) -> dict:
-    reply = client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer",
-                        json={"answer": value})
+    reply = client.post(
+        f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer", json={"answer": value}
+    )
     assert reply.status_code == 200, reply.get_data(as_text=True)
     return AnswerCheck.model_validate(reply.get_json()).model_dump()
 
 
 # -- the answers, worked out from the job's JSON -------------------------------------------------
+
 
 def z_gradient(name: str, l: int) -> np.ndarray:
     """-dC_i/dz_j(l) per example (B, n_l), from the per-example activations and wishes."""
@@ -85,8 +86,9 @@ def expected(name: str, exercise: dict):
         else:
             a, y = np.array(data["activations"]), np.array(data["targets"])
             wishes = -2 * (a - y) if res["network"]["cost"] == "squared_error" else y - a
-            np.testing.assert_allclose(wishes, res["examples"]["wishes"][top][data["example"]],
-                                       rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(
+                wishes, res["examples"]["wishes"][top][data["example"]], rtol=1e-9, atol=1e-12
+            )
         return int(np.argmax(wishes) if data["direction"] == "rise" else np.argmin(wishes))
     if kind == "output-wish-size":
         i, j = data["example"], data["neuron"]
@@ -136,6 +138,7 @@ def wrong(exercise: dict, right):
 
 # -- the tests -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["tiny", "digit", "softmax"])
 def test_every_kind_is_answered_as_the_jobs_numbers_say(client, jobs, name):
     seen = set()
@@ -153,13 +156,15 @@ def test_every_kind_is_answered_as_the_jobs_numbers_say(client, jobs, name):
             else:
                 assert check["expected"] == right
             if exercise["answer"]["type"] == "number":  # the answer is not among what is shown
-                assert not any(np.isclose(v, right, rtol=1e-9, atol=0)
-                               for v in numbers_in(exercise)), exercise
+                assert not any(
+                    np.isclose(v, right, rtol=1e-9, atol=0) for v in numbers_in(exercise)
+                ), exercise
             refused = answer(client, jobs[name], exercise, wrong(exercise, right))
             assert refused["correct"] is False and refused["expected"] == check["expected"]
             assert refused["explanation"] == check["explanation"]
     assert seen == set(KINDS) - ({"averaging"} if name == "digit" else set()) - (
-        {"output-wish-size"} if name == "softmax" else set())
+        {"output-wish-size"} if name == "softmax" else set()
+    )
 
 
 def test_a_batch_without_per_example_detail_asks_about_the_mean(client, jobs):
@@ -177,9 +182,12 @@ def test_a_batch_without_per_example_detail_asks_about_the_mean(client, jobs):
 
 def test_a_trace_explains_with_the_weight_slope_and_wish(client, jobs):
     res = result("digit")
-    found = [e for seed in range(6) for e in exercises(client, jobs["digit"], count=10,
-                                                       kinds="trace-back", seed=seed)
-             if e["data"]["quantity"] == "share" and e["data"].get("slope") is not None]
+    found = [
+        e
+        for seed in range(6)
+        for e in exercises(client, jobs["digit"], count=10, kinds="trace-back", seed=seed)
+        if e["data"]["quantity"] == "share" and e["data"].get("slope") is not None
+    ]
     exercise = found[0]
     data = exercise["data"]
     l, j, k = data["layer"], data["neuron"], data["previous"]
@@ -203,26 +211,34 @@ def test_a_tie_accepts_every_tied_answer(client, jobs):
 
 
 def tolerance_case(client, jobs) -> tuple[dict, float]:
-    exercise = next(e for e in exercises(client, jobs["tiny"], count=10, kinds="trace-back")
-                    if abs(expected("tiny", e)) > 1e-6)
+    exercise = next(
+        e
+        for e in exercises(client, jobs["tiny"], count=10, kinds="trace-back")
+        if abs(expected("tiny", e)) > 1e-6
+    )
     return exercise, expected("tiny", exercise)
 
 
-@pytest.mark.parametrize("factor, correct", [(1.0099, True), (0.9901, True),
-                                             (1.0101, False), (0.9899, False), (-1, False)])
+@pytest.mark.parametrize(
+    "factor, correct",
+    [(1.0099, True), (0.9901, True), (1.0101, False), (0.9899, False), (-1, False)],
+)
 def test_numbers_are_right_within_the_stated_relative_tolerance(client, jobs, factor, correct):
     exercise, right = tolerance_case(client, jobs)
     assert exercise["answer"] == {"type": "number", "tolerance": 0.01}
     assert answer(client, jobs["tiny"], exercise, right * factor)["correct"] is correct
 
 
-@pytest.mark.parametrize("offset, correct", [(0, True), (0.0, True), (1, False), (-1, False),
-                                             (0.5, False)])
+@pytest.mark.parametrize(
+    "offset, correct", [(0, True), (0.0, True), (1, False), (-1, False), (0.5, False)]
+)
 def test_pass_counts_are_exact(client, jobs, offset, correct):
     exercise = exercises(client, jobs["tiny"], count=1, kinds="naive-cost")[0]
     assert exercise["answer"] == {"type": "number", "tolerance": 0.0}
-    assert answer(client, jobs["tiny"], exercise, expected("tiny", exercise) + offset)["correct"] \
+    assert (
+        answer(client, jobs["tiny"], exercise, expected("tiny", exercise) + offset)["correct"]
         is correct
+    )
 
 
 def test_the_same_job_and_seed_give_the_same_exercises(client, jobs):
@@ -237,17 +253,19 @@ def test_the_same_job_and_seed_give_the_same_exercises(client, jobs):
 
 def test_an_answer_for_another_job_or_an_unknown_exercise_is_404(client, jobs):
     exercise = exercises(client, jobs["tiny"], count=1)[0]
-    for job_id, exercise_id in ((jobs["batch"], exercise["id"]),
-                                (jobs["tiny"], exercise["id"][:-1] + "x"),
-                                (jobs["tiny"], "trace-back.9.0.0.share.00000000"),
-                                (jobs["tiny"], "nonsense")):
-        reply = client.post(f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-                            json={"answer": 1})
+    for job_id, exercise_id in (
+        (jobs["batch"], exercise["id"]),
+        (jobs["tiny"], exercise["id"][:-1] + "x"),
+        (jobs["tiny"], "trace-back.9.0.0.share.00000000"),
+        (jobs["tiny"], "nonsense"),
+    ):
+        reply = client.post(f"/v1/jobs/{job_id}/exercises/{exercise_id}/answer", json={"answer": 1})
         assert problem(reply, 404)["type"] == "/problems/exercise-not-found"
 
 
-@pytest.mark.parametrize("body", ["output-wish-size.0.1", "three-ways.1.0.0", "averaging.layer",
-                                  "trace-back.1.0.0.wish"])
+@pytest.mark.parametrize(
+    "body", ["output-wish-size.0.1", "three-ways.1.0.0", "averaging.layer", "trace-back.1.0.0.wish"]
+)
 def test_a_made_up_id_for_a_kind_the_result_cannot_give_is_404(client, store, body):
     # the tag is public arithmetic; "batch" has no per-example detail, this job no layers
     job_id = finished(store, "bare")
@@ -256,20 +274,23 @@ def test_a_made_up_id_for_a_kind_the_result_cannot_give_is_404(client, store, bo
     assert problem(reply, 404)["type"] == "/problems/exercise-not-found"
 
 
-@pytest.mark.parametrize("kind, body, field", [
-    ("naive-cost", {"answer": "34"}, "answer"),
-    ("naive-cost", {"answer": True}, "answer"),
-    ("naive-cost", {"answer": None}, "answer"),
-    ("naive-cost", {}, "answer"),
-    ("naive-cost", {"answer": 34, "extra": 1}, "extra"),
-    ("naive-cost", [34], "(body)"),
-    ("naive-cost", 34, "(body)"),
-    ("naive-cost", {"answer": 10**400}, "answer"),  # an integer past float's range
-    ("trace-back", {"answer": -10**309}, "answer"),
-    ("output-wish", {"answer": 7}, "answer"),  # not one of the options
-    ("output-wish", {"answer": 1.0}, "answer"),  # options are written as integers
-    ("three-ways", {"answer": "Bias"}, "answer"),
-])
+@pytest.mark.parametrize(
+    "kind, body, field",
+    [
+        ("naive-cost", {"answer": "34"}, "answer"),
+        ("naive-cost", {"answer": True}, "answer"),
+        ("naive-cost", {"answer": None}, "answer"),
+        ("naive-cost", {}, "answer"),
+        ("naive-cost", {"answer": 34, "extra": 1}, "extra"),
+        ("naive-cost", [34], "(body)"),
+        ("naive-cost", 34, "(body)"),
+        ("naive-cost", {"answer": 10**400}, "answer"),  # an integer past float's range
+        ("trace-back", {"answer": -(10**309)}, "answer"),
+        ("output-wish", {"answer": 7}, "answer"),  # not one of the options
+        ("output-wish", {"answer": 1.0}, "answer"),  # options are written as integers
+        ("three-ways", {"answer": "Bias"}, "answer"),
+    ],
+)
 def test_a_bad_answer_is_a_422_naming_the_field(client, jobs, kind, body, field):
     exercise = exercises(client, jobs["tiny"], count=1, kinds=kind)[0]
     reply = client.post(f"/v1/jobs/{jobs['tiny']}/exercises/{exercise['id']}/answer", json=body)
@@ -283,9 +304,16 @@ def test_a_body_that_is_not_json_is_refused(client, jobs):
     problem(client.post(url, data="{", content_type="application/json"), 400)
 
 
-@pytest.mark.parametrize("query, field", [({"count": 0}, "count"), ({"count": 21}, "count"),
-                                          ({"kinds": "wishes"}, "kinds"), ({"seed": -1}, "seed"),
-                                          ({"kinds": "averaging"}, "kinds")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"count": 0}, "count"),
+        ({"count": 21}, "count"),
+        ({"kinds": "wishes"}, "kinds"),
+        ({"seed": -1}, "seed"),
+        ({"kinds": "averaging"}, "kinds"),
+    ],
+)
 def test_a_bad_query_is_a_422(client, jobs, query, field):
     reply = client.get(f"/v1/jobs/{jobs['digit']}/exercises", query_string=query)
     assert [e["field"] for e in problem(reply, 422)["errors"]] == [field]
@@ -301,8 +329,9 @@ def test_a_job_without_a_result_is_409(client, store, status):
     for url in (f"/v1/jobs/{record['id']}/exercises", f"/v1/flashcards?job={record['id']}"):
         body = problem(client.get(url), 409)
         assert body["type"] == "/problems/job-not-succeeded" and status in body["detail"]
-    reply = client.post(f"/v1/jobs/{record['id']}/exercises/naive-cost.forward.0/answer",
-                        json={"answer": 1})
+    reply = client.post(
+        f"/v1/jobs/{record['id']}/exercises/naive-cost.forward.0/answer", json={"answer": 1}
+    )
     problem(reply, 409)
 
 
@@ -312,10 +341,11 @@ def test_an_unknown_or_expired_job_is_404(client, store):
     store.redis.pexpire(store.key(job_id), 1)
     while store.redis.exists(store.key(job_id)):
         pass
-    for reply in (client.get(f"/v1/jobs/{job_id}/exercises"),
-                  client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer",
-                              json={"answer": 1}),
-                  client.get("/v1/jobs/never-issued/exercises")):
+    for reply in (
+        client.get(f"/v1/jobs/{job_id}/exercises"),
+        client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer", json={"answer": 1}),
+        client.get("/v1/jobs/never-issued/exercises"),
+    ):
         assert problem(reply, 404)["type"] == "/problems/job-not-found"
 
 
@@ -325,17 +355,19 @@ def test_a_job_whose_result_was_dropped_is_410(client, store):
     # what the result store does to make room for newer results (worker/results.py)
     store.redis.hset(store.key(job_id), "result_expired", "2026-01-01T00:00:00.000Z")
     store.redis.delete(ResultStore.key(job_id))
-    for reply in (client.get(f"/v1/jobs/{job_id}/exercises"),
-                  client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer",
-                              json={"answer": 1}),
-                  client.get(f"/v1/flashcards?job={job_id}")):
+    for reply in (
+        client.get(f"/v1/jobs/{job_id}/exercises"),
+        client.post(f"/v1/jobs/{job_id}/exercises/{exercise['id']}/answer", json={"answer": 1}),
+        client.get(f"/v1/flashcards?job={job_id}"),
+    ):
         assert problem(reply, 410)["type"] == "/problems/result-expired"
 
 
 def test_another_keys_job_is_404_and_a_key_is_needed(redis_url, store):
     keys = ("practice-key-one-0123456789", "practice-key-two-0123456789")
-    keyed = create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-",
-                              api_keys=keys)).test_client()
+    keyed = create_app(
+        Settings(redis_url=redis_url, queue_prefix="unit-no-worker-", api_keys=keys)
+    ).test_client()
     job_id = finished(store, "tiny", owner=owner_id(keys[0]))
     mine, theirs = {"X-API-Key": keys[0]}, {"X-API-Key": keys[1]}
     url = f"/v1/jobs/{job_id}/exercises"

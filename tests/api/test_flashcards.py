@@ -32,7 +32,8 @@ def test_the_cards_without_a_job_use_the_lessons_network(client):
     assert f"{parameters:,} parameters" in text and f"{2 * parameters:,}" in text
     assert "{" not in text  # every blank filled in
     assert {"wish", "three ways", "backprop", "averaging", "naive"} <= {
-        tag for card in found for tag in card["tags"]}
+        tag for card in found for tag in card["tags"]
+    }
 
 
 def test_a_jobs_cards_carry_its_numbers(client, redis_url):
@@ -58,18 +59,28 @@ def test_the_practice_operations_are_documented_with_typed_schemas(client):
     schemas = doc["components"]["schemas"]
     listing = doc["paths"]["/v1/jobs/{job_id}/exercises"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {"job_id", "count", "kinds", "seed"}
-    assert listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] \
-        .endswith("/Exercises")
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Exercises"
+    )
     assert {"404", "409", "422"} <= set(listing["responses"])
-    kinds = {schemas[ref["$ref"].split("/")[-1]]["properties"]["kind"]["const"]
-             for ref in schemas["Exercises"]["properties"]["exercises"]["items"]["oneOf"]}
-    assert kinds == {"output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost",
-                     "averaging"}
+    kinds = {
+        schemas[ref["$ref"].split("/")[-1]]["properties"]["kind"]["const"]
+        for ref in schemas["Exercises"]["properties"]["exercises"]["items"]["oneOf"]
+    }
+    assert kinds == {
+        "output-wish",
+        "output-wish-size",
+        "trace-back",
+        "three-ways",
+        "naive-cost",
+        "averaging",
+    }
     assert schemas["TraceBackData"]["properties"]["quantity"]["enum"] == ["share", "wish"]
     answer = doc["paths"]["/v1/jobs/{job_id}/exercises/{exercise_id}/answer"]["post"]
     assert {p["name"] for p in answer["parameters"]} == {"job_id", "exercise_id"}
-    assert answer["requestBody"]["content"]["application/json"]["schema"]["$ref"] \
-        .endswith("/AnswerBody")
+    assert answer["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/AnswerBody"
+    )
     assert set(schemas["AnswerCheck"]["required"]) == {"correct", "expected", "explanation"}
     cards_op = doc["paths"]["/v1/flashcards"]["get"]
     assert [p["name"] for p in cards_op["parameters"]] == ["job"]

@@ -35,8 +35,16 @@ QUEUE = f"fuzz-no-worker-{secrets.token_hex(4)}-"  # the queues' prefix: no work
 
 
 def fuzz_app(redis_url: str):
-    return create_app(Settings(redis_url=redis_url, queue_prefix=QUEUE, job_ttl=120, max_wait=0.05,
-                             max_body_bytes=100_000, api_keys=(KEY,)))
+    return create_app(
+        Settings(
+            redis_url=redis_url,
+            queue_prefix=QUEUE,
+            job_ttl=120,
+            max_wait=0.05,
+            max_body_bytes=100_000,
+            api_keys=(KEY,),
+        )
+    )
 
 
 # The document does not depend on Redis, so it is read at collection from an app that never
@@ -47,8 +55,9 @@ CONFIG = SchemathesisConfig.from_str("""
 include-operation-id = "submit_job"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409", "422", "429"]
 """)
-schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app("redis://127.0.0.1:1/0"),
-                                        config=CONFIG)
+schema = schemathesis.openapi.from_wsgi(
+    "/openapi.json", fuzz_app("redis://127.0.0.1:1/0"), config=CONFIG
+)
 
 
 @schema.auth()
@@ -71,8 +80,13 @@ def app(redis_url, worker):
     services.store.redis.delete(*services.queues.values())  # the jobs no worker took
 
 
-SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @schema.parametrize()
@@ -97,15 +111,20 @@ def test_a_real_job_through_every_operation_passes_every_check(app):
     purpose from the document's own example, and every job operation is called on it with all
     checks: its answers are the documented ones, and once deleted it is gone."""
     key = {"X-API-Key": KEY}
-    body = schema["/v1/jobs"]["POST"].definition.raw["requestBody"]["content"][
-        "application/json"]["examples"]["tiny-2-3-2"]["value"]
+    body = schema["/v1/jobs"]["POST"].definition.raw["requestBody"]["content"]["application/json"][
+        "examples"
+    ]["tiny-2-3-2"]["value"]
     made = schema["/v1/jobs"]["POST"].Case(body=body, query={"wait": 0}, headers=key)
     job_id = made.call_and_validate(app=app).json()["id"]
-    for method, path in (("GET", "/v1/jobs/{job_id}"), ("POST", "/v1/jobs/{job_id}/cancel"),
-                         ("GET", "/v1/jobs"), ("DELETE", "/v1/jobs/{job_id}")):
-        case = schema[path][method].Case(path_parameters={"job_id": job_id} if "{" in path
-                                         else None, headers=key)
+    for method, path in (
+        ("GET", "/v1/jobs/{job_id}"),
+        ("POST", "/v1/jobs/{job_id}/cancel"),
+        ("GET", "/v1/jobs"),
+        ("DELETE", "/v1/jobs/{job_id}"),
+    ):
+        case = schema[path][method].Case(
+            path_parameters={"job_id": job_id} if "{" in path else None, headers=key
+        )
         case.call_and_validate(app=app)
-    gone = schema["/v1/jobs/{job_id}"]["GET"].Case(path_parameters={"job_id": job_id},
-                                                    headers=key)
+    gone = schema["/v1/jobs/{job_id}"]["GET"].Case(path_parameters={"job_id": job_id}, headers=key)
     assert gone.call_and_validate(app=app).status_code == 404

@@ -15,16 +15,25 @@ from api import create_app
 from worker.settings import Settings
 
 SMALL = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
-BIG = {"network": {"layers": [784, 16, 16, 10], "init": {"seed": 7}},
-       "batch": {"dataset": "digits", "resolution": 28, "size": 100},
-       "methods": ["backprop", "naive"], "naive": {"difference": "central", "sample": 4000}}
+BIG = {
+    "network": {"layers": [784, 16, 16, 10], "init": {"seed": 7}},
+    "batch": {"dataset": "digits", "resolution": 28, "size": 100},
+    "methods": ["backprop", "naive"],
+    "naive": {"difference": "central", "sample": 4000},
+}
 KEYS = ("alice-key-0123456789", "bob-key-0123456789")
 
 
 @pytest.fixture
 def client(redis_url):
-    config = Settings(redis_url=redis_url, queue_prefix="unit-no-worker-", job_ttl=600,
-                    batch_quota=2, interactive_quota=3, api_keys=KEYS)
+    config = Settings(
+        redis_url=redis_url,
+        queue_prefix="unit-no-worker-",
+        job_ttl=600,
+        batch_quota=2,
+        interactive_quota=3,
+        api_keys=KEYS,
+    )
     return create_app(config).test_client()
 
 
@@ -69,8 +78,9 @@ def test_interactive_jobs_have_their_own_limit(client):
 
 
 def test_with_keys_off_the_quota_counts_per_address(redis_url):
-    config = Settings(redis_url=redis_url, queue_prefix="unit-no-worker-", job_ttl=600,
-                    batch_quota=1)
+    config = Settings(
+        redis_url=redis_url, queue_prefix="unit-no-worker-", job_ttl=600, batch_quota=1
+    )
     client = create_app(config).test_client()
     accepted = []
     for _ in range(2):  # two fresh addresses, each with its own count

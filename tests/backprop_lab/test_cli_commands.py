@@ -75,8 +75,13 @@ def test_an_id_that_starts_with_a_dash_works_as_it_is_and_after_dash_dash(cli, m
     monkeypatch.setattr("worker.records.new_id", lambda: dashed)  # the API runs in this process
     code, out, err = cli("submit", TINY, "--wait")
     assert code == 0, err
-    for args in (("show", dashed), ("show", "--json", dashed), ("show", "--", dashed),
-                 ("summary", dashed), ("summary", "--wait", dashed)):
+    for args in (
+        ("show", dashed),
+        ("show", "--json", dashed),
+        ("show", "--", dashed),
+        ("summary", dashed),
+        ("summary", "--wait", dashed),
+    ):
         code, out, err = cli(*args)
         assert code == 0, (args, err)
         assert dashed in out, args
@@ -122,8 +127,11 @@ def test_list_shows_the_network_and_methods_as_show_does(cli):
 
 def test_invalid_spec_exits_1_naming_the_field(cli, tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"network": {"layers": [2, 0, 2]},
-                               "batch": {"dataset": "random", "size": 2, "seed": 0}}))
+    bad.write_text(
+        json.dumps(
+            {"network": {"layers": [2, 0, 2]}, "batch": {"dataset": "random", "size": 2, "seed": 0}}
+        )
+    )
     code, out, err = cli("submit", str(bad))
     assert code == 1 and out == ""
     assert err.startswith("error: 422") and "network.layers" in err

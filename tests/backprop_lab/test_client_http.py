@@ -42,8 +42,9 @@ def test_every_example_runs_through_the_service(client, path):
 def test_submit_with_wait_answers_with_the_finished_job(client):
     job = client.submit(json.loads(TINY.read_text()), wait=5)
     assert job["status"] == "succeeded"
-    assert client.get(job["id"])["result"]["cost"] == pytest.approx(job["result"]["cost"],
-                                                                    rel=1e-12)
+    assert client.get(job["id"])["result"]["cost"] == pytest.approx(
+        job["result"]["cost"], rel=1e-12
+    )
 
 
 def test_run_returns_the_result(client):
@@ -53,8 +54,9 @@ def test_run_returns_the_result(client):
 
 def test_invalid_spec_raises_api_error_with_the_problem_document(client):
     with pytest.raises(ApiError) as caught:
-        client.submit({"network": {"layers": [2, 0, 2]}, "batch": {"dataset": "random",
-                                                                    "size": 2, "seed": 0}})
+        client.submit(
+            {"network": {"layers": [2, 0, 2]}, "batch": {"dataset": "random", "size": 2, "seed": 0}}
+        )
     error = caught.value
     assert error.status == 422
     assert error.problem["status"] == 422 and error.errors
@@ -101,7 +103,9 @@ def test_arrays_and_download_give_the_result_as_numpy(client, tmp_path, capsys):
     for l, matrix in enumerate(result["gradients"]["weights"]):
         assert np.array_equal(arrays[f"gradients/weights/{l}"], np.array(matrix))
     assert client.get(job["id"], fields=["status", "cost"]) == {
-        "status": "succeeded", "result": {"cost": result["cost"]}}
+        "status": "succeeded",
+        "result": {"cost": result["cost"]},
+    }
 
     path = tmp_path / "job.npz"
     assert main(["--url", client.url, "download", job["id"], "-o", str(path)]) == 0

@@ -25,9 +25,14 @@ def test_free_port_prefers_the_given_port_unless_taken():
     assert embedded.free_port(port) == port
 
 
-@pytest.mark.parametrize("url, port", [("redis://127.0.0.1:6390/2", 6390),
-                                       ("redis://localhost/0", 6379),
-                                       ("redis://redis.example:6390/0", 6379)])
+@pytest.mark.parametrize(
+    "url, port",
+    [
+        ("redis://127.0.0.1:6390/2", 6390),
+        ("redis://localhost/0", 6379),
+        ("redis://redis.example:6390/0", 6379),
+    ],
+)
 def test_port_of(url, port):
     assert embedded.port_of(url) == port
 

@@ -12,7 +12,8 @@ from backprop_lab.practice import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text()) | {
-    "include": {"per_example": True}}
+    "include": {"per_example": True}
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +56,16 @@ def test_flashcards_with_the_jobs_numbers(cli, job_id):
     assert code == 0 and "17 parameters" in out and out.count("Q: ") >= 10
 
 
-@pytest.mark.parametrize("text, exercise, value", [
-    ("3", None, 3), ("-0.25", None, -0.25), ("\u22120.5", None, -0.5), ("bias", None, "bias"),
-    ("2", {"answer": {"type": "choice", "options": ["1", "2"]}}, "2"),
-    ("1e-3", None, 0.001),
-])
+@pytest.mark.parametrize(
+    "text, exercise, value",
+    [
+        ("3", None, 3),
+        ("-0.25", None, -0.25),
+        ("\u22120.5", None, -0.5),
+        ("bias", None, "bias"),
+        ("2", {"answer": {"type": "choice", "options": ["1", "2"]}}, "2"),
+        ("1e-3", None, 0.001),
+    ],
+)
 def test_what_a_person_types_becomes_the_answer(text, exercise, value):
     assert parse(text, exercise) == value and type(parse(text, exercise)) is type(value)

@@ -35,13 +35,23 @@ def group_alive(pgid: int) -> bool:
 def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path):
     port, redis_port = free_port(), free_port()
     var = tmp_path / "var"
-    env = os.environ | {"PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-                        "BACKPROP_LAB_VAR": str(var), "WEB_CONCURRENCY": "1"}
+    env = os.environ | {
+        "PORT": str(port),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "BACKPROP_LAB_VAR": str(var),
+        "WEB_CONCURRENCY": "1",
+    }
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "run.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([CLI, "run"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [CLI, "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     pids: dict[str, int] = {}
     try:
         wait_until(lambda: started(log, process), "backprop-lab run", seconds=120)
@@ -55,24 +65,29 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         assert f"curl -s -X POST '{url}/v1/jobs?wait=10'" in text
 
         submitted = subprocess.run(
-            [CLI, "--url", url, "submit", "examples/tiny-2-3-2.json", "--wait", "--timeout",
-             "60"], cwd=ROOT, capture_output=True, text=True, timeout=90)
+            [CLI, "--url", url, "submit", "examples/tiny-2-3-2.json", "--wait", "--timeout", "60"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         assert submitted.returncode == 0, submitted.stderr
         assert "succeeded" in submitted.stdout and "times faster" in submitted.stdout
         assert (var / "redis" / "appendonly.aof").exists()
 
         # a worker killed outright is replaced, and the service goes on
         os.killpg(pids["worker-interactive"], signal.SIGKILL)
-        wait_until(lambda: log.read_text().count("started worker-interactive") == 2,
-                   "a new worker")
+        wait_until(lambda: log.read_text().count("started worker-interactive") == 2, "a new worker")
         wait_until(lambda: requests.get(f"{url}/v1/ready", timeout=5).ok, "ready again")
-        again = requests.post(f"{url}/v1/jobs?wait=10", timeout=30,
-                              data=(ROOT / "examples" / "tiny-2-3-2.json").read_bytes(),
-                              headers={"Content-Type": "application/json"})
+        again = requests.post(
+            f"{url}/v1/jobs?wait=10",
+            timeout=30,
+            data=(ROOT / "examples" / "tiny-2-3-2.json").read_bytes(),
+            headers={"Content-Type": "application/json"},
+        )
         assert again.status_code == 200 and again.json()["status"] == "succeeded"
         assert process.poll() is None and not group_alive(pids["worker-interactive"])
-        pids.update(re.findall(r"started (worker-interactive) \(pid (\d+)\)",
-                               log.read_text())[-1:])
+        pids.update(re.findall(r"started (worker-interactive) \(pid (\d+)\)", log.read_text())[-1:])
         pids = {name: int(pid) for name, pid in pids.items()}
 
         process.send_signal(signal.SIGINT)

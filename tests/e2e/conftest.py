@@ -34,7 +34,11 @@ def own_rabbitmq(tmp_path_factory) -> Iterator[OwnBroker]:
     with ExitStack() as stack:
         reason = hosts.why_no_hosts()
         made = [] if reason else stack.enter_context(hosts.worker_hosts(2))
-        node = stack.enter_context(rabbitmq.node(
-            tmp_path_factory.mktemp("rabbitmq"), ("127.0.0.1", *(h.server for h in made)),
-            HEARTBEAT))
+        node = stack.enter_context(
+            rabbitmq.node(
+                tmp_path_factory.mktemp("rabbitmq"),
+                ("127.0.0.1", *(h.server for h in made)),
+                HEARTBEAT,
+            )
+        )
         yield OwnBroker(node, made, reason)

@@ -37,20 +37,25 @@ def ready(base: str) -> bool:
 
 
 def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
-        own_rabbitmq, redis_url, queue_prefix, tmp_path):
+    own_rabbitmq, redis_url, queue_prefix, tmp_path
+):
     """The only worker is busy with a long job and three jobs wait in the durable queue. The
     broker stops: new jobs are refused with 503, /v1/ready says why, the records still answer.
     The long job is cancelled meanwhile (its record is in Redis). The broker starts again on
     the same data: the worker reconnects by itself and runs the three; the API does too."""
     broker = own_rabbitmq.node
     prefix = f"{queue_prefix}restart-"
-    with api_server(redis_url, prefix, broker.url) as base, \
-            worker_process(redis_url, prefix, tmp_path, broker_url=broker.url,
-                           NAIVE_SPLIT_PASSES="1e9"):
+    with (
+        api_server(redis_url, prefix, broker.url) as base,
+        worker_process(
+            redis_url, prefix, tmp_path, broker_url=broker.url, NAIVE_SPLIT_PASSES="1e9"
+        ),
+    ):
         busy = requests.post(f"{base}/v1/jobs", json=BUSY, timeout=15).json()["id"]
         wait_until(lambda: job(base, busy)["status"] == "running", "the long job", PATIENCE)
-        waiting = [requests.post(f"{base}/v1/jobs", json=TINY, timeout=15).json()["id"]
-                   for _ in range(3)]
+        waiting = [
+            requests.post(f"{base}/v1/jobs", json=TINY, timeout=15).json()["id"] for _ in range(3)
+        ]
 
         broker.stop()
         for method, path, body in [("post", "/v1/jobs", TINY), ("get", "/v1/ready", None)]:

@@ -24,9 +24,16 @@ def keyed_api(redis_url: str, queue_prefix: str, worker: str) -> Iterator[str]:
     from api import create_app
     from worker.settings import Settings
 
-    app = create_app(Settings(redis_url=redis_url, queue_prefix=queue_prefix, max_wait=5.0,
-                              api_keys=KEYS,
-                            rate_limit=f"{WRITES}/minute", rate_limit_read="600/minute"))
+    app = create_app(
+        Settings(
+            redis_url=redis_url,
+            queue_prefix=queue_prefix,
+            max_wait=5.0,
+            api_keys=KEYS,
+            rate_limit=f"{WRITES}/minute",
+            rate_limit_read="600/minute",
+        )
+    )
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -50,18 +57,26 @@ def test_a_keys_job_runs_and_no_other_key_sees_it(keyed_api):
     assert anonymous.status_code == 401 and "Bearer" in anonymous.headers["WWW-Authenticate"]
 
     def listed(headers):
-        return [j["id"] for j in requests.get(f"{keyed_api}/v1/jobs", headers=headers,
-                                              timeout=10).json()["jobs"]]
+        return [
+            j["id"]
+            for j in requests.get(f"{keyed_api}/v1/jobs", headers=headers, timeout=10).json()[
+                "jobs"
+            ]
+        ]
+
     assert reply.json()["id"] in listed(mine) and reply.json()["id"] not in listed(theirs)
 
 
 def test_a_key_over_its_write_limit_gets_429_with_retry_after(keyed_api):
     headers = {"X-API-Key": KEYS[2]}
-    answers = [requests.post(f"{keyed_api}/v1/jobs", json={}, headers=headers, timeout=10)
-               for _ in range(WRITES + 1)]
+    answers = [
+        requests.post(f"{keyed_api}/v1/jobs", json={}, headers=headers, timeout=10)
+        for _ in range(WRITES + 1)
+    ]
     assert [a.status_code for a in answers] == [422] * WRITES + [429]
     assert answers[-1].headers["Content-Type"] == "application/problem+json"
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
-    other = requests.post(f"{keyed_api}/v1/jobs", json={}, headers={"X-API-Key": KEYS[1]},
-                          timeout=10)
+    other = requests.post(
+        f"{keyed_api}/v1/jobs", json={}, headers={"X-API-Key": KEYS[1]}, timeout=10
+    )
     assert other.status_code == 422  # another key has its own count

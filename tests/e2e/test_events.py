@@ -17,8 +17,10 @@ from worker.settings import Settings
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
 # a few seconds of naive work in one batch task: several progress reports
-STEADY = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 200, "seed": 0},
-                   "naive": {"difference": "central", "sample": 4000, "seed": 2}}
+STEADY = LESSON | {
+    "batch": {"dataset": "digits", "resolution": 28, "size": 200, "seed": 0},
+    "naive": {"difference": "central", "sample": 4000, "seed": 2},
+}
 KEYS = ("events-key-a-0123456789", "events-key-b-0123456789")
 
 
@@ -77,8 +79,9 @@ def test_a_client_that_goes_away_frees_its_stream(redis_url):
     with serve(app) as base:
         job = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()
         before = held_streams(base)
-        client = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])),
-                                          timeout=PATIENCE)
+        client = socket.create_connection(
+            ("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=PATIENCE
+        )
         client.sendall(f"GET /v1/jobs/{job['id']}/events HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         received = b""
         while b"event: progress" not in received:

@@ -39,7 +39,8 @@ def poll(url: str, job_id: str, until) -> dict:
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
-        broker, broker_url, redis_url, queue_prefix, tmp_path):
+    broker, broker_url, redis_url, queue_prefix, tmp_path
+):
     """Workers A and B share a split job; A is SIGKILLed with its pool in the middle of a part.
     The part comes back to B: on RabbitMQ at once (A's connection dropped), on Redis after the
     visibility timeout (10 s here, longer than a part, else every part would run again and
@@ -49,15 +50,16 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     prefix = f"{queue_prefix}kill-"
     # 3 parts of about a second each, so that A can be caught in the first half of one
     settings = {"NAIVE_PARTS": "3"} | ({"VISIBILITY_TIMEOUT": "10"} if broker == "redis" else {})
-    with api_server(redis_url, prefix, broker_url) as url, \
-            worker_process(redis_url, prefix, tmp_path, "-a", broker_url=broker_url,
-                           **settings) as a, \
-            worker_process(redis_url, prefix, tmp_path, "-b", broker_url=broker_url,
-                           **settings):
+    with (
+        api_server(redis_url, prefix, broker_url) as url,
+        worker_process(redis_url, prefix, tmp_path, "-a", broker_url=broker_url, **settings) as a,
+        worker_process(redis_url, prefix, tmp_path, "-b", broker_url=broker_url, **settings),
+    ):
         job_id = requests.post(f"{url}/v1/jobs", json=LESSON, timeout=10).json()["id"]
         control = sender_app(redis_url, prefix, broker_url).control
-        wait_until(lambda: in_mid_part(redis_url, control, a.name), "A in the middle of a part",
-                   PATIENCE)
+        wait_until(
+            lambda: in_mid_part(redis_url, control, a.name), "A in the middle of a part", PATIENCE
+        )
         os.killpg(a.pid, signal.SIGKILL)
         a.wait()
         killed_at = time.monotonic()
@@ -73,8 +75,9 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
             np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-8)
 
 
-def test_a_lone_worker_killed_mid_job_is_replaced_and_the_job_resumes_at_once(queue_prefix,
-                                                                              tmp_path):
+def test_a_lone_worker_killed_mid_job_is_replaced_and_the_job_resumes_at_once(
+    queue_prefix, tmp_path
+):
     """The only worker is SIGKILLed with its pool; a new one finds no other worker alive, so it
     hands out the orphaned messages before it starts, without waiting for the visibility
     timeout (left at its default of 2 x the hard limit + 60 s, far past PATIENCE)."""
@@ -99,7 +102,8 @@ def test_a_lone_worker_killed_mid_job_is_replaced_and_the_job_resumes_at_once(qu
 
 
 def test_redis_stopped_gives_503s_and_the_service_recovers_with_queued_jobs_kept(
-        broker_url, queue_prefix, tmp_path):
+    broker_url, queue_prefix, tmp_path
+):
     """With an append-only Redis: a job queued while no worker runs survives a Redis restart;
     while Redis is down every answer is a 503 problem document, and when it returns on the same
     port the API and a worker carry on by themselves. (With RabbitMQ the queued message waits
@@ -111,16 +115,18 @@ def test_redis_stopped_gives_503s_and_the_service_recovers_with_queued_jobs_kept
         with api_server(url, prefix, broker_url) as base:
             queued = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()["id"]
             stop(server)
-            for method, path, body in [("post", "/v1/jobs", TINY), ("get", f"/v1/jobs/{queued}",
-                                       None), ("get", "/v1/ready", None)]:
+            for method, path, body in [
+                ("post", "/v1/jobs", TINY),
+                ("get", f"/v1/jobs/{queued}", None),
+                ("get", "/v1/ready", None),
+            ]:
                 # the client's timeout is the bound: the API answers, it does not hang
                 reply = requests.request(method, base + path, json=body, timeout=15)
                 assert reply.status_code == 503, (path, reply.text)
                 assert reply.headers["Content-Type"] == "application/problem+json"
                 assert reply.json()["status"] == 503 and "Redis" in reply.json()["detail"]
             server = start_redis(port, tmp_path, appendonly=True)
-            assert requests.get(f"{base}/v1/jobs/{queued}", timeout=15).json()["status"] == \
-                "queued"
+            assert requests.get(f"{base}/v1/jobs/{queued}", timeout=15).json()["status"] == "queued"
             with worker_process(url, prefix, tmp_path, broker_url=broker_url):
                 assert poll(base, queued, lambda j: j["status"] == "succeeded")["result"]
                 wait_until(lambda: requests.get(f"{base}/v1/ready", timeout=15).ok, "ready")

@@ -32,20 +32,49 @@ def generated(live_api, tmp_path_factory):
     (folder / "openapi.json").write_text(requests.get(f"{live_api}/openapi.json", timeout=10).text)
     # no post hooks (no formatter needed); result.npz's application/zip read as bytes, which the
     # generator's own setting says (it does not know the type by that name)
-    (folder / "config.json").write_text(json.dumps({"post_hooks": [], "content_type_overrides": {
-        "application/zip": "application/octet-stream"}}))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "post_hooks": [],
+                "content_type_overrides": {"application/zip": "application/octet-stream"},
+            }
+        )
+    )
     generator = Path(sys.executable).parent / "openapi-python-client"
     run = subprocess.run(
-        [str(generator), "generate", "--path", "openapi.json", "--config", "config.json",
-         "--meta", "none", "--output-path", PACKAGE, "--fail-on-warning"],
-        cwd=folder, capture_output=True, text=True, timeout=120)
+        [
+            str(generator),
+            "generate",
+            "--path",
+            "openapi.json",
+            "--config",
+            "config.json",
+            "--meta",
+            "none",
+            "--output-path",
+            PACKAGE,
+            "--fail-on-warning",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Warning" not in run.stdout + run.stderr, run.stdout + run.stderr
     sys.path.insert(0, str(folder))
     try:
         package = importlib.import_module(PACKAGE)
-        names = ("submit_job", "get_job", "cancel_job", "delete_job", "list_jobs",
-                 "exercises_for_job", "answer_exercise", "flashcards")
+        names = (
+            "submit_job",
+            "get_job",
+            "cancel_job",
+            "delete_job",
+            "list_jobs",
+            "exercises_for_job",
+            "answer_exercise",
+            "flashcards",
+        )
         api = {n: importlib.import_module(f"{PACKAGE}.api.default.{n}") for n in names}
         models = importlib.import_module(f"{PACKAGE}.models")
         yield package.Client(base_url=live_api, raise_on_unexpected_status=True), api, models
@@ -58,8 +87,9 @@ def generated(live_api, tmp_path_factory):
 def test_submit_and_wait_give_a_typed_job_with_every_field(generated):
     client, api, models = generated
     spec = TINY | {"methods": ["backprop", "naive"], "include": {"per_example": True}}
-    reply = api["submit_job"].sync_detailed(client=client, body=models.JobSpec.from_dict(spec),
-                                            wait=5)
+    reply = api["submit_job"].sync_detailed(
+        client=client, body=models.JobSpec.from_dict(spec), wait=5
+    )
     job = reply.parsed
     assert reply.status_code == 200 and isinstance(job, models.Job)
     assert job.status == models.JobStatus.SUCCEEDED
@@ -95,8 +125,7 @@ def test_cancel_delete_and_list(generated):
     assert isinstance(cancelled, models.Job)
     assert cancelled.status in (models.JobStatus.CANCELLED, models.JobStatus.RUNNING)
     deadline = time.monotonic() + PATIENCE
-    while (job := api["get_job"].sync(long.id, client=client)).status != \
-            models.JobStatus.CANCELLED:
+    while (job := api["get_job"].sync(long.id, client=client)).status != models.JobStatus.CANCELLED:
         assert time.monotonic() < deadline, job.status
         time.sleep(0.05)
 
@@ -121,9 +150,11 @@ def test_practice_through_the_generated_client(generated):
     # each kind its own typed class, told apart by `kind`
     trace = next(e for e in page.exercises if isinstance(e, models.TraceBackExercise))
     assert trace.data.layer in (1, 2) and isinstance(trace.answer, models.NumberAnswer)
-    check = api["answer_exercise"].sync(job.id, trace.id, client=client,
-                                        body=models.AnswerBody(answer=0.5))
+    check = api["answer_exercise"].sync(
+        job.id, trace.id, client=client, body=models.AnswerBody(answer=0.5)
+    )
     assert isinstance(check, models.AnswerCheck) and check.explanation
     cards = api["flashcards"].sync(client=client, job=job.id)
     assert isinstance(cards, models.Flashcards) and "17 parameters" in " ".join(
-        c.back for c in cards.cards)
+        c.back for c in cards.cards
+    )

@@ -16,8 +16,9 @@ TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 
 
 def test_gunicorn_serves_the_app_from_the_environment(redis_url, queue_prefix, worker, tmp_path):
-    with gunicorn(tmp_path, REDIS_URL=redis_url, QUEUE_PREFIX=queue_prefix, WEB_CONCURRENCY="1",
-                  MAX_WAIT="3") as base:
+    with gunicorn(
+        tmp_path, REDIS_URL=redis_url, QUEUE_PREFIX=queue_prefix, WEB_CONCURRENCY="1", MAX_WAIT="3"
+    ) as base:
         assert requests.get(f"{base}/v1/ready", timeout=5).status_code == 200
         assert requests.get(f"{base}/", timeout=5).headers["Content-Type"].startswith("text/html")
         assert "max_wait" not in requests.get(f"{base}/openapi.json", timeout=5).text
@@ -37,15 +38,25 @@ def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tm
     """One gevent process, no worker on its queues (jobs stay queued): 50 ?wait requests and
     150 event streams held at once; health, a submit and /metrics answer while every one of
     them is still held, and the streams whose clients go away stop counting."""
-    with gunicorn(tmp_path, REDIS_URL=redis_url, QUEUE_PREFIX="held-no-worker-",
-                  WEB_CONCURRENCY="1", MAX_WAIT="60", JOB_TTL="300") as base:
+    with gunicorn(
+        tmp_path,
+        REDIS_URL=redis_url,
+        QUEUE_PREFIX="held-no-worker-",
+        WEB_CONCURRENCY="1",
+        MAX_WAIT="60",
+        JOB_TTL="300",
+    ) as base:
         job = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()
         before = held(base)
         waits = [hold(base, "/v1/jobs?wait=60", TINY) for _ in range(50)]
         streams = [hold(base, f"/v1/jobs/{job['id']}/events") for _ in range(150)]
         try:
-            wait_for(lambda: held(base) == {"wait": before["wait"] + 50,
-                                            "stream": before["stream"] + 150}, "200 held")
+            wait_for(
+                lambda: (
+                    held(base) == {"wait": before["wait"] + 50, "stream": before["stream"] + 150}
+                ),
+                "200 held",
+            )
             assert requests.get(f"{base}/v1/health", timeout=PATIENCE).json() == {"status": "ok"}
             other = requests.post(f"{base}/v1/jobs", json=TINY, timeout=PATIENCE)
             assert other.status_code == 202

@@ -18,8 +18,10 @@ from worker.records import TERMINAL, JobStore
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
 # the page's job: the lesson's net on one digit, backprop and 200 sampled parameters
-PAGE = LESSON | {"batch": {"dataset": "digits", "indices": [3]},
-                 "naive": {"difference": "central", "sample": 200, "seed": 0}}
+PAGE = LESSON | {
+    "batch": {"dataset": "digits", "indices": [3]},
+    "naive": {"difference": "central", "sample": 200, "seed": 0},
+}
 # about a second of naive work, not split: one batch task
 QUICK_BATCH = LESSON | {"naive": {"difference": "central", "sample": 4000, "seed": 1}}
 # the lesson's full naive job on 1,000 digits: minutes of batch work, split into parts
@@ -32,8 +34,10 @@ def submit(api: str, spec, wait: float = 0) -> dict:
     return reply.json()
 
 
-@pytest.mark.parametrize(("spec", "job_class"), [(TINY, "interactive"), (PAGE, "interactive"),
-                                                 (QUICK_BATCH, "batch"), (LONG, "batch")])
+@pytest.mark.parametrize(
+    ("spec", "job_class"),
+    [(TINY, "interactive"), (PAGE, "interactive"), (QUICK_BATCH, "batch"), (LONG, "batch")],
+)
 def test_the_class_comes_from_the_cost_estimate(live_api, spec, job_class):
     job = submit(live_api, spec)
     assert job["class"] == job_class
@@ -56,12 +60,14 @@ def test_a_batch_job_on_the_batch_worker_does_not_hold_up_an_interactive_job(liv
     try:
         page = submit(live_api, PAGE)
         assert page["class"] == "interactive"
-        assert poll(live_api, page["id"], lambda j: j["status"] in TERMINAL)["status"] == \
-            "succeeded"
+        assert (
+            poll(live_api, page["id"], lambda j: j["status"] in TERMINAL)["status"] == "succeeded"
+        )
         # ... while the batch job, started before it, is still at work
         still = requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json()
-        assert still["status"] == "running" and still["progress"]["done"] < still["progress"][
-            "total"]
+        assert (
+            still["status"] == "running" and still["progress"]["done"] < still["progress"]["total"]
+        )
     finally:
         requests.post(f"{live_api}/v1/jobs/{long['id']}/cancel", timeout=10)
     assert poll(live_api, long["id"], lambda j: j["status"] != "running")["status"] == "cancelled"

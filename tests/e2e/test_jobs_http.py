@@ -78,37 +78,36 @@ def test_the_lessons_spec_gives_what_model_run_gives(broker_api):
     assert reply.status_code == 200, reply.text
     body = reply.json()
     Job.model_validate(body)
-    assert reply.headers["Location"] == body["links"]["self"] == \
-        f"{broker_api}/v1/jobs/{body['id']}"  # absolute: a page on another origin can follow it
+    assert (
+        reply.headers["Location"] == body["links"]["self"] == f"{broker_api}/v1/jobs/{body['id']}"
+    )  # absolute: a page on another origin can follow it
     assert body["status"] == "succeeded" and body["spec"] == SAMPLED
     assert body["progress"] == {"done": 400, "total": 400}
     expected = model.run(SAMPLED)
     for result in (body["result"], job(broker_api, body["id"])["result"]):
-        close({k: v for k, v in result.items() if k != "timing"},
-              {k: v for k, v in expected.items() if k != "timing"})
+        close(
+            {k: v for k, v in result.items() if k != "timing"},
+            {k: v for k, v in expected.items() if k != "timing"},
+        )
         assert result["timing"]["naive"]["passes"] == expected["timing"]["naive"]["passes"]
 
 
 def test_without_wait_a_job_is_accepted_then_finishes(broker_api):
     reply = submit(broker_api, TINY)
-    assert reply.status_code == 202 and reply.json()["status"] in ("queued", "running",
-                                                                   "succeeded")
+    assert reply.status_code == 202 and reply.json()["status"] in ("queued", "running", "succeeded")
     done = poll(broker_api, reply.json()["id"], lambda j: j["status"] == "succeeded")
     assert done["started_at"] and done["finished_at"] and done["error"] is None
 
 
-def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_promptly(
-        broker_api):
+def test_a_long_job_is_202_after_its_wait_shows_rising_progress_and_cancels_promptly(broker_api):
     reply = submit(broker_api, LONG, wait=0.5)
     assert reply.status_code == 202, reply.text
     job_id = reply.json()["id"]
     first = poll(broker_api, job_id, lambda j: (j["progress"] or {}).get("done", 0) > 0)
     first_at = time.monotonic()
     # two more progress reports (the worker writes one every quarter second or so)
-    second = poll(broker_api, job_id,
-                  lambda j: j["progress"]["done"] > first["progress"]["done"])
-    later = poll(broker_api, job_id,
-                 lambda j: j["progress"]["done"] > second["progress"]["done"])
+    second = poll(broker_api, job_id, lambda j: j["progress"]["done"] > first["progress"]["done"])
+    later = poll(broker_api, job_id, lambda j: j["progress"]["done"] > second["progress"]["done"])
     rate = (later["progress"]["done"] - first["progress"]["done"]) / (time.monotonic() - first_at)
     assert later["status"] == "running" and later["progress"]["total"] == 2 * 13002
 
@@ -138,9 +137,15 @@ def test_a_cancelled_queued_job_never_starts_and_others_are_undisturbed(broker_a
 
 
 def test_a_job_that_cannot_run_fails_with_a_reason(broker_api):
-    overflow = {"network": {"layers": [1, 1], "activation": "identity",
-                            "weights": [[[1e200]]], "biases": [[0.0]]},
-                "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
+    overflow = {
+        "network": {
+            "layers": [1, 1],
+            "activation": "identity",
+            "weights": [[[1e200]]],
+            "biases": [[0.0]],
+        },
+        "batch": {"inputs": [[1e200]], "targets": [[0.0]]},
+    }
     body = submit(broker_api, overflow, wait=5).json()
     assert body["status"] == "failed" and body["result"] is None
     assert body["error"]["type"] == "/problems/spec" and "finite" in body["error"]["detail"]
@@ -154,8 +159,9 @@ def test_unknown_ids_are_404_and_recent_jobs_are_listed(live_api):
     mine = submit(live_api, TINY, wait=5).json()["id"]
     page = requests.get(f"{live_api}/v1/jobs", params={"limit": 2}, timeout=10).json()
     assert page["jobs"][0]["id"] == mine and len(page["jobs"]) == 2 and page["next"]
-    older = requests.get(f"{live_api}/v1/jobs", params={"limit": 2, "cursor": page["next"]},
-                         timeout=10).json()
+    older = requests.get(
+        f"{live_api}/v1/jobs", params={"limit": 2, "cursor": page["next"]}, timeout=10
+    ).json()
     assert mine not in [j["id"] for j in older["jobs"]]
     assert older["jobs"][0]["created_at"] <= page["jobs"][1]["created_at"]
 
@@ -180,8 +186,11 @@ def test_a_deleted_job_answers_404_and_a_running_one_stops(live_api):
 
 
 def test_an_answer_without_a_body_has_no_content_type_and_head_keeps_the_gets(live_api):
-    preflight = requests.options(f"{live_api}/v1/jobs", timeout=10, headers={
-        "Origin": "https://course.example", "Access-Control-Request-Method": "POST"})
+    preflight = requests.options(
+        f"{live_api}/v1/jobs",
+        timeout=10,
+        headers={"Origin": "https://course.example", "Access-Control-Request-Method": "POST"},
+    )
     assert preflight.status_code == 200 and preflight.content == b""
     assert "Content-Type" not in preflight.headers
     head = requests.head(f"{live_api}/v1/health", timeout=10)
@@ -195,19 +204,27 @@ def test_health_and_ready(broker_api):
     assert ready.json()["broker"] == "ok" and ready.json()["workers"] >= 1
 
 
-@pytest.mark.parametrize("data, headers, status", [
-    (b'{"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": NaN}}',
-     {"Content-Type": "application/json"}, 400),
-    (b"{", {"Content-Type": "application/json"}, 400),
-    (json.dumps(TINY).encode(), {"Content-Type": "text/plain"}, 415),
-    (json.dumps(TINY | {"extra": 1}).encode(), {"Content-Type": "application/json"}, 422),
-    (json.dumps(LESSON | {"batch": {"dataset": "digits", "size": 1797}}).encode(),
-     {"Content-Type": "application/json"}, 422),
-    (b" " * (9 * 1024 * 1024), {"Content-Type": "application/json"}, 413),
-])
+@pytest.mark.parametrize(
+    "data, headers, status",
+    [
+        (
+            b'{"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": NaN}}',
+            {"Content-Type": "application/json"},
+            400,
+        ),
+        (b"{", {"Content-Type": "application/json"}, 400),
+        (json.dumps(TINY).encode(), {"Content-Type": "text/plain"}, 415),
+        (json.dumps(TINY | {"extra": 1}).encode(), {"Content-Type": "application/json"}, 422),
+        (
+            json.dumps(LESSON | {"batch": {"dataset": "digits", "size": 1797}}).encode(),
+            {"Content-Type": "application/json"},
+            422,
+        ),
+        (b" " * (9 * 1024 * 1024), {"Content-Type": "application/json"}, 413),
+    ],
+)
 def test_bad_input_over_http_is_a_4xx_problem(live_api, data, headers, status):
     reply = requests.post(f"{live_api}/v1/jobs", data=data, headers=headers, timeout=PATIENCE)
     assert reply.status_code == status, reply.text
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["status"] == status
-

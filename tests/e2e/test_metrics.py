@@ -24,8 +24,15 @@ from worker.records import TERMINAL
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
-OVERFLOW = {"network": {"layers": [1, 1], "activation": "identity", "weights": [[[1e200]]],
-                        "biases": [[0.0]]}, "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
+OVERFLOW = {
+    "network": {
+        "layers": [1, 1],
+        "activation": "identity",
+        "weights": [[[1e200]]],
+        "biases": [[0.0]],
+    },
+    "batch": {"inputs": [[1e200]], "targets": [[0.0]]},
+}
 PREFIX, IDLE = "metrics-", "metrics-no-worker-"  # queue prefixes: the idle ones have no worker
 WAITS = ("backprop_lab_held_requests", (("kind", "wait"),))
 
@@ -52,8 +59,11 @@ def idle(own_redis: str) -> Iterator[str]:
 
 
 def rises(before: dict, after: dict) -> dict[tuple[str, tuple], float]:
-    return {key: after[key] - before.get(key, 0.0) for key in after
-            if after[key] != before.get(key, 0.0)}
+    return {
+        key: after[key] - before.get(key, 0.0)
+        for key in after
+        if after[key] != before.get(key, 0.0)
+    }
 
 
 def submitted(job_class: str) -> tuple[str, tuple]:
@@ -92,9 +102,11 @@ def test_counters_move_by_exactly_the_jobs_that_ran(service):
         assert rise[("backprop_lab_job_run_seconds_count", labels)] == count
         assert rise[("backprop_lab_job_run_seconds_bucket", labels + (("le", "+Inf"),))] == count
         assert rise[("backprop_lab_job_run_seconds_sum", labels)] > 0
-        buckets = sorted((float(dict(labels)["le"]), value) for (name, labels), value
-                         in after.items() if name == "backprop_lab_job_run_seconds_bucket"
-                         and dict(labels)["class"] == job_class)
+        buckets = sorted(
+            (float(dict(labels)["le"]), value)
+            for (name, labels), value in after.items()
+            if name == "backprop_lab_job_run_seconds_bucket" and dict(labels)["class"] == job_class
+        )
         assert [value for _, value in buckets] == sorted(value for _, value in buckets)
 
 
@@ -105,18 +117,26 @@ def test_queue_depth_counts_the_jobs_no_worker_has_taken(idle):
     assert {job["class"] for job in jobs} == {"interactive"}
     assert scrape(idle)[depth] == before[depth] + 3
     for job in jobs:
-        assert requests.post(f"{idle}/v1/jobs/{job['id']}/cancel", timeout=10).json()[
-            "status"] == "cancelled"
+        assert (
+            requests.post(f"{idle}/v1/jobs/{job['id']}/cancel", timeout=10).json()["status"]
+            == "cancelled"
+        )
     # a cancelled job's message stays in the queue until a worker takes and drops it
-    assert rises(before, scrape(idle)) == {submitted("interactive"): 3,
-                                           finished("interactive", "cancelled"): 3, depth: 3}
+    assert rises(before, scrape(idle)) == {
+        submitted("interactive"): 3,
+        finished("interactive", "cancelled"): 3,
+        depth: 3,
+    }
 
 
 def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redis):
     assert scrape(idle)[WAITS] == 0
     answers = []
-    holder = threading.Thread(target=lambda: answers.append(requests.post(
-        f"{idle}/v1/jobs?wait=3", json=TINY, timeout=PATIENCE).json()))
+    holder = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(f"{idle}/v1/jobs?wait=3", json=TINY, timeout=PATIENCE).json()
+        )
+    )
     holder.start()
     deadline = time.monotonic() + PATIENCE
     while scrape(idle)[WAITS] != 1:
@@ -135,7 +155,8 @@ def test_metrics_need_a_key_when_keys_are_set(own_redis):
     with api_server(own_redis, IDLE, api_keys=(key,)) as base:
         refused = requests.get(f"{base}/metrics", timeout=10)
         assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith(
-            "Bearer")
+            "Bearer"
+        )
         assert refused.headers["Content-Type"] == "application/problem+json"
         wrong = requests.get(f"{base}/metrics", headers={"X-API-Key": "wrong"}, timeout=10)
         assert wrong.status_code == 401

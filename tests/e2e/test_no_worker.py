@@ -41,7 +41,8 @@ def test_a_job_submitted_with_no_worker_waits_with_a_warning_then_runs(tmp_path,
             with celery_worker(url, "no-worker-yet-", tmp_path):
                 deadline = time.monotonic() + PATIENCE
                 while (job := requests.get(f"{api}/v1/jobs/{job['id']}", timeout=10).json())[
-                        "status"] != "succeeded":
+                    "status"
+                ] != "succeeded":
                     assert time.monotonic() < deadline, job["status"]
                     time.sleep(0.05)
                 assert job["warnings"] == [] and job["result"]["cost"] > 0

@@ -18,10 +18,18 @@ import requests
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"))
-                 if p and Path(p).exists()), None)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DONE = "#status[data-state=done]"
 RUN_SECONDS = 60  # generous: the worker shares two cores with the rest of the suite
@@ -72,11 +80,13 @@ class Page:
         return self.page.eval_on_selector_all(
             f"#net .neuron[data-layer='{layer}']",
             "els => els.map(e => ({neuron: +e.dataset.neuron, wish: e.dataset.wish, "
-            "fill: getComputedStyle(e).fill}))")
+            "fill: getComputedStyle(e).fill}))",
+        )
 
     def revealed(self) -> dict[int, bool]:
         groups = self.page.eval_on_selector_all(
-            "#net g.layer", "els => els.map(e => [+e.dataset.layer, e.dataset.revealed])")
+            "#net g.layer", "els => els.map(e => [+e.dataset.layer, e.dataset.revealed])"
+        )
         return {layer: flag == "true" for layer, flag in groups}
 
     def close(self) -> None:
@@ -157,9 +167,14 @@ def test_cost_chart_shows_the_apis_timing(wide):
     wide.page.click("#tab-cost")
     wide.page.wait_for_selector("#cost g.bar")
     timing = wide.job("#cost")["result"]["timing"]
-    bars = {b["key"]: b for b in wide.page.eval_on_selector_all(
-        "#cost g.bar", "els => els.map(e => ({key: e.dataset.bar, seconds: +e.dataset.seconds, "
-        "passes: +e.dataset.passes, text: e.textContent}))")}
+    bars = {
+        b["key"]: b
+        for b in wide.page.eval_on_selector_all(
+            "#cost g.bar",
+            "els => els.map(e => ({key: e.dataset.bar, seconds: +e.dataset.seconds, "
+            "passes: +e.dataset.passes, text: e.textContent}))",
+        )
+    }
     naive = timing["naive"]
     expected = {
         "forward": (timing["forward"]["seconds"], 1),
@@ -189,15 +204,18 @@ def test_batch_view_shows_each_example_beside_the_average(wide):
     top = len(result["wishes"]) - 1
     rows = wide.page.eval_on_selector_all(
         f"#batch g[data-layer='{top}']",
-        "els => els.map(e => [e.dataset.row, [...e.children].map(c => +c.dataset.wish)])")
+        "els => els.map(e => [e.dataset.row, [...e.children].map(c => +c.dataset.wish)])",
+    )
     assert [row for row, _ in rows] == ["0", "1", "2", "3", "4", "5", "average"]
     for (row, shown), i in zip(rows, range(7)):
         want = result["wishes"][top] if row == "average" else result["examples"]["wishes"][top][i]
         assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(shown, want, strict=True))
     consistency = wide.page.eval_on_selector_all(
-        "#consistency g.consistency", "els => els.map(e => +e.dataset.consistency)")
-    assert consistency == pytest.approx([layer["consistency"] for layer in result["layers"]],
-                                        rel=1e-12)
+        "#consistency g.consistency", "els => els.map(e => +e.dataset.consistency)"
+    )
+    assert consistency == pytest.approx(
+        [layer["consistency"] for layer in result["layers"]], rel=1e-12
+    )
     assert wide.errors == []
 
 
@@ -205,8 +223,7 @@ def test_narrow_frame_runs_the_tiny_network(narrow):
     narrow.open()
     narrow.page.check("input[name=net][value=tiny]")
     narrow.page.click("#run")
-    narrow.page.wait_for_function(
-        "document.querySelectorAll('#net g.layer').length === 3")
+    narrow.page.wait_for_function("document.querySelectorAll('#net g.layer').length === 3")
     narrow.page.wait_for_selector(DONE)
     result = narrow.job("#net")["result"]
     assert result["network"]["layers"] == [2, 3, 2]
@@ -219,7 +236,8 @@ def test_narrow_frame_runs_the_tiny_network(narrow):
     narrow.page.check("input[name=net][value=lesson]")
     narrow.page.click("#run")
     narrow.page.wait_for_function(
-        "document.querySelectorAll('#net .neuron[data-layer=\"0\"]').length === 784")
+        "document.querySelectorAll('#net .neuron[data-layer=\"0\"]').length === 784"
+    )
     narrow.page.wait_for_selector(DONE)
     screenshot(narrow, "page-narrow.png")
     assert narrow.errors == []
@@ -239,8 +257,9 @@ def test_a_refused_spec_shows_the_problem_fields(wide):
 
 def test_page_works_inside_a_narrow_iframe(wide):
     # a course page embeds it: the frame must load, run and draw, with nothing blocking framing
-    wide.page.set_content(f'<iframe src="{wide.base_url}/" width="360" height="700" '
-                          'title="backprop-lab"></iframe>')
+    wide.page.set_content(
+        f'<iframe src="{wide.base_url}/" width="360" height="700" title="backprop-lab"></iframe>'
+    )
     frame = wide.page.frame_locator("iframe")
     frame.locator(DONE).wait_for()
     assert frame.locator("#net .neuron[data-layer='3']").count() == 10
@@ -253,7 +272,8 @@ def test_narrow_cost_chart_keeps_its_labels_inside(narrow):
     narrow.page.wait_for_selector("#cost g.bar[data-bar=naive-full]")
     width = narrow.page.eval_on_selector("#cost", "e => e.getBoundingClientRect().right")
     rights = narrow.page.eval_on_selector_all(
-        "#cost text", "els => els.map(e => e.getBoundingClientRect().right)")
+        "#cost text", "els => els.map(e => e.getBoundingClientRect().right)"
+    )
     assert len(rights) >= 6 + 3  # two lines for each of at least three bars, the axis
     assert max(rights) <= width
     assert narrow.errors == []
@@ -263,23 +283,30 @@ def test_a_stop_before_the_submit_answers_cancels_the_job_on_the_service(wide, b
     # a naive job of about 160,000 passes: it is still running when the page is stopped, before
     # the ?wait=10 submit has answered with the job's id
     wide.open()
-    spec = {"network": {"layers": [784, 100, 10]},
-            "batch": {"dataset": "mnist", "split": "test", "size": 10, "seed": 0},
-            "methods": ["backprop", "naive"]}
-    outcome = wide.page.evaluate("""async (spec) => {
+    spec = {
+        "network": {"layers": [784, 100, 10]},
+        "batch": {"dataset": "mnist", "split": "test", "size": 10, "seed": 0},
+        "methods": ["backprop", "naive"],
+    }
+    outcome = wide.page.evaluate(
+        """async (spec) => {
         const { runJob } = await import("/static/api.js");
         const controller = new AbortController();
         const running = runJob(spec, { signal: controller.signal });
         setTimeout(() => controller.abort(), 300);
         try { await running; return "finished"; } catch (err) { return err.name; }
-    }""", spec)
+    }""",
+        spec,
+    )
     assert outcome == "AbortError"
     newest = requests.get(f"{base_url}/v1/jobs", params={"limit": 1}, timeout=10).json()["jobs"][0]
     assert newest["layers"] == [784, 100, 10]
     deadline = time.monotonic() + 60
-    while (status := requests.get(f"{base_url}/v1/jobs/{newest['id']}",
-                                  params={"fields": "status"}, timeout=10).json()["status"]) \
-            not in ("succeeded", "failed", "cancelled") and time.monotonic() < deadline:
+    while (
+        status := requests.get(
+            f"{base_url}/v1/jobs/{newest['id']}", params={"fields": "status"}, timeout=10
+        ).json()["status"]
+    ) not in ("succeeded", "failed", "cancelled") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert status == "cancelled"
     assert wide.errors == []

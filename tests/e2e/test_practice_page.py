@@ -36,8 +36,11 @@ def right_answer(base_url: str, frame):
     exercise_id = prompt.get_attribute("data-exercise-id")
     options = frame.locator("#practice-answer .option")
     guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
-    reply = requests.post(f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-                          json={"answer": guess}, timeout=10)
+    reply = requests.post(
+        f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
+        json={"answer": guess},
+        timeout=10,
+    )
     assert reply.status_code == 200, reply.text
     return reply.json()["expected"]
 
@@ -49,9 +52,11 @@ def answer_in_page(frame, expected, right: bool) -> None:
         frame.locator("#practice-answer button[type=submit]").click()
     else:
         options = frame.locator("#practice-answer .option").evaluate_all(
-            "els => els.map(e => e.dataset.option)")
-        chosen = json.dumps(expected) if right else next(
-            o for o in options if json.loads(o) != expected)
+            "els => els.map(e => e.dataset.option)"
+        )
+        chosen = (
+            json.dumps(expected) if right else next(o for o in options if json.loads(o) != expected)
+        )
         frame.locator(f"#practice-answer .option[data-option='{chosen}']").click()
     frame.locator("#practice-feedback:not([hidden])").wait_for()
 

@@ -17,10 +17,16 @@ from worker.settings import Settings
 
 BUDGET = 12 * 1024**2  # room for about four big results (2.6 MB stored each), or two and reserves
 MARGIN = 64 * 1024  # Redis' own bookkeeping of the accounting keys (hashes, sorted sets)
-BIG = {"network": {"layers": [64, 500, 300, 10]}, "batch": {"dataset": "digits", "size": 10},
-       "timing": {"repeats": 1}}
-TINY = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4},
-        "timing": {"repeats": 1}}
+BIG = {
+    "network": {"layers": [64, 500, 300, 10]},
+    "batch": {"dataset": "digits", "size": 10},
+    "timing": {"repeats": 1},
+}
+TINY = {
+    "network": {"layers": [2, 3, 2]},
+    "batch": {"dataset": "random", "size": 4},
+    "timing": {"repeats": 1},
+}
 SWEEP = 6
 PATIENCE = 120  # seconds: a timeout, not a speed claim
 
@@ -30,12 +36,15 @@ def service(tmp_path_factory):
     """(API URL, Redis client): a private redis-server, a worker and the API, one budget."""
     folder = tmp_path_factory.mktemp("sweep")
     queue = f"sweep-{secrets.token_hex(4)}-"  # the queues' prefix
-    with redis_server(folder) as url, \
-            celery_worker(url, queue, folder, RESULT_STORE_BYTES=str(BUDGET)):
+    with (
+        redis_server(folder) as url,
+        celery_worker(url, queue, folder, RESULT_STORE_BYTES=str(BUDGET)),
+    ):
         from werkzeug.serving import make_server
 
-        app = create_app(Settings(redis_url=url, queue_prefix=queue, result_store_bytes=BUDGET,
-                                  max_wait=30))
+        app = create_app(
+            Settings(redis_url=url, queue_prefix=queue, result_store_bytes=BUDGET, max_wait=30)
+        )
         server = make_server("127.0.0.1", free_port(), app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -63,8 +72,9 @@ def test_a_sweep_stays_within_the_budget_and_drops_the_oldest_first(service):
         assert reply.status_code == 202, reply.text
         big.append(reply.json()["id"])
         # queued behind the big job, then run: a small job waits its turn and succeeds
-        small = requests.post(f"{api}/v1/jobs", json=TINY, params={"wait": 30},
-                              timeout=PATIENCE).json()
+        small = requests.post(
+            f"{api}/v1/jobs", json=TINY, params={"wait": 30}, timeout=PATIENCE
+        ).json()
         assert small["status"] == "succeeded" and small["result"]["cost"] > 0
         tiny.append(small["id"])
         assert get(api, big[-1], fields="status")["status"] == "succeeded"
@@ -94,8 +104,13 @@ def test_jobs_in_flight_holding_the_store_make_a_new_big_job_wait_with_507(servi
     fit beside two and is refused; cancelling one makes room again."""
     api, client = service
     url = client.connection_pool.connection_kwargs
-    idle = create_app(Settings(redis_url=f"redis://{url['host']}:{url['port']}/0",
-                               queue_prefix="nobody-takes-these-", result_store_bytes=BUDGET))
+    idle = create_app(
+        Settings(
+            redis_url=f"redis://{url['host']}:{url['port']}/0",
+            queue_prefix="nobody-takes-these-",
+            result_store_bytes=BUDGET,
+        )
+    )
     with idle.test_client() as idle_api:
         held = [idle_api.post("/v1/jobs", json=BIG) for _ in range(2)]  # about 4.7 MB each
         assert [r.status_code for r in held] == [202, 202]
@@ -104,10 +119,10 @@ def test_jobs_in_flight_holding_the_store_make_a_new_big_job_wait_with_507(servi
         assert refused.mimetype == "application/problem+json"
         error = refused.get_json()["errors"][0]
         assert error["limit"] == BUDGET and error["estimate"]["stored_bytes"] > 3 * 1024**2
-        assert error["estimate"]["reserved"] == sum(r.get_json()["result_size"]["reserved"]
-                                                    for r in held)
-        small = requests.post(f"{api}/v1/jobs", json=TINY, params={"wait": 30},
-                              timeout=PATIENCE)
+        assert error["estimate"]["reserved"] == sum(
+            r.get_json()["result_size"]["reserved"] for r in held
+        )
+        small = requests.post(f"{api}/v1/jobs", json=TINY, params={"wait": 30}, timeout=PATIENCE)
         assert small.json()["status"] == "succeeded"  # small ones still fit beside the reserves
         assert idle_api.post(f"/v1/jobs/{held[0].get_json()['id']}/cancel").status_code == 200
         assert idle_api.post("/v1/jobs", json=BIG).status_code == 202

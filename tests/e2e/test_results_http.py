@@ -15,35 +15,59 @@ from worker.settings import Settings
 
 PATIENCE = 120  # seconds: a timeout, not a speed claim
 SHAPES = {
-    "lesson": {"network": {"layers": [784, 16, 16, 10]},
-               "batch": {"dataset": "digits", "resolution": 28, "size": 100}},
-    "small-digits": {"network": {"layers": [64, 30, 10]}, "batch": {"dataset": "digits",
-                                                                    "size": 50}},
-    "tanh-random": {"network": {"layers": [50, 40, 30], "activation": "tanh"},
-                    "batch": {"dataset": "random", "size": 20}},
-    "softmax": {"network": {"layers": [784, 64, 10], "cost": "cross_entropy"},
-                "batch": {"dataset": "digits", "resolution": 28, "size": 30}},
-    "per-example": {"network": {"layers": [64, 20, 10]}, "batch": {"dataset": "digits",
-                                                                   "size": 40},
-                    "include": {"per_example": True}},
-    "no-layers": {"network": {"layers": [784, 16, 16, 10]},
-                  "batch": {"dataset": "digits", "resolution": 28, "size": 100},
-                  "include": {"layers": False}},
-    "wishes-only": {"network": {"layers": [784, 64, 10], "cost": "cross_entropy"},
-                    "batch": {"dataset": "digits", "resolution": 28, "size": 30},
-                    "include": {"layers": False, "gradients": False}},
-    "naive": {"network": {"layers": [64, 10, 10]}, "batch": {"dataset": "digits", "size": 40},
-              "methods": ["backprop", "naive"]},
-    "naive-sample": {"network": {"layers": [784, 30, 10]},
-                     "batch": {"dataset": "digits", "resolution": 28, "size": 40},
-                     "methods": ["backprop", "naive"], "naive": {"sample": 500}},
-    "trained": {"network": {"preset": "lesson-untrained"},
-                "batch": {"dataset": "mnist", "split": "train", "size": 20},
-                "train": {"steps": 30, "batch_size": 10},
-                "include": {"averaging": True, "parameters": True}},
-    "inline": {"network": {"layers": [3, 4, 2]},
-               "batch": {"inputs": [[0, 1, 0.5], [0, -2, 0.25]], "targets": [[1, 0], [0, 1]]},
-               "include": {"per_example": True}},
+    "lesson": {
+        "network": {"layers": [784, 16, 16, 10]},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 100},
+    },
+    "small-digits": {
+        "network": {"layers": [64, 30, 10]},
+        "batch": {"dataset": "digits", "size": 50},
+    },
+    "tanh-random": {
+        "network": {"layers": [50, 40, 30], "activation": "tanh"},
+        "batch": {"dataset": "random", "size": 20},
+    },
+    "softmax": {
+        "network": {"layers": [784, 64, 10], "cost": "cross_entropy"},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 30},
+    },
+    "per-example": {
+        "network": {"layers": [64, 20, 10]},
+        "batch": {"dataset": "digits", "size": 40},
+        "include": {"per_example": True},
+    },
+    "no-layers": {
+        "network": {"layers": [784, 16, 16, 10]},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 100},
+        "include": {"layers": False},
+    },
+    "wishes-only": {
+        "network": {"layers": [784, 64, 10], "cost": "cross_entropy"},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 30},
+        "include": {"layers": False, "gradients": False},
+    },
+    "naive": {
+        "network": {"layers": [64, 10, 10]},
+        "batch": {"dataset": "digits", "size": 40},
+        "methods": ["backprop", "naive"],
+    },
+    "naive-sample": {
+        "network": {"layers": [784, 30, 10]},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 40},
+        "methods": ["backprop", "naive"],
+        "naive": {"sample": 500},
+    },
+    "trained": {
+        "network": {"preset": "lesson-untrained"},
+        "batch": {"dataset": "mnist", "split": "train", "size": 20},
+        "train": {"steps": 30, "batch_size": 10},
+        "include": {"averaging": True, "parameters": True},
+    },
+    "inline": {
+        "network": {"layers": [3, 4, 2]},
+        "batch": {"inputs": [[0, 1, 0.5], [0, -2, 0.25]], "targets": [[1, 0], [0, 1]]},
+        "include": {"per_example": True},
+    },
 }
 
 
@@ -64,10 +88,11 @@ def jobs(live_api: str) -> dict[str, dict]:
 
 def served_result_bytes(api: str, job_id: str) -> bytes:
     """The result's JSON text as served (the body of ?fields=result is {"result":<it>})."""
-    body = requests.get(f"{api}/v1/jobs/{job_id}", params={"fields": "result"},
-                        timeout=PATIENCE).content
+    body = requests.get(
+        f"{api}/v1/jobs/{job_id}", params={"fields": "result"}, timeout=PATIENCE
+    ).content
     assert body.startswith(b'{"result":') and body.endswith(b"}")
-    return body[len(b'{"result":'):-1]
+    return body[len(b'{"result":') : -1]
 
 
 @pytest.mark.parametrize("name", SHAPES)
@@ -81,18 +106,22 @@ def test_the_estimate_is_within_10_percent_of_the_served_json(live_api, jobs, na
     assert 0 < job["result_size"]["stored"] <= job["result_size"]["reserved"]
 
 
-@pytest.mark.parametrize("fields, job_keys, result_keys", [
-    ("cost,wishes,timing", set(), {"cost", "wishes", "timing"}),
-    ("cost,timing", set(), {"cost", "timing"}),
-    ("status,id,gradients", {"status", "id"}, {"gradients"}),
-    ("layers", set(), {"layers"}),  # its bias and weights are stored as -gradients
-    ("status,progress,result_size", {"status", "progress", "result_size"}, None),
-    ("result", set(), "all"),
-])
+@pytest.mark.parametrize(
+    "fields, job_keys, result_keys",
+    [
+        ("cost,wishes,timing", set(), {"cost", "wishes", "timing"}),
+        ("cost,timing", set(), {"cost", "timing"}),
+        ("status,id,gradients", {"status", "id"}, {"gradients"}),
+        ("layers", set(), {"layers"}),  # its bias and weights are stored as -gradients
+        ("status,progress,result_size", {"status", "progress", "result_size"}, None),
+        ("result", set(), "all"),
+    ],
+)
 def test_fields_returns_exactly_the_asked_fields(live_api, jobs, fields, job_keys, result_keys):
     job = jobs["naive"]
-    got = requests.get(f"{live_api}/v1/jobs/{job['id']}", params={"fields": fields},
-                       timeout=PATIENCE).json()
+    got = requests.get(
+        f"{live_api}/v1/jobs/{job['id']}", params={"fields": fields}, timeout=PATIENCE
+    ).json()
     if result_keys is None:
         assert set(got) == job_keys
         return
@@ -104,28 +133,34 @@ def test_fields_returns_exactly_the_asked_fields(live_api, jobs, fields, job_key
 
 
 def test_an_unknown_field_is_a_422_naming_it(live_api, jobs):
-    reply = requests.get(f"{live_api}/v1/jobs/{jobs['naive']['id']}",
-                         params={"fields": "cost,colour"}, timeout=PATIENCE)
+    reply = requests.get(
+        f"{live_api}/v1/jobs/{jobs['naive']['id']}",
+        params={"fields": "cost,colour"},
+        timeout=PATIENCE,
+    )
     assert reply.status_code == 422
     problem = reply.json()
-    assert problem["errors"][0]["field"] == "fields" and "'colour'" in problem["errors"][0][
-        "message"]
+    assert (
+        problem["errors"][0]["field"] == "fields" and "'colour'" in problem["errors"][0]["message"]
+    )
 
 
 @pytest.mark.parametrize("fields", ["", " ", "cost,", ",cost", "cost,,timing"])
 def test_an_empty_field_name_is_a_422_listing_the_names(live_api, jobs, fields):
     # the document's pattern for ?fields= wants one name or more and no empty ones
-    reply = requests.get(f"{live_api}/v1/jobs/{jobs['naive']['id']}",
-                         params={"fields": fields}, timeout=PATIENCE)
+    reply = requests.get(
+        f"{live_api}/v1/jobs/{jobs['naive']['id']}", params={"fields": fields}, timeout=PATIENCE
+    )
     assert reply.status_code == 422
     assert reply.headers["Content-Type"] == "application/problem+json"
-    error, = reply.json()["errors"]
+    (error,) = reply.json()["errors"]
     assert error["field"] == "fields" and "empty" in error["message"]
     assert "status" in error["message"] and "wishes" in error["message"]
 
 
-@pytest.mark.parametrize("name", ["lesson", "naive", "naive-sample", "per-example", "inline",
-                                  "trained"])
+@pytest.mark.parametrize(
+    "name", ["lesson", "naive", "naive-sample", "per-example", "inline", "trained"]
+)
 def test_result_npz_equals_the_json_to_the_last_bit(live_api, jobs, name):
     job = jobs[name]
     reply = requests.get(f"{live_api}/v1/jobs/{job['id']}/result.npz", timeout=PATIENCE)
@@ -168,26 +203,42 @@ def test_result_npz_equals_the_json_to_the_last_bit(live_api, jobs, name):
 def test_negative_zero_survives_the_store(live_api, jobs):
     """digits' blank border: dC/dW(1) is 0.0 there, and the three ways' -dC/dW is -0.0."""
     job = jobs["lesson"]
-    npz = np.load(io.BytesIO(requests.get(f"{live_api}/v1/jobs/{job['id']}/result.npz",
-                                          timeout=PATIENCE).content), allow_pickle=False)
+    npz = np.load(
+        io.BytesIO(
+            requests.get(f"{live_api}/v1/jobs/{job['id']}/result.npz", timeout=PATIENCE).content
+        ),
+        allow_pickle=False,
+    )
     ways = npz["layers/0/three_ways/weights"]
     assert np.signbit(ways[ways == 0]).any()
     assert "-0.0" in json.dumps(job["result"]["layers"][0]["three_ways"]["weights"])
 
 
 def test_npz_of_a_job_without_a_result_is_a_problem(live_api):
-    reply = requests.post(f"{live_api}/v1/jobs", json={**SHAPES["naive"], "naive": {
-        "sample": 1}, "batch": {"dataset": "digits", "size": 1800}}, timeout=PATIENCE)
+    reply = requests.post(
+        f"{live_api}/v1/jobs",
+        json={
+            **SHAPES["naive"],
+            "naive": {"sample": 1},
+            "batch": {"dataset": "digits", "size": 1800},
+        },
+        timeout=PATIENCE,
+    )
     assert reply.status_code == 422  # not even queued: digits has 1797
-    assert requests.get(f"{live_api}/v1/jobs/never-issued/result.npz",
-                        timeout=PATIENCE).status_code == 404
+    assert (
+        requests.get(f"{live_api}/v1/jobs/never-issued/result.npz", timeout=PATIENCE).status_code
+        == 404
+    )
 
 
 def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
-    app = create_app(Settings(redis_url=redis_url, queue_prefix="unit-no-worker-",
-                              max_result_bytes=2_000_000))
-    spec = {"network": {"layers": [784, 300, 10]},
-            "batch": {"dataset": "digits", "resolution": 28, "size": 10}}
+    app = create_app(
+        Settings(redis_url=redis_url, queue_prefix="unit-no-worker-", max_result_bytes=2_000_000)
+    )
+    spec = {
+        "network": {"layers": [784, 300, 10]},
+        "batch": {"dataset": "digits", "resolution": 28, "size": 10},
+    }
     reply = app.test_client().post("/v1/jobs", json=spec)
     assert reply.status_code == 422 and reply.mimetype == "application/problem+json"
     error = reply.get_json()["errors"][0]
@@ -203,8 +254,7 @@ def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
 def test_the_full_job_is_written_out_in_pieces(live_api, jobs):
     """Streamed as it is written (no Content-Length: chunked), not built whole first."""
     job = jobs["lesson"]
-    with requests.get(f"{live_api}/v1/jobs/{job['id']}", stream=True,
-                      timeout=PATIENCE) as reply:
+    with requests.get(f"{live_api}/v1/jobs/{job['id']}", stream=True, timeout=PATIENCE) as reply:
         assert "Content-Length" not in reply.headers
         assert reply.headers["Transfer-Encoding"] == "chunked"
         pieces = list(reply.raw.read_chunked(decode_content=False))

@@ -28,7 +28,9 @@ def finished(api: str, spec) -> dict:
     job_id = requests.post(f"{api}/v1/jobs", json=spec, timeout=10).json()["id"]
     deadline = time.monotonic() + PATIENCE
     while (job := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json())["status"] in (
-            "queued", "running"):
+        "queued",
+        "running",
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     return job
@@ -36,11 +38,13 @@ def finished(api: str, spec) -> dict:
 
 def relative_error(result: dict) -> float:
     """||g_naive - g_backprop|| / (||g_naive|| + ||g_backprop||) over every parameter."""
-    naive, backprop = (np.concatenate([np.ravel(a) for kind in ("weights", "biases")
-                                       for a in gradients[kind]])
-                       for gradients in (result["naive"]["gradients"], result["gradients"]))
-    return float(np.linalg.norm(naive - backprop)
-                 / (np.linalg.norm(naive) + np.linalg.norm(backprop)))
+    naive, backprop = (
+        np.concatenate([np.ravel(a) for kind in ("weights", "biases") for a in gradients[kind]])
+        for gradients in (result["naive"]["gradients"], result["gradients"])
+    )
+    return float(
+        np.linalg.norm(naive - backprop) / (np.linalg.norm(naive) + np.linalg.norm(backprop))
+    )
 
 
 def part_fields(redis_url: str, job_id: str) -> list[str]:
@@ -49,11 +53,17 @@ def part_fields(redis_url: str, job_id: str) -> list[str]:
 
 
 def test_forward_parts_join_into_the_single_process_result_with_p_plus_1_passes(
-        live_api, redis_url):
+    live_api, redis_url
+):
     job = finished(live_api, FORWARD)
     assert job["status"] == "succeeded", job["error"]
-    assert part_fields(redis_url, job["id"]) == ["done:0", "done:1", "done:2", "done:3",
-                                                 "done:base"]
+    assert part_fields(redis_url, job["id"]) == [
+        "done:0",
+        "done:1",
+        "done:2",
+        "done:3",
+        "done:base",
+    ]
     expected = model.run(FORWARD)
     naive, want = job["result"]["naive"], expected["naive"]
     assert naive["passes"] == want["passes"] == 13_002 + 1

@@ -20,8 +20,9 @@ LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, 
 TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 
 
-def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(redis_url, queue_prefix,
-                                                                     tmp_path):
+def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(
+    redis_url, queue_prefix, tmp_path
+):
     prefix = f"{queue_prefix}limit-"
     app = create_app(Settings(redis_url=redis_url, queue_prefix=prefix))
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -31,8 +32,10 @@ def test_a_job_past_the_soft_time_limit_fails_and_the_worker_goes_on(redis_url, 
         try:
             job_id = requests.post(f"{api}/v1/jobs", json=LONG, timeout=10).json()["id"]
             deadline = time.monotonic() + 60
-            while (job := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json())[
-                    "status"] in ("queued", "running"):
+            while (job := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json())["status"] in (
+                "queued",
+                "running",
+            ):
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
             assert job["status"] == "failed" and job["error"]["type"] == "/problems/time-limit"

@@ -36,7 +36,8 @@ def test_the_lesson_runs_a_chosen_preset_on_an_mnist_digit(wide):
     wide.page.click("#run")
     wide.page.wait_for_function(
         "document.getElementById('status').dataset.state === 'done' && "
-        "document.getElementById('example-caption').textContent.includes('#7')")
+        "document.getElementById('example-caption').textContent.includes('#7')"
+    )
     result = wide.job("#net")["result"]
     assert result["batch"]["source"] == "mnist" and result["batch"]["indices"] == [7]
     caption = wide.page.inner_text("#example-caption")
@@ -62,12 +63,14 @@ def test_training_view_draws_the_curves_and_the_shrinking_wishes(wide):
     assert int(wide.page.get_attribute("#train-cost", "data-count")) == 80
     points = wide.page.eval_on_selector_all(
         "#train-accuracy .accuracy-point",
-        "els => els.map(e => [+e.dataset.step, +e.dataset.value])")
+        "els => els.map(e => [+e.dataset.step, +e.dataset.value])",
+    )
     assert points == [[a["step"], a["value"]] for a in training["accuracy"]]
     rows = wide.page.eval_on_selector_all(
         "#train-wishes .wish-row",
         "els => els.map(e => [+e.dataset.step, "
-        "[...e.querySelectorAll('rect')].map(r => +r.dataset.wish)])")
+        "[...e.querySelectorAll('rect')].map(r => +r.dataset.wish)])",
+    )
     assert [step for step, _ in rows] == [0, 10, 20, 40, 80]
     sizes = [math.sqrt(sum(w * w for w in wishes)) for _, wishes in rows]
     assert sizes[-1] < sizes[0] / 2  # the digit's output wishes shrink as the network learns
@@ -75,10 +78,12 @@ def test_training_view_draws_the_curves_and_the_shrinking_wishes(wide):
 
     wide.page.click("#averaging-run")
     wide.page.wait_for_selector("#averaging g.size")
-    averaging = job(wide.base_url, wide.page.get_attribute("#averaging", "data-job-id"))[
-        "result"]["averaging"]
+    averaging = job(wide.base_url, wide.page.get_attribute("#averaging", "data-job-id"))["result"][
+        "averaging"
+    ]
     shown = wide.page.eval_on_selector_all(
-        "#averaging g.size", "els => els.map(e => [+e.dataset.size, +e.dataset.cosine])")
+        "#averaging g.size", "els => els.map(e => [+e.dataset.size, +e.dataset.cosine])"
+    )
     assert shown == [[s["batch_size"], s["overall"]] for s in averaging["sizes"]]
     assert [s for s, _ in shown] == [1, 10, 100, 1000]
     assert "shuffled labels" in wide.page.inner_text("#averaging-consistency")
@@ -87,7 +92,8 @@ def test_training_view_draws_the_curves_and_the_shrinking_wishes(wide):
         "svg => { const box = svg.getBoundingClientRect(); "
         "return [...svg.querySelectorAll('g.size text')].every(t => { "
         "const r = t.getBoundingClientRect(); "
-        "return r.top >= box.top && r.right <= box.right; }); }")
+        "return r.top >= box.top && r.right <= box.right; }); }",
+    )
     assert inside
     screenshot(wide, "page-training.png")
     assert wide.errors == []

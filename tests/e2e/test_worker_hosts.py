@@ -36,9 +36,9 @@ PARTS = "4"
 PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)
 
 
-def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(own_rabbitmq,
-                                                                        queue_prefix,
-                                                                        tmp_path):
+def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(
+    own_rabbitmq, queue_prefix, tmp_path
+):
     """Parts run on both hosts at once; host one's link is cut in the middle of its part. The
     broker hands that part to host two after a missed heartbeat, and the job still succeeds
     with every pass counted once and model.run's gradients."""
@@ -54,23 +54,39 @@ def test_a_split_job_runs_on_two_worker_hosts_and_survives_losing_one(own_rabbit
         base = stack.enter_context(api_server(redis_url, prefix, broker.url))
         workers = {}
         for host in (one, two):
-            process = stack.enter_context(worker_process(
-                f"redis://{host.server}:{port}/0", prefix, tmp_path, f"-{host.namespace}",
-                broker_url=broker.url.replace("127.0.0.1", host.server), host=host.namespace,
-                prefix=host.prefix, NAIVE_PARTS=PARTS))
+            process = stack.enter_context(
+                worker_process(
+                    f"redis://{host.server}:{port}/0",
+                    prefix,
+                    tmp_path,
+                    f"-{host.namespace}",
+                    broker_url=broker.url.replace("127.0.0.1", host.server),
+                    host=host.namespace,
+                    prefix=host.prefix,
+                    NAIVE_PARTS=PARTS,
+                )
+            )
             workers[host] = process.name
         control = sender_app(redis_url, prefix, broker.url).control
 
         job_id = requests.post(f"{base}/v1/jobs", json=SPEC, timeout=15).json()["id"]
-        wait_until(lambda: all(running_part(control, name) for name in workers.values()),
-                   "a part on each host", PATIENCE)
-        wait_until(lambda: in_mid_part(redis_url, control, workers[one]),
-                   "host one in the middle of a part", PATIENCE)
+        wait_until(
+            lambda: all(running_part(control, name) for name in workers.values()),
+            "a part on each host",
+            PATIENCE,
+        )
+        wait_until(
+            lambda: in_mid_part(redis_url, control, workers[one]),
+            "host one in the middle of a part",
+            PATIENCE,
+        )
         one.cut()
         cut_at = time.monotonic()
         deadline = cut_at + PATIENCE
         while (job := requests.get(f"{base}/v1/jobs/{job_id}", timeout=15).json())["status"] in (
-                "queued", "running"):
+            "queued",
+            "running",
+        ):
             assert time.monotonic() < deadline, job
             time.sleep(0.2)
         print(f"the job ended {time.monotonic() - cut_at:.1f} s after the cut")

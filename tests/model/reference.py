@@ -10,8 +10,10 @@ F = {
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
     "identity": lambda z: z,
-    "softmax": lambda z: np.exp(z - z.max(1, keepdims=True))
-    / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True),
+    "softmax": lambda z: (
+        np.exp(z - z.max(1, keepdims=True))
+        / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+    ),
 }
 
 

@@ -70,8 +70,9 @@ def test_true_labels_are_more_consistent_than_shuffled_ones_in_the_first_layer(n
     net = _net(name)
     margins = []
     for seed in range(4):
-        block = averaging(net, _test_batch(1000 if seed % 2 else 100, seed), POOL, [],
-                          draws=1, seed=seed)
+        block = averaging(
+            net, _test_batch(1000 if seed % 2 else 100, seed), POOL, [], draws=1, seed=seed
+        )
         margins.append(np.subtract(block["consistency"]["true"], block["consistency"]["shuffled"]))
     margins = np.array(margins)
     assert (margins[:, 0] > 0.02).all(), margins

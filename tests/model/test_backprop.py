@@ -24,11 +24,18 @@ SHAPES = [[3, 2], [4, 5, 3], [6, 4, 4, 2], [2, 7, 1, 3]]
 
 
 def build(layers, activation, cost, batch=5, seed=0, dtype="float64"):
-    spec = parse_spec({
-        "network": {"layers": layers, "activation": activation, "cost": cost,
-                    "init": {"seed": seed}, "dtype": dtype},
-        "batch": {"dataset": "random", "size": batch, "seed": seed + 1},
-    })
+    spec = parse_spec(
+        {
+            "network": {
+                "layers": layers,
+                "activation": activation,
+                "cost": cost,
+                "init": {"seed": seed},
+                "dtype": dtype,
+            },
+            "batch": {"dataset": "random", "size": batch, "seed": seed + 1},
+        }
+    )
     job = model.prepare(spec)
     return job.net, job.x, job.y
 
@@ -67,11 +74,17 @@ def test_input_wishes_match_central_differences():
 def hand_network():
     """2-2-1, relu hidden layer, identity output, squared error; worked out in the docstring
     of test_two_two_one_by_hand."""
-    return parse_spec({
-        "network": {"layers": [2, 2, 1], "activation": ["relu", "identity"],
-                    "weights": [[[1, -1], [0.5, 2]], [[2, -3]]], "biases": [[0, -1], [0.5]]},
-        "batch": {"inputs": [[1, 2], [0, 0]], "targets": [[1], [0]]},
-    })
+    return parse_spec(
+        {
+            "network": {
+                "layers": [2, 2, 1],
+                "activation": ["relu", "identity"],
+                "weights": [[[1, -1], [0.5, 2]], [[2, -3]]],
+                "biases": [[0, -1], [0.5]],
+            },
+            "batch": {"inputs": [[1, 2], [0, 0]], "targets": [[1], [0]]},
+        }
+    )
 
 
 def test_two_two_one_by_hand():
@@ -113,8 +126,9 @@ def test_previous_wish_is_the_sum_of_the_shares(activation, cost):
     net, x, y = build([5, 4, 3, 3], activation, cost, batch=6)
     result = backprop(net, x, y)
     for l, way in enumerate(three_ways(result, net.weights), start=1):
-        np.testing.assert_allclose(way["previous"].sum(axis=0), result.wishes[l - 1],
-                                   rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            way["previous"].sum(axis=0), result.wishes[l - 1], rtol=1e-12, atol=1e-15
+        )
         np.testing.assert_allclose(way["bias"], -result.bias_gradients[l - 1])
         np.testing.assert_allclose(way["weights"], -result.weight_gradients[l - 1])
 
@@ -127,7 +141,7 @@ def test_batch_gradient_is_the_mean_of_the_example_gradients():
         np.testing.assert_allclose(each.mean(axis=0), ours, rtol=1e-12, atol=1e-15)
     # and each example's gradient is backprop on that example alone
     for i in range(len(x)):
-        alone = backprop(net, x[i:i + 1], y[i:i + 1])
+        alone = backprop(net, x[i : i + 1], y[i : i + 1])
         np.testing.assert_allclose(weights[0][i], alone.weight_gradients[0], rtol=1e-12)
 
 
@@ -155,11 +169,16 @@ def test_consistency_survives_squares_past_the_dtypes_range(dtype, scale):
     weights, biases = [np.array([[1.0, 2.0], [-0.5, 0.3]])], [np.array([0.0, 1.0])]
     x = np.array([[1.0, -1.0], [-3.0, 0.5], [2.0, 2.0]]) * scale
     y = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
-    got = consistency(backprop(Network.from_arrays(weights, biases, ["identity"],
-                                                   "squared_error", dtype), x, y))
-    exact = consistency(backprop(Network.from_arrays(weights, biases, ["identity"],
-                                                     "squared_error", "longdouble"),
-                                 x.astype(np.longdouble), y.astype(np.longdouble)))
+    got = consistency(
+        backprop(Network.from_arrays(weights, biases, ["identity"], "squared_error", dtype), x, y)
+    )
+    exact = consistency(
+        backprop(
+            Network.from_arrays(weights, biases, ["identity"], "squared_error", "longdouble"),
+            x.astype(np.longdouble),
+            y.astype(np.longdouble),
+        )
+    )
     assert 0.1 < exact[0] < 0.99
     np.testing.assert_allclose(got, exact, rtol=1e-5)
 
@@ -169,10 +188,18 @@ def test_consistency_is_about_one_over_root_b_for_unrelated_examples(batch):
     """A zero linear layer with centred random inputs and targets: g_i = -2 y_i outer (x_i, 1)
     points in an unrelated direction for every example, so the mean shrinks like 1/sqrt(B)."""
     rng = np.random.default_rng(5)
-    spec = {"network": {"layers": [30, 20], "activation": "identity",
-                        "weights": [np.zeros((20, 30)).tolist()], "biases": [[0.0] * 20]},
-            "batch": {"inputs": rng.standard_normal((batch, 30)).tolist(),
-                      "targets": rng.standard_normal((batch, 20)).tolist()}}
+    spec = {
+        "network": {
+            "layers": [30, 20],
+            "activation": "identity",
+            "weights": [np.zeros((20, 30)).tolist()],
+            "biases": [[0.0] * 20],
+        },
+        "batch": {
+            "inputs": rng.standard_normal((batch, 30)).tolist(),
+            "targets": rng.standard_normal((batch, 20)).tolist(),
+        },
+    }
     c = model.run(spec)["layers"][0]["consistency"]
     assert 0.5 / np.sqrt(batch) < c < 2 / np.sqrt(batch)
 
@@ -186,8 +213,11 @@ def test_consistency_is_none_when_nobody_wishes():
 def test_float32_agrees_with_float64():
     """float32 carries about 7 significant digits (eps 1.2e-7); through a few layers of
     accumulation over 784 inputs, 1e-4 relative leaves a wide margin yet catches any real bug."""
-    base = {"network": {"layers": [784, 16, 16, 10], "init": {"seed": 7}},
-            "batch": {"dataset": "digits", "size": 50}, "include": {"layers": False}}
+    base = {
+        "network": {"layers": [784, 16, 16, 10], "init": {"seed": 7}},
+        "batch": {"dataset": "digits", "size": 50},
+        "include": {"layers": False},
+    }
     f64 = model.run(base)
     f32 = model.run({**base, "network": {**base["network"], "dtype": "float32"}})
     assert f32["network"]["dtype"] == "float32"

@@ -7,8 +7,10 @@ import model
 from model.backprop import backprop
 from model.naive import Cancelled, choose_indices, nudge
 
-SPEC = {"network": {"layers": [5, 4, 3], "activation": "sigmoid", "init": {"seed": 2}},
-        "batch": {"dataset": "random", "size": 6, "seed": 4}}
+SPEC = {
+    "network": {"layers": [5, 4, 3], "activation": "sigmoid", "init": {"seed": 2}},
+    "batch": {"dataset": "random", "size": 6, "seed": 4},
+}
 P = 4 * 6 + 3 * 5  # 39 parameters
 
 
@@ -33,16 +35,14 @@ def test_pass_counts_are_exact(difference, expected):
     done = nudge(counter, job.x, job.y, np.arange(P), 1e-6, difference)
     assert job.net.parameter_count == P
     assert done.passes == expected == counter.calls
-    out = model.run({**SPEC, "methods": ["backprop", "naive"],
-                     "naive": {"difference": difference}})
+    out = model.run({**SPEC, "methods": ["backprop", "naive"], "naive": {"difference": difference}})
     assert out["naive"]["passes"] == expected
     assert out["timing"]["naive"]["full_passes"] == expected
 
 
 @pytest.mark.parametrize("difference,tolerance", [("forward", 1e-6), ("central", 1e-9)])
 def test_naive_agrees_with_backprop(difference, tolerance):
-    out = model.run({**SPEC, "methods": ["backprop", "naive"],
-                     "naive": {"difference": difference}})
+    out = model.run({**SPEC, "methods": ["backprop", "naive"], "naive": {"difference": difference}})
     naive = out["naive"]
     assert naive["relative_error"] < tolerance
     assert naive["nudged"] == naive["parameters"] == P and not naive["sampled"]
@@ -112,14 +112,22 @@ def test_an_empty_base_part_counts_the_base_pass_once():
 
 
 def test_progress_rises_and_stop_cancels_with_parameters_restored():
-    job = model.prepare({"network": {"layers": [64, 32, 10]},
-                         "batch": {"dataset": "digits", "size": 200}})
+    job = model.prepare(
+        {"network": {"layers": [64, 32, 10]}, "batch": {"dataset": "digits", "size": 200}}
+    )
     seen = []
     before = [p.copy() for p in job.net.parameters()]
     with pytest.raises(Cancelled) as stopped:
-        nudge(job.net, job.x, job.y, np.arange(job.net.parameter_count), 1e-6,
-              progress=lambda done, total: seen.append((done, total)),
-              should_stop=lambda: len(seen) >= 3, check_seconds=0.0)
+        nudge(
+            job.net,
+            job.x,
+            job.y,
+            np.arange(job.net.parameter_count),
+            1e-6,
+            progress=lambda done, total: seen.append((done, total)),
+            should_stop=lambda: len(seen) >= 3,
+            check_seconds=0.0,
+        )
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[0][0] < seen[-1][0]
     assert all(total == 2 * job.net.parameter_count for _, total in seen)
     assert stopped.value.passes == seen[-1][0] < 2 * job.net.parameter_count
@@ -128,8 +136,11 @@ def test_progress_rises_and_stop_cancels_with_parameters_restored():
 
 
 def test_float32_naive_divides_by_the_step_actually_taken():
-    spec = {"network": {"layers": [6, 5, 3], "dtype": "float32", "init": {"seed": 1}},
-            "batch": {"dataset": "random", "size": 20}, "methods": ["naive"]}
+    spec = {
+        "network": {"layers": [6, 5, 3], "dtype": "float32", "init": {"seed": 1}},
+        "batch": {"dataset": "random", "size": 20},
+        "methods": ["naive"],
+    }
     out = model.run(spec)
     assert out["naive"]["epsilon"] == 1e-2
     # float32 cost differences carry about 1e-7 / 1e-2 relative noise, plus O(eps^2) bias

@@ -11,12 +11,14 @@ SAME_BLAS = presets.blas_fingerprint() == presets.shipped_fingerprint()
 
 def _equal(net, name):
     weights, biases = presets.parameters(name)
-    return [np.array_equal(got, want) for got, want in
-            zip(net.weights + net.biases, weights + biases)]
+    return [
+        np.array_equal(got, want) for got, want in zip(net.weights + net.biases, weights + biases)
+    ]
 
 
 def test_the_untrained_preset_is_the_seeded_start():
     from model.network import initial_parameters
+
     weights, biases = presets.parameters("lesson-untrained")
     want_w, want_b = initial_parameters([784, 16, 16, 10], 0, "scaled")
     for got, want in zip(weights + biases, want_w + want_b):
@@ -33,8 +35,11 @@ def test_the_partly_trained_preset_reproduces_from_its_recipe():
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
-@pytest.mark.skipif(not SAME_BLAS, reason="this BLAS rounds matrix products differently from "
-                    "the one that wrote presets.npz; 6,000 steps amplify the last bits")
+@pytest.mark.skipif(
+    not SAME_BLAS,
+    reason="this BLAS rounds matrix products differently from "
+    "the one that wrote presets.npz; 6,000 steps amplify the last bits",
+)
 def test_the_trained_preset_reproduces_bit_for_bit():
     assert all(_equal(presets.reproduce("lesson-trained"), "lesson-trained"))
 
@@ -46,19 +51,26 @@ def test_held_out_accuracy_rises_with_training():
     assert 0.4 < accuracies[1] < 0.8  # not yet good
     assert accuracies[2] >= 0.9  # the lesson's aim; 0.921 measured
     # recomputed from the parameters, independently of describe()
-    net = presets.network(presets.PRESETS["lesson-trained"],
-                          *presets.parameters("lesson-trained"))
+    net = presets.network(presets.PRESETS["lesson-trained"], *presets.parameters("lesson-trained"))
     _, activations = net.feedforward(mnist.images("test"))
     assert (activations[-1].argmax(axis=1) == mnist.labels("test")).mean() == accuracies[2]
     assert described["lesson-trained"]["recipe"] == {
-        "steps": 6000, "init_seed": 0, "init_scheme": "scaled", "dataset": "mnist",
-        "split": "train", "batch_size": 20, "learning_rate": 3.0, "seed": 0,
-        "method": "backprop"}
+        "steps": 6000,
+        "init_seed": 0,
+        "init_scheme": "scaled",
+        "dataset": "mnist",
+        "split": "train",
+        "batch_size": 20,
+        "learning_rate": 3.0,
+        "seed": 0,
+        "method": "backprop",
+    }
     assert accuracy(net, mnist.images("train"), mnist.labels("train")) > accuracies[2]
 
 
 def test_the_command_checks_the_file_and_names_an_unknown_preset(capsys):
     from model import reproduce
+
     if SAME_BLAS:
         assert reproduce.main(["lesson-untrained", "lesson-partly-trained"]) == 0
         said = capsys.readouterr().out

@@ -12,8 +12,9 @@ import model
 from model import SpecError
 
 SMOOTH = ["sigmoid", "tanh", "identity"]
-settings.register_profile("model", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "model", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("model")
 
 
@@ -23,29 +24,53 @@ def valid_specs(draw):
     cost = draw(st.sampled_from(["squared_error", "cross_entropy"]))
     if cost == "cross_entropy":
         layers[-1] = max(layers[-1], 2)
-    hidden = draw(st.lists(st.sampled_from(SMOOTH + ["relu"]), min_size=len(layers) - 1,
-                           max_size=len(layers) - 1))
+    hidden = draw(
+        st.lists(
+            st.sampled_from(SMOOTH + ["relu"]), min_size=len(layers) - 1, max_size=len(layers) - 1
+        )
+    )
     activation = hidden[:-1] + ["softmax"] if cost == "cross_entropy" else hidden
-    network = {"layers": layers, "activation": activation, "cost": cost,
-               "init": {"seed": draw(st.integers(0, 2**32)),
-                        "scheme": draw(st.sampled_from(["scaled", "normal"]))}}
+    network = {
+        "layers": layers,
+        "activation": activation,
+        "cost": cost,
+        "init": {
+            "seed": draw(st.integers(0, 2**32)),
+            "scheme": draw(st.sampled_from(["scaled", "normal"])),
+        },
+    }
     size = draw(st.integers(1, 6))
     if draw(st.booleans()):
         batch = {"dataset": "random", "size": size, "seed": draw(st.integers(0, 2**32))}
     else:
         numbers = st.floats(-3, 3, allow_nan=False)
-        batch = {"inputs": draw(st.lists(st.lists(numbers, min_size=layers[0],
-                                                  max_size=layers[0]),
-                                         min_size=size, max_size=size))}
+        batch = {
+            "inputs": draw(
+                st.lists(
+                    st.lists(numbers, min_size=layers[0], max_size=layers[0]),
+                    min_size=size,
+                    max_size=size,
+                )
+            )
+        }
         if cost == "cross_entropy" or draw(st.booleans()):
-            batch["labels"] = draw(st.lists(st.integers(0, layers[-1] - 1), min_size=size,
-                                            max_size=size))
+            batch["labels"] = draw(
+                st.lists(st.integers(0, layers[-1] - 1), min_size=size, max_size=size)
+            )
         else:
-            batch["targets"] = draw(st.lists(st.lists(numbers, min_size=layers[-1],
-                                                      max_size=layers[-1]),
-                                             min_size=size, max_size=size))
-    return {"network": network, "batch": batch, "methods": ["backprop", "naive"],
-            "include": {"per_example": True}}
+            batch["targets"] = draw(
+                st.lists(
+                    st.lists(numbers, min_size=layers[-1], max_size=layers[-1]),
+                    min_size=size,
+                    max_size=size,
+                )
+            )
+    return {
+        "network": network,
+        "batch": batch,
+        "methods": ["backprop", "naive"],
+        "include": {"per_example": True},
+    }
 
 
 @given(valid_specs())
@@ -54,10 +79,12 @@ def test_valid_specs_give_finite_results_that_agree_with_central_differences(spe
     json.dumps(out, allow_nan=False)  # finite everywhere, or this raises
     job = model.prepare(spec)
     names = [a.name for a in job.net.activations]
-    ref_w, ref_b = central_gradient(job.net.weights, job.net.biases, names,
-                                    job.net.cost_name, job.x, job.y)
-    ours = np.concatenate([np.ravel(g) for g in out["gradients"]["weights"]
-                           + out["gradients"]["biases"]])
+    ref_w, ref_b = central_gradient(
+        job.net.weights, job.net.biases, names, job.net.cost_name, job.x, job.y
+    )
+    ours = np.concatenate(
+        [np.ravel(g) for g in out["gradients"]["weights"] + out["gradients"]["biases"]]
+    )
     ref = np.concatenate([g.ravel() for g in ref_w + ref_b])
     zs = job.net.feedforward(job.x)[0]
     near_a_kink = any(name == "relu" and (np.abs(z) < 1e-4).any() for name, z in zip(names, zs))

@@ -9,11 +9,17 @@ import model
 from model.backprop import backprop
 from model.naive import nudge
 
-LESSON = {"network": {"layers": [784, 16, 16, 10], "activation": "sigmoid",
-                      "cost": "squared_error", "init": {"seed": 7}},
-          "batch": {"dataset": "digits", "resolution": 28, "size": 20, "seed": 0},
-          "methods": ["backprop", "naive"],
-          "naive": {"difference": "central", "sample": 50}}
+LESSON = {
+    "network": {
+        "layers": [784, 16, 16, 10],
+        "activation": "sigmoid",
+        "cost": "squared_error",
+        "init": {"seed": 7},
+    },
+    "batch": {"dataset": "digits", "resolution": 28, "size": 20, "seed": 0},
+    "methods": ["backprop", "naive"],
+    "naive": {"difference": "central", "sample": 50},
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +53,15 @@ def test_timing_counts_passes(lesson):
     assert timing["backprop"]["passes"] == {"forward": 1, "backward": 1}
     assert timing["naive"]["passes"] == 100 and timing["naive"]["full_passes"] == 26004
     assert timing["naive"]["basis"] == "sample"
-    for seconds in (timing["forward"]["seconds"], timing["backprop"]["seconds"],
-                    timing["naive"]["cpu_seconds"]):
+    for seconds in (
+        timing["forward"]["seconds"],
+        timing["backprop"]["seconds"],
+        timing["naive"]["cpu_seconds"],
+    ):
         assert seconds > 0
-    np.testing.assert_allclose(timing["speedup"],
-                               timing["naive"]["full_seconds"] / timing["backprop"]["seconds"])
+    np.testing.assert_allclose(
+        timing["speedup"], timing["naive"]["full_seconds"] / timing["backprop"]["seconds"]
+    )
 
 
 def test_without_naive_the_speedup_is_estimated_from_the_forward_pass():
@@ -59,35 +69,43 @@ def test_without_naive_the_speedup_is_estimated_from_the_forward_pass():
     assert "naive" not in out
     naive = out["timing"]["naive"]
     assert naive["basis"] == "forward_pass" and naive["passes"] == 0
-    np.testing.assert_allclose(naive["full_seconds"],
-                               out["timing"]["forward"]["seconds"] * 26004)
+    np.testing.assert_allclose(naive["full_seconds"], out["timing"]["forward"]["seconds"] * 26004)
 
 
 def test_a_client_can_ask_for_only_wishes():
-    out = model.run({**LESSON, "methods": ["backprop"],
-                     "include": {"gradients": False, "layers": False}})
+    out = model.run(
+        {**LESSON, "methods": ["backprop"], "include": {"gradients": False, "layers": False}}
+    )
     assert "wishes" in out and "gradients" not in out and "layers" not in out
 
 
 def test_per_example_detail_on_request():
-    out = model.run({"network": {"layers": [3, 4, 2]},
-                     "batch": {"dataset": "random", "size": 5},
-                     "include": {"per_example": True}})
+    out = model.run(
+        {
+            "network": {"layers": [3, 4, 2]},
+            "batch": {"dataset": "random", "size": 5},
+            "include": {"per_example": True},
+        }
+    )
     examples = out["examples"]
     assert [np.shape(w) for w in examples["wishes"]] == [(5, 3), (5, 4), (5, 2)]
     assert [np.shape(a) for a in examples["activations"]] == [(5, 3), (5, 4), (5, 2)]
     assert np.shape(examples["gradients"]["weights"][0]) == (5, 4, 3)
     np.testing.assert_allclose(np.mean(examples["costs"]), out["cost"], rtol=1e-12)
     np.testing.assert_allclose(np.mean(examples["wishes"][1], axis=0), out["wishes"][1])
-    assert "examples" not in model.run({"network": {"layers": [3, 2]},
-                                        "batch": {"dataset": "random", "size": 2}})
+    assert "examples" not in model.run(
+        {"network": {"layers": [3, 2]}, "batch": {"dataset": "random", "size": 2}}
+    )
 
 
 def test_cross_entropy_output_wish_pulls_toward_the_label():
-    out = model.run({"network": {"layers": [64, 10], "cost": "cross_entropy",
-                                 "activation": "softmax"},
-                     "batch": {"dataset": "digits", "indices": [0]},
-                     "include": {"per_example": True}})
+    out = model.run(
+        {
+            "network": {"layers": [64, 10], "cost": "cross_entropy", "activation": "softmax"},
+            "batch": {"dataset": "digits", "indices": [0]},
+            "include": {"per_example": True},
+        }
+    )
     label = out["batch"]["labels"][0]
     a = np.array(out["examples"]["activations"][-1][0])
     np.testing.assert_allclose(out["cost"], -np.log(a[label]), rtol=1e-12)
@@ -100,6 +118,7 @@ def test_cross_entropy_output_wish_pulls_toward_the_label():
 
 def test_the_library_and_the_examples_run():
     from pathlib import Path
+
     for path in sorted(Path(__file__).parents[2].joinpath("examples").glob("*.json")):
         spec = json.loads(path.read_text())
         if "naive" in spec.get("methods", []) and spec["network"]["layers"][0] > 100:
@@ -110,8 +129,9 @@ def test_the_library_and_the_examples_run():
 
 
 def test_reprs_are_one_short_line():
-    job = model.prepare({"network": {"layers": [3, 4, 2]},
-                         "batch": {"dataset": "random", "size": 5}})
+    job = model.prepare(
+        {"network": {"layers": [3, 4, 2]}, "batch": {"dataset": "random", "size": 5}}
+    )
     result = backprop(job.net, job.x, job.y)
     nudged = nudge(job.net, job.x, job.y, job.naive_indices[:3], job.epsilon)
     assert repr(job).startswith("Job(Network([3, 4, 2]") and "B=5" in repr(job)

@@ -9,14 +9,28 @@ import model
 from model.backprop import backprop
 
 
-@pytest.mark.parametrize("activation,cost", [
-    ("sigmoid", "squared_error"), ("tanh", "squared_error"), ("relu", "squared_error"),
-    ("identity", "squared_error"), (["tanh", "softmax"], "cross_entropy"),
-])
+@pytest.mark.parametrize(
+    "activation,cost",
+    [
+        ("sigmoid", "squared_error"),
+        ("tanh", "squared_error"),
+        ("relu", "squared_error"),
+        ("identity", "squared_error"),
+        (["tanh", "softmax"], "cross_entropy"),
+    ],
+)
 def test_backprop_matches_scipys_finite_differences(activation, cost):
-    job = model.prepare({"network": {"layers": [5, 4, 3], "activation": activation,
-                                     "cost": cost, "init": {"seed": 11}},
-                         "batch": {"dataset": "random", "size": 6, "seed": 2}})
+    job = model.prepare(
+        {
+            "network": {
+                "layers": [5, 4, 3],
+                "activation": activation,
+                "cost": cost,
+                "init": {"seed": 11},
+            },
+            "batch": {"dataset": "random", "size": 6, "seed": 2},
+        }
+    )
     net = job.net
     sizes = [p.size for p in net.parameters()]
 
@@ -28,8 +42,13 @@ def test_backprop_matches_scipys_finite_differences(activation, cost):
     def gradient_at(theta):
         cost_at(theta)
         result = backprop(net, job.x, job.y)
-        return np.concatenate([g.ravel() for pair in zip(result.weight_gradients,
-                                                         result.bias_gradients) for g in pair])
+        return np.concatenate(
+            [
+                g.ravel()
+                for pair in zip(result.weight_gradients, result.bias_gradients)
+                for g in pair
+            ]
+        )
 
     theta = np.concatenate([p.ravel() for p in net.parameters()])
     # forward differences with step sqrt(machine epsilon): about 1e-8 off per entry

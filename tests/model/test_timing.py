@@ -28,9 +28,13 @@ def test_few_repeats_give_min_and_max_with_their_coverage():
 
 
 def test_the_result_carries_an_interval_around_each_median():
-    timing = model.run({"network": {"layers": [3, 4, 2]},
-                        "batch": {"dataset": "random", "size": 5},
-                        "timing": {"repeats": 9}})["timing"]
+    timing = model.run(
+        {
+            "network": {"layers": [3, 4, 2]},
+            "batch": {"dataset": "random", "size": 5},
+            "timing": {"repeats": 9},
+        }
+    )["timing"]
     for part in ("forward", "backprop"):
         ci = timing[part]["ci"]
         assert ci["low"] <= timing[part]["seconds"] <= ci["high"]

@@ -6,23 +6,38 @@ import pytest
 import model
 from model import presets
 
-LESSON = {"network": {"preset": "lesson-untrained"},
-          "batch": {"dataset": "mnist", "split": "test", "size": 20, "seed": 1}}
+LESSON = {
+    "network": {"preset": "lesson-untrained"},
+    "batch": {"dataset": "mnist", "split": "test", "size": 20, "seed": 1},
+}
 
 
 def test_training_from_the_untrained_preset_gives_the_partly_trained_one():
     # the preset's recipe, run as a job: the same parameters, bit for bit
-    out = model.run(LESSON | {"train": {"steps": 200, "batch_size": 20, "learning_rate": 3.0,
-                                        "seed": 0, "eval_every": 100},
-                              "include": {"parameters": True}})
+    out = model.run(
+        LESSON
+        | {
+            "train": {
+                "steps": 200,
+                "batch_size": 20,
+                "learning_rate": 3.0,
+                "seed": 0,
+                "eval_every": 100,
+            },
+            "include": {"parameters": True},
+        }
+    )
     training = out["training"]
     weights, biases = presets.parameters("lesson-partly-trained")
-    for got, want in zip(training["parameters"]["weights"] + training["parameters"]["biases"],
-                         weights + biases):
+    for got, want in zip(
+        training["parameters"]["weights"] + training["parameters"]["biases"], weights + biases
+    ):
         np.testing.assert_array_equal(got, want)
     assert [a["step"] for a in training["accuracy"]] == [0, 100, 200]
-    assert training["accuracy"][-1]["value"] == presets.describe(
-        "lesson-partly-trained")["test_accuracy"]
+    assert (
+        training["accuracy"][-1]["value"]
+        == presets.describe("lesson-partly-trained")["test_accuracy"]
+    )
     assert training["evaluated_on"] == "mnist test split"
     assert len(training["cost"]) == 200 and training["cost"][-1] < training["cost"][0] / 3
     assert training["passes"] == {"forward": 200, "backward": 200, "evaluation": 3}
@@ -36,10 +51,12 @@ def test_training_from_the_untrained_preset_gives_the_partly_trained_one():
 
 
 def test_progress_counts_training_then_naive_passes_and_cancel_stops_a_step():
-    spec = {"network": {"layers": [3, 2], "init": {"seed": 1}},
-            "batch": {"dataset": "random", "size": 6, "seed": 2},
-            "train": {"steps": 4, "batch_size": 3, "learning_rate": 0.5},
-            "methods": ["backprop", "naive"]}
+    spec = {
+        "network": {"layers": [3, 2], "init": {"seed": 1}},
+        "batch": {"dataset": "random", "size": 6, "seed": 2},
+        "train": {"steps": 4, "batch_size": 3, "learning_rate": 0.5},
+        "methods": ["backprop", "naive"],
+    }
     seen = []
     out = model.run(spec, progress=lambda done, total: seen.append((done, total)))
     total = 4 * 2 + 2 * 8
@@ -52,10 +69,12 @@ def test_progress_counts_training_then_naive_passes_and_cancel_stops_a_step():
 
 
 def test_naive_training_in_a_job_follows_backprop():
-    spec = {"network": {"layers": [3, 4, 2], "init": {"seed": 4}},
-            "batch": {"dataset": "random", "size": 8, "seed": 3},
-            "train": {"steps": 10, "batch_size": 4, "learning_rate": 1.0},
-            "include": {"parameters": True}}
+    spec = {
+        "network": {"layers": [3, 4, 2], "init": {"seed": 4}},
+        "batch": {"dataset": "random", "size": 8, "seed": 3},
+        "train": {"steps": 10, "batch_size": 4, "learning_rate": 1.0},
+        "include": {"parameters": True},
+    }
     back = model.run(spec)["training"]
     naive = model.run(spec | {"train": spec["train"] | {"method": "naive"}})["training"]
     np.testing.assert_allclose(naive["cost"], back["cost"], rtol=1e-9)
@@ -67,9 +86,11 @@ def test_naive_training_in_a_job_follows_backprop():
 
 
 def test_a_diverging_run_is_refused_naming_the_curve():
-    spec = {"network": {"layers": [2, 2], "activation": "identity", "init": {"seed": 0}},
-            "batch": {"dataset": "random", "size": 4, "seed": 0},
-            "train": {"steps": 400, "batch_size": 4, "learning_rate": 900}}
+    spec = {
+        "network": {"layers": [2, 2], "activation": "identity", "init": {"seed": 0}},
+        "batch": {"dataset": "random", "size": 4, "seed": 0},
+        "train": {"steps": 400, "batch_size": 4, "learning_rate": 900},
+    }
     with pytest.raises(model.SpecError, match=r"training\.cost\.\d+ is (inf|nan)"):
         model.run(spec)
 
@@ -90,10 +111,14 @@ def test_the_training_limit_refuses_with_the_estimate():
 
 def test_averaging_is_opt_in_and_reports_every_size():
     assert "averaging" not in model.run(LESSON)
-    out = model.run({"network": {"preset": "lesson-trained"},
-                     "batch": {"dataset": "mnist", "split": "test", "size": 100},
-                     "include": {"averaging": True},
-                     "averaging": {"sizes": [1, 100, 1000], "draws": 3}})
+    out = model.run(
+        {
+            "network": {"preset": "lesson-trained"},
+            "batch": {"dataset": "mnist", "split": "test", "size": 100},
+            "include": {"averaging": True},
+            "averaging": {"sizes": [1, 100, 1000], "draws": 3},
+        }
+    )
     block = out["averaging"]
     assert [s["batch_size"] for s in block["sizes"]] == [1, 100, 1000]
     assert block["reference"] == {"size": 4000, "source": "mnist train split"}
@@ -101,4 +126,5 @@ def test_averaging_is_opt_in_and_reports_every_size():
     assert len(block["consistency"]["true"]) == 3
     # the per-layer consistency in the report is the true labels'
     assert [layer["consistency"] for layer in out["layers"]] == pytest.approx(
-        block["consistency"]["true"], rel=1e-12)
+        block["consistency"]["true"], rel=1e-12
+    )

@@ -34,8 +34,16 @@ def test_minibatches_refuse_a_batch_no_epoch_can_hold(batch_size):
 def test_a_short_run_lowers_the_cost_and_raises_held_out_accuracy():
     net = _lesson()
     pool = (mnist.images("train"), one_hot(mnist.labels("train"), 10))
-    done = train(net, pool, 300, 20, 3.0, seed=1,
-                 evaluate=(mnist.images("test"), mnist.labels("test")), eval_every=100)
+    done = train(
+        net,
+        pool,
+        300,
+        20,
+        3.0,
+        seed=1,
+        evaluate=(mnist.images("test"), mnist.labels("test")),
+        eval_every=100,
+    )
     assert len(done.cost) == 300
     assert np.mean(done.cost[-20:]) < 0.6 * np.mean(done.cost[:20])
     assert [a["step"] for a in done.accuracy] == [0, 100, 200, 300]
@@ -58,34 +66,41 @@ def test_each_step_moves_against_the_batch_averaged_gradient():
 
 
 def test_naive_training_follows_the_backprop_trajectory():
-    spec = {"network": {"layers": [4, 3, 2], "init": {"seed": 3}},
-            "batch": {"dataset": "random", "size": 12, "seed": 5}}
+    spec = {
+        "network": {"layers": [4, 3, 2], "init": {"seed": 3}},
+        "batch": {"dataset": "random", "size": 12, "seed": 5},
+    }
     runs = {}
     for method in ("backprop", "naive"):
         job = model.prepare(spec)
-        runs[method] = (train(job.net, (job.x, job.y), 25, 4, 2.0, seed=0, method=method,
-                              epsilon=1e-6), job.net)
+        runs[method] = (
+            train(job.net, (job.x, job.y), 25, 4, 2.0, seed=0, method=method, epsilon=1e-6),
+            job.net,
+        )
     (back, back_net), (naive, naive_net) = runs["backprop"], runs["naive"]
     # central differences with epsilon 1e-6 in float64: each gradient entry is off by about
     # 1e-16 / 1e-6 = 1e-10 (rounding) plus epsilon^2 (truncation); 25 steps at rate 2 keep
     # the parameters within 1e-8
     np.testing.assert_allclose(naive.cost, back.cost, rtol=1e-9)
-    for got, want in zip(naive_net.weights + naive_net.biases,
-                         back_net.weights + back_net.biases):
+    for got, want in zip(naive_net.weights + naive_net.biases, back_net.weights + back_net.biases):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-8)
     parameters = 4 * 3 + 3 + 3 * 2 + 2
-    assert naive.passes == {"forward": 25 * (2 * parameters + 1), "backward": 0,
-                            "evaluation": 0}
-    assert step_passes("naive", parameters, "forward") == {"forward": parameters + 1,
-                                                            "backward": 0}
+    assert naive.passes == {"forward": 25 * (2 * parameters + 1), "backward": 0, "evaluation": 0}
+    assert step_passes("naive", parameters, "forward") == {"forward": parameters + 1, "backward": 0}
 
 
 def test_cancel_stops_between_steps():
-    job = model.prepare({"network": {"layers": [4, 2]},
-                         "batch": {"dataset": "random", "size": 8}})
+    job = model.prepare({"network": {"layers": [4, 2]}, "batch": {"dataset": "random", "size": 8}})
     seen = []
     with pytest.raises(model.Cancelled) as stopped:
-        train(job.net, (job.x, job.y), 10, 2, 1.0, seed=0,
-              progress=lambda done, total: seen.append((done, total)),
-              should_stop=lambda: len(seen) >= 3)
+        train(
+            job.net,
+            (job.x, job.y),
+            10,
+            2,
+            1.0,
+            seed=0,
+            progress=lambda done, total: seen.append((done, total)),
+            should_stop=lambda: len(seen) >= 3,
+        )
     assert seen == [(1, 10), (2, 10), (3, 10)] and stopped.value.passes == 3

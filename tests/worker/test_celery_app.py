@@ -37,8 +37,14 @@ print(json.dumps({{"same": app is worker.celery.app, "tasks": sorted(app.tasks),
 
 def found() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
-    out = subprocess.run([sys.executable, "-c", FIND_THE_APP], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", FIND_THE_APP],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 

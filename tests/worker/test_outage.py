@@ -54,8 +54,11 @@ def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
         retrying = RetryWatch()
         logging.getLogger("worker.tasks").addHandler(retrying)
         try:
-            recorder = threading.Thread(target=lambda: ended.append(
-                _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})))
+            recorder = threading.Thread(
+                target=lambda: ended.append(
+                    _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})
+                )
+            )
             recorder.start()
             assert retrying.wait(2)  # it failed twice and goes on trying
         finally:

@@ -31,8 +31,9 @@ def configured(url: str, policy: str, maxmemory: int) -> redis.Redis:
     return client
 
 
-@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-lru", "volatile-ttl",
-                                    "allkeys-random"])
+@pytest.mark.parametrize(
+    "policy", ["allkeys-lru", "volatile-lru", "volatile-ttl", "allkeys-random"]
+)
 def test_an_evicting_policy_is_refused_by_the_api(url, policy):
     configured(url, policy, 1024**3)
     with pytest.raises(RedisWillEvict, match=f"maxmemory-policy {policy}.*noeviction"):
@@ -56,9 +57,24 @@ def test_a_worker_on_an_evicting_redis_exits_saying_why(url):
     configured(url, "volatile-lru", 1024**3)
     env = {"REDIS_URL": url, "QUEUE_PREFIX": "never-used-", "PATH": "/usr/bin:/bin"}
     try:
-        done = subprocess.run([sys.executable, "-m", "celery", "-A", "worker", "worker",
-                               "--pool=solo", "--without-gossip", "--without-mingle"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         configured(url, "noeviction", 0)
     assert done.returncode != 0

@@ -37,8 +37,13 @@ def result(seed: int, floats: int = FLOATS) -> dict:
 SIZE = result_codec.stored_bytes(result_codec.pack(result(0)))
 
 
-def run(store: JobStore, seed: int, owner: str | None = None, reserve: int = SIZE + 4096,
-        status: str = "succeeded") -> str:
+def run(
+    store: JobStore,
+    seed: int,
+    owner: str | None = None,
+    reserve: int = SIZE + 4096,
+    status: str = "succeeded",
+) -> str:
     job = store.create(SPEC, owner=owner, size={"estimate": 0, "reserved": reserve})
     store.start(job["id"])
     store.finish(job["id"], status, result=result(seed) if status == "succeeded" else None)
@@ -88,8 +93,9 @@ def test_one_owner_pushes_out_only_their_own_results(client):
 
 def test_concurrent_workers_never_overshoot_the_budget(client, url):
     budget = Budget(5 * SIZE, 0)
-    stores = [JobStore(redis.Redis.from_url(url, decode_responses=True), 600, budget)
-              for _ in range(4)]
+    stores = [
+        JobStore(redis.Redis.from_url(url, decode_responses=True), 600, budget) for _ in range(4)
+    ]
     peaks, errors = [], []
 
     def worker(store: JobStore, seeds: range) -> None:
@@ -100,8 +106,10 @@ def test_concurrent_workers_never_overshoot_the_budget(client, url):
         except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(s, range(10 * i, 10 * i + 10)))
-               for i, s in enumerate(stores)]
+    threads = [
+        threading.Thread(target=worker, args=(s, range(10 * i, 10 * i + 10)))
+        for i, s in enumerate(stores)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -11,16 +11,29 @@ import model
 from worker import result_codec
 
 SPECS = [
-    {"network": {"layers": [3, 3, 3]}, "batch": {"dataset": "random", "size": 4},
-     "include": {"per_example": True}, "methods": ["backprop", "naive"]},
-    {"network": {"layers": [64, 10, 10], "activation": "relu"},
-     "batch": {"dataset": "digits", "size": 5}, "methods": ["backprop", "naive"],
-     "naive": {"sample": 7}},
-    {"network": {"layers": [4, 2], "dtype": "float32"},
-     "batch": {"inputs": [[0, 0, 1, 2]], "labels": [1]}},
-    {"network": {"layers": [3, 4, 2]}, "batch": {"dataset": "random", "size": 6},
-     "train": {"steps": 30, "batch_size": 3}, "include": {"parameters": True, "averaging": True},
-     "averaging": {"sizes": [1, 3, 6], "draws": 4}},
+    {
+        "network": {"layers": [3, 3, 3]},
+        "batch": {"dataset": "random", "size": 4},
+        "include": {"per_example": True},
+        "methods": ["backprop", "naive"],
+    },
+    {
+        "network": {"layers": [64, 10, 10], "activation": "relu"},
+        "batch": {"dataset": "digits", "size": 5},
+        "methods": ["backprop", "naive"],
+        "naive": {"sample": 7},
+    },
+    {
+        "network": {"layers": [4, 2], "dtype": "float32"},
+        "batch": {"inputs": [[0, 0, 1, 2]], "labels": [1]},
+    },
+    {
+        "network": {"layers": [3, 4, 2]},
+        "batch": {"dataset": "random", "size": 6},
+        "train": {"steps": 30, "batch_size": 3},
+        "include": {"parameters": True, "averaging": True},
+        "averaging": {"sizes": [1, 3, 6], "draws": 4},
+    },
 ]
 
 
@@ -29,19 +42,30 @@ def test_unpack_gives_back_the_same_json_text(spec):
     result = model.run(spec)
     fields = result_codec.pack(result)
     assert json.dumps(result_codec.unpack(fields)) == json.dumps(result)
-    assert set(fields) == {"skeleton"} | {f"arrays:{k}" for k in result
-                                          if k in ("gradients", "wishes", "layers", "examples",
-                                                   "naive", "training", "averaging")}
+    assert set(fields) == {"skeleton"} | {
+        f"arrays:{k}"
+        for k in result
+        if k in ("gradients", "wishes", "layers", "examples", "naive", "training", "averaging")
+    }
 
 
 def test_floats_keep_every_bit_and_ints_stay_ints():
     tricky = [-0.0, 0.0, 5e-324, -1.7976931348623157e308, 0.1, 1 / 3]
-    result = {"cost": 0.5, "m": [tricky, tricky[::-1]], "ints": [1, 2, 3], "mixed": [1, 2.0],
-              "ragged": [[1.0], [2.0, 3.0]], "empty": [], "label": ["W1[0,0]"]}
+    result = {
+        "cost": 0.5,
+        "m": [tricky, tricky[::-1]],
+        "ints": [1, 2, 3],
+        "mixed": [1, 2.0],
+        "ragged": [[1.0], [2.0, 3.0]],
+        "empty": [],
+        "label": ["W1[0,0]"],
+    }
     back = result_codec.unpack(result_codec.pack(result))
     assert json.dumps(back) == json.dumps(result)
-    assert np.array(back["m"]).view(np.uint64).tolist() == \
-        np.array(result["m"]).view(np.uint64).tolist()
+    assert (
+        np.array(back["m"]).view(np.uint64).tolist()
+        == np.array(result["m"]).view(np.uint64).tolist()
+    )
     skeleton, arrays = result_codec.split(result)
     assert [name for name, _ in arrays] == ["m", "ragged/0", "ragged/1"]
     assert skeleton["ints"] == [1, 2, 3] and skeleton["mixed"] == [1, 2.0]
@@ -50,9 +74,15 @@ def test_floats_keep_every_bit_and_ints_stay_ints():
 def test_a_list_per_layer_is_an_array_per_layer_even_when_widths_agree():
     result = model.run(SPECS[0])  # 3-3-3: wishes would be one 3 x 3 matrix
     names = [name for name, _ in result_codec.split(result)[1]]
-    assert {"wishes/0", "wishes/1", "wishes/2", "gradients/weights/1",
-            "layers/0/three_ways/previous", "examples/gradients/weights/0",
-            "naive/gradients/biases/1"} <= set(names)
+    assert {
+        "wishes/0",
+        "wishes/1",
+        "wishes/2",
+        "gradients/weights/1",
+        "layers/0/three_ways/previous",
+        "examples/gradients/weights/0",
+        "naive/gradients/biases/1",
+    } <= set(names)
     assert "wishes" not in names
 
 
@@ -68,16 +98,25 @@ def test_the_reserve_bounds_what_is_stored():
         assert stored <= result_codec.reserve(model.estimate_result(parsed))
 
 
-@pytest.mark.parametrize("size, expected", [(0, 32), (111, 128), (112, 160), (1000, 1024),
-                                            ((1 << 20) - 17, 1 << 20),
-                                            ((1 << 20) - 16, 1_310_720)])
+@pytest.mark.parametrize(
+    "size, expected",
+    [
+        (0, 32),
+        (111, 128),
+        (112, 160),
+        (1000, 1024),
+        ((1 << 20) - 17, 1 << 20),
+        ((1 << 20) - 16, 1_310_720),
+    ],
+)
 def test_allocation_follows_jemalloc_size_classes(size, expected):
     assert result_codec.allocation(size) == expected
 
 
 def test_the_three_ways_negated_gradients_are_stored_once_and_read_back_to_the_bit():
-    result = model.run({"network": {"layers": [64, 30, 10]},
-                        "batch": {"dataset": "digits", "size": 20}})
+    result = model.run(
+        {"network": {"layers": [64, 30, 10]}, "batch": {"dataset": "digits", "size": 20}}
+    )
     fields = result_codec.pack(result)
     placeholders = dict(result_codec._placeholders_of(result_codec.skeleton(fields)))
     assert placeholders["layers/0/three_ways/weights"]["negative_of"] == "gradients/weights/0"
@@ -86,9 +125,12 @@ def test_the_three_ways_negated_gradients_are_stored_once_and_read_back_to_the_b
     # digits' blank border: dC/dW(1) has 0.0 there, so -dC/dW(1) has -0.0
     ways = np.array(result["layers"][0]["three_ways"]["weights"])
     assert np.signbit(ways[ways == 0]).all() and (ways == 0).any()
-    only = {k: v for k, v in fields.items()
-            if k in result_codec.blocks_for(result_codec.skeleton(fields), ["layers"])
-            or k == "skeleton"}
+    only = {
+        k: v
+        for k, v in fields.items()
+        if k in result_codec.blocks_for(result_codec.skeleton(fields), ["layers"])
+        or k == "skeleton"
+    }
     assert set(only) == {"skeleton", "arrays:layers", "arrays:gradients"}
     layers = result_codec.unpack(only, ["layers"])
     assert json.dumps(layers) == json.dumps({"layers": result["layers"]})

@@ -21,22 +21,29 @@ def env(monkeypatch):
         for name, value in values.items():
             monkeypatch.setenv(name, value)
         return Settings()
+
     return set_env
 
 
-@pytest.mark.parametrize("variables, field, value", [
-    ({"REDIS_URL": "redis://r:6379/2"}, "redis_url", "redis://r:6379/2"),
-    ({"MAX_NAIVE_MULTIPLY_ADDS": "5e9"}, "max_naive_multiply_adds", 5_000_000_000),
-    ({"MAX_WAIT": "2.5"}, "max_wait", 2.5),
-    ({"CORS_ORIGINS": "https://a.example, https://b.example"}, "cors_origins",
-     ("https://a.example", "https://b.example")),
-    ({"API_KEYS": ""}, "api_keys", ()),
-    ({"QUEUE_PREFIX": ""}, "queue_prefix", ""),  # empty is unset
-    ({"INTERACTIVE_SECONDS": ""}, "interactive_seconds", 0.5),
-    ({"BATCH_QUOTA": "2"}, "batch_quota", 2),
-    ({}, "redis_url", "redis://127.0.0.1:6379/0"),
-    ({"NAIVE_SPLIT_PASSES": "5e3"}, "naive_split_passes", 5000),
-])
+@pytest.mark.parametrize(
+    "variables, field, value",
+    [
+        ({"REDIS_URL": "redis://r:6379/2"}, "redis_url", "redis://r:6379/2"),
+        ({"MAX_NAIVE_MULTIPLY_ADDS": "5e9"}, "max_naive_multiply_adds", 5_000_000_000),
+        ({"MAX_WAIT": "2.5"}, "max_wait", 2.5),
+        (
+            {"CORS_ORIGINS": "https://a.example, https://b.example"},
+            "cors_origins",
+            ("https://a.example", "https://b.example"),
+        ),
+        ({"API_KEYS": ""}, "api_keys", ()),
+        ({"QUEUE_PREFIX": ""}, "queue_prefix", ""),  # empty is unset
+        ({"INTERACTIVE_SECONDS": ""}, "interactive_seconds", 0.5),
+        ({"BATCH_QUOTA": "2"}, "batch_quota", 2),
+        ({}, "redis_url", "redis://127.0.0.1:6379/0"),
+        ({"NAIVE_SPLIT_PASSES": "5e3"}, "naive_split_passes", 5000),
+    ],
+)
 def test_settings_read_the_environment(env, variables, field, value):
     assert getattr(env(**variables), field) == value
 
@@ -59,10 +66,12 @@ def test_the_limits_are_model_limits(env):
 
 
 def test_json_only_late_acks_and_a_visibility_timeout_beyond_the_hard_limit():
-    conf = celery_config(Settings(redis_url="redis://r:6379/4", job_soft_time_limit=100,
-                                  job_time_limit=7200))
-    assert conf["broker_url"] == conf["result_backend"] == conf["job_store_url"] == \
-        "redis://r:6379/4"
+    conf = celery_config(
+        Settings(redis_url="redis://r:6379/4", job_soft_time_limit=100, job_time_limit=7200)
+    )
+    assert (
+        conf["broker_url"] == conf["result_backend"] == conf["job_store_url"] == "redis://r:6379/4"
+    )
     assert conf["accept_content"] == ["json"]
     assert conf["task_serializer"] == conf["result_serializer"] == "json"
     assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]

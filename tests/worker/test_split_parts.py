@@ -13,8 +13,11 @@ import model
 from worker import split
 from worker.tasks import JobFailed, join_parts, run_part
 
-BIG = {"network": {"layers": [64, 32, 10], "init": {"seed": 1}},
-       "batch": {"dataset": "digits", "size": 20}, "methods": ["backprop", "naive"]}
+BIG = {
+    "network": {"layers": [64, 32, 10], "init": {"seed": 1}},
+    "batch": {"dataset": "digits", "size": 20},
+    "methods": ["backprop", "naive"],
+}
 NAMES = ["0", "1", "2"]
 
 
@@ -54,12 +57,14 @@ def test_a_failing_part_fails_the_job_with_its_range_and_the_reason(store, app, 
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
+
     monkeypatch.setattr(model, "naive_part", broken)
     assert run_part.run(job_id, 1, 100, 200, None, NAMES)["ended"]
     job = store.get(job_id)
     assert job["status"] == "failed" and job["error"]["type"] == "/problems/internal"
-    assert job["error"]["detail"] == ("part 2 of 3 (naive indices 100..199): "
-                                      "RuntimeError: disk on fire")
+    assert job["error"]["detail"] == (
+        "part 2 of 3 (naive indices 100..199): RuntimeError: disk on fire"
+    )
     # the other parts stop at once, and the join leaves the failure as it is
     assert run_part.run(job_id, 0, 0, 100, None, NAMES)["ended"]
     with pytest.raises(JobFailed, match="disk on fire"):  # Celery's state: FAILURE

@@ -24,6 +24,7 @@ def started(store) -> str:
 def raises(exc):
     def work(edge):
         raise exc
+
     return work
 
 
@@ -34,12 +35,17 @@ def test_success_records_the_result(store):
 
 
 def test_endings(store, app):
-    cases = [(raises(model.Cancelled(4)), "cancelled", None),
-             (raises(model.SpecError([{"field": "network", "message": "overflows"}])), "failed",
-              "/problems/spec"),
-             (raises(KeyError("bug")), "failed", "/problems/internal"),
-             (raises(SoftTimeLimitExceeded()), "failed", "/problems/time-limit"),
-             (lambda edge: {"cost": math.inf}, "failed", "/problems/not-finite")]
+    cases = [
+        (raises(model.Cancelled(4)), "cancelled", None),
+        (
+            raises(model.SpecError([{"field": "network", "message": "overflows"}])),
+            "failed",
+            "/problems/spec",
+        ),
+        (raises(KeyError("bug")), "failed", "/problems/internal"),
+        (raises(SoftTimeLimitExceeded()), "failed", "/problems/time-limit"),
+        (lambda edge: {"cost": math.inf}, "failed", "/problems/not-finite"),
+    ]
     for work, status, error in cases:
         job_id = started(store)
         assert execute(store, job_id, work) == status
@@ -55,6 +61,7 @@ def test_a_cancel_that_lands_after_the_work_still_cancels(store):
     def work(edge):
         store.cancel(job_id)
         return {"cost": 1.0}
+
     assert execute(store, job_id, work) == "cancelled"
 
 

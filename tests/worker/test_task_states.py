@@ -22,11 +22,16 @@ TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
 LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
 # 9,000 passes on 1000 digits, seconds of work in one task (under NAIVE_SPLIT_PASSES; a split
 # job's end is its join task's state: tests/worker/test_split_parts.py)
-LONG = LESSON | {"batch": {"dataset": "digits", "size": 1000, "seed": 0},
-                 "naive": {"sample": 4500}}
-OVERFLOW = {"network": {"layers": [1, 1], "activation": "identity",
-                        "weights": [[[1e200]]], "biases": [[0.0]]},
-            "batch": {"inputs": [[1e200]], "targets": [[0.0]]}}
+LONG = LESSON | {"batch": {"dataset": "digits", "size": 1000, "seed": 0}, "naive": {"sample": 4500}}
+OVERFLOW = {
+    "network": {
+        "layers": [1, 1],
+        "activation": "identity",
+        "weights": [[[1e200]]],
+        "biases": [[0.0]],
+    },
+    "batch": {"inputs": [[1e200]], "targets": [[0.0]]},
+}
 PATIENCE = 60  # seconds before a wait gives up: a timeout, not a speed claim
 
 
@@ -39,8 +44,9 @@ def events(redis_url, queue_prefix, worker):
     with app.connection_for_read() as connection:
         receiver = app.events.Receiver(connection, handlers={"*": state.event})
         receiver.on_consume_ready = lambda *args, **kwargs: ready.set()  # its queue is bound
-        thread = threading.Thread(target=lambda: receiver.capture(
-            limit=None, timeout=None, wakeup=False), daemon=True)
+        thread = threading.Thread(
+            target=lambda: receiver.capture(limit=None, timeout=None, wakeup=False), daemon=True
+        )
         thread.start()
         assert ready.wait(PATIENCE), "the event receiver did not start"
         assert app.control.enable_events(destination=[worker], reply=True, timeout=5)
@@ -63,16 +69,27 @@ def until(check, what: str):
 def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
     app, state = events
     post = lambda spec, **params: requests.post(  # noqa: E731
-        f"{live_api}/v1/jobs", json=spec, params=params, timeout=PATIENCE).json()
+        f"{live_api}/v1/jobs", json=spec, params=params, timeout=PATIENCE
+    ).json()
     failed = post(OVERFLOW, wait=5)
     succeeded = post(TINY, wait=5)
     long = post(LONG)
-    until(lambda: requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json()[
-        "status"] == "running", "the long job starts")
+    until(
+        lambda: (
+            requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json()["status"]
+            == "running"
+        ),
+        "the long job starts",
+    )
     requests.post(f"{live_api}/v1/jobs/{long['id']}/cancel", timeout=10)
-    cancelled = until(lambda: (j := requests.get(f"{live_api}/v1/jobs/{long['id']}",
-                                                 timeout=10).json())["status"] == "cancelled"
-                      and j, "the long job ends cancelled")
+    cancelled = until(
+        lambda: (
+            (j := requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json())["status"]
+            == "cancelled"
+            and j
+        ),
+        "the long job ends cancelled",
+    )
     assert (failed["status"], succeeded["status"]) == ("failed", "succeeded")
 
     # the result store (what AsyncResult and Flower's task page read)
@@ -84,8 +101,12 @@ def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
 
     # the events (what Flower's counts and lists read)
     for job, expected in ((succeeded, "SUCCESS"), (failed, "FAILURE"), (cancelled, "REVOKED")):
-        until(lambda job=job, expected=expected: job["id"] in state.tasks and
-              state.tasks[job["id"]].state == expected, f"{job['id']} {expected} event")
+        until(
+            lambda job=job, expected=expected: (
+                job["id"] in state.tasks and state.tasks[job["id"]].state == expected
+            ),
+            f"{job['id']} {expected} event",
+        )
     assert "/problems/spec" in state.tasks[failed["id"]].exception
 
     # and the record was written once: the failure's reason is the job's own, unchanged

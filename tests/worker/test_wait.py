@@ -24,14 +24,17 @@ class Blocked:
             got = blpop(*args, **kwargs)
             self.woken_by.append(got)
             return got
+
         monkeypatch.setattr(store.redis, "blpop", spy)
 
     def then(self, action, *args, **kwargs) -> threading.Thread:
         """Run `action` in a thread once the waiter is blocking (the pushed value waits in its
         list if the BLPOP has not quite begun)."""
+
         def run():
             assert self.waiting.wait(30)
             action(*args, **kwargs)
+
         thread = threading.Thread(target=run)
         thread.start()
         return thread
