@@ -4,7 +4,7 @@ parts on 1 vs 2 worker hosts.
     python -m bench.brokers [--budget 30] [--naive-runs 5]      (the hosts part needs root)
 
 Everything runs on processes this script starts: a redis-server and a rabbitmq-server node of
-its own (tests/rabbitmq.py), each broker with its own API (gunicorn, one process) and worker
+its own (tests/support/rabbitmq.py), each broker with its own API (gunicorn, one process) and worker
 (one pool process). Measured, side by side in one run:
 
 - round trip of the tiny 2-3-2 job, `POST /v1/jobs?wait=10`, Redis as the broker against
@@ -12,7 +12,7 @@ its own (tests/rabbitmq.py), each broker with its own API (gunicorn, one process
   turn: medians with quartiles.
 - the lesson's naive job (784-16-16-10, 100 digits, central differences, all 13,002
   parameters, cut into 4 parts) from submit to result, on worker hosts: network namespaces
-  (tests/hosts.py) that reach Redis and RabbitMQ over a veth link each, one worker with one
+  (tests/support/hosts.py) that reach Redis and RabbitMQ over a veth link each, one worker with one
   pool process per host. Host two stops and starts consuming (Celery's cancel_consumer and
   add_consumer) so that 1-host and 2-host jobs alternate. The machine has two cores: the ideal
   is 2x, less the parts of a job that do not split (parse, plan and send; the join, which runs
@@ -24,15 +24,14 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 from bench.common import interleaved, print_table, ratio, seconds
 from bench.service import QUEUE, gunicorn, naive_job, tiny_job
-from tests.processes import (
-    ROOT,
+from tests.support import hosts, rabbitmq
+from tests.support.processes import (
     api_server,
     free_port,
     sender_app,
@@ -40,10 +39,6 @@ from tests.processes import (
     stop,
     worker_process,
 )
-
-sys.path.insert(0, str(ROOT / "tests"))  # the test helpers import each other by their names
-import hosts  # noqa: E402
-import rabbitmq  # noqa: E402
 
 HOSTS_QUEUE = "bench-hosts-"  # the queues' prefix
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}

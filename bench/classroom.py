@@ -35,8 +35,8 @@ from pathlib import Path
 import requests
 
 from bench.common import print_table
-from tests.observe import hold
-from tests.processes import ROOT, free_port, stop, wait_until
+from tests.support.observe import hold
+from tests.support.processes import ROOT, free_port, stop, wait_until
 
 LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
 RESEARCH = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}

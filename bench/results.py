@@ -28,7 +28,7 @@ import requests
 
 from bench.common import print_table
 from bench.service import gunicorn
-from tests.processes import redis_server, worker_process
+from tests.support.processes import redis_server, worker_process
 
 QUEUE = "bench-results-"  # the queues' prefix
 SPEC = {

@@ -34,7 +34,7 @@ import requests
 
 from bench.common import print_table, seconds
 from bench.noop import NOOP
-from tests.processes import ROOT, free_port, redis_server, stop, wait_until, worker_process
+from tests.support.processes import ROOT, free_port, redis_server, stop, wait_until, worker_process
 from worker.celery_config import sender
 from worker.settings import Settings
 

@@ -9,8 +9,8 @@ take each other's jobs, and a session starts by emptying its database's queues. 
 needs a worker with settings of its own gives it queues of its own with a QUEUE_PREFIX.
 
 A test that takes `broker` (or `broker_url`, `broker_api`) runs once per broker: Redis, and
-RabbitMQ in a vhost of this run's own (tests/rabbitmq.py) holding the queues while Redis still
-holds the records and results.
+RabbitMQ in a vhost of this run's own (tests/support/rabbitmq.py) holding the queues while
+Redis still holds the records and results.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from collections.abc import Iterator  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
 import pytest  # noqa: E402
-import rabbitmq  # noqa: E402
-from processes import (  # noqa: E402
+
+from tests.support import rabbitmq  # noqa: E402
+from tests.support.processes import (  # noqa: E402
     answers,
     api_server,
     celery_worker,
@@ -38,7 +39,6 @@ from processes import (  # noqa: E402
     with_db,
     worker_process,
 )
-
 from worker.queues import BATCH, INTERACTIVE  # noqa: E402
 
 TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))

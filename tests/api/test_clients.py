@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from problems import problem
 
 from api import create_app
 from api.clients import owner_id
+from tests.support.problems import problem
 from worker.records import JobStore
 from worker.settings import Settings
 

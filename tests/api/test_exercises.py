@@ -7,13 +7,13 @@ import hashlib
 
 import numpy as np
 import pytest
-from practice_jobs import SPECS, finished, result
-from problems import problem
 
 from api import create_app
 from api.clients import owner_id
 from api.practice.schemas import AnswerCheck, Exercises
 from model import prepare
+from tests.support.practice_jobs import SPECS, finished, result
+from tests.support.problems import problem
 from worker.records import JobStore
 from worker.results import ResultStore
 from worker.settings import Settings

@@ -4,10 +4,10 @@ practice operations in the OpenAPI document, typed."""
 from __future__ import annotations
 
 import pytest
-from practice_jobs import finished, result
 
 from api import create_app
 from api.practice.schemas import Flashcards
+from tests.support.practice_jobs import finished, result
 from worker.records import JobStore
 from worker.settings import Settings
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from processes import free_port, wait_until
+
+from tests.support.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("backprop-lab"))

@@ -1,7 +1,7 @@
 """A rabbitmq-server node of this run's own, shared by the tests that stop it or cut its links.
 
 It listens on loopback and, where network namespaces can be made (root), on the links of two
-worker hosts (tests/hosts.py), so that one node boot (several seconds) serves the broker
+worker hosts (tests/support/hosts.py), so that one node boot (several seconds) serves the broker
 restart test and the worker hosts test alike. Its heartbeat is short, so that a worker host
 cut off loses its messages to the others within seconds.
 """
@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import hosts
 import pytest
-import rabbitmq
-from processes import unavailable
+
+from tests.support import hosts, rabbitmq
+from tests.support.processes import unavailable
 
 HEARTBEAT = 5  # seconds; RabbitMQ's default is 60
 

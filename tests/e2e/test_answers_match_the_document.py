@@ -10,7 +10,8 @@ import re
 import pytest
 import requests
 from jsonschema import Draft202012Validator
-from specs import example
+
+from tests.support.specs import example
 
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")

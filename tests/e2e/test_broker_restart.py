@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 
 import requests
-from processes import api_server, wait_until, worker_process
-from specs import example
+
+from tests.support.processes import api_server, wait_until, worker_process
+from tests.support.specs import example
 
 LESSON = example("lesson-784-16-16-10")
 TINY = example("tiny-2-3-2")

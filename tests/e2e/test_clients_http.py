@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from processes import free_port
-from specs import example
+
+from tests.support.processes import free_port
+from tests.support.specs import example
 
 TINY = example("tiny-2-3-2")
 KEYS = tuple(secrets.token_urlsafe(24) for _ in range(3))

@@ -8,10 +8,10 @@ import time
 
 import pytest
 import requests
-from observe import PATIENCE, read_events, scrape, serve
-from specs import example
 
 from api import create_app
+from tests.support.observe import PATIENCE, read_events, scrape, serve
+from tests.support.specs import example
 from worker.settings import Settings
 
 TINY = example("tiny-2-3-2")

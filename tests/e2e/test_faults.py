@@ -12,11 +12,13 @@ import signal
 import time
 
 import numpy as np
-import observe
 import redis
 import requests
-from parts import ends, in_mid_part
-from processes import (
+
+import model
+from tests.support import observe
+from tests.support.parts import ends, in_mid_part
+from tests.support.processes import (
     api_server,
     free_port,
     sender_app,
@@ -25,9 +27,7 @@ from processes import (
     wait_until,
     worker_process,
 )
-from specs import example
-
-import model
+from tests.support.specs import example
 
 LESSON = example("lesson-784-16-16-10")
 TINY = example("tiny-2-3-2")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from specs import example
+
+from tests.support.specs import example
 
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import requests
-from observe import PATIENCE, held, hold
-from processes import gunicorn
+
+from tests.support.observe import PATIENCE, held, hold
+from tests.support.processes import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())

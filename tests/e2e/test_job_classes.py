@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 import requests
-from observe import PATIENCE, poll
-from specs import example
 
+from tests.support.observe import PATIENCE, poll
+from tests.support.specs import example
 from worker.records import TERMINAL, JobStore
 
 TINY = example("tiny-2-3-2")

@@ -15,10 +15,10 @@ import time
 import numpy as np
 import pytest
 import requests
-from specs import example
 
 import model
 from api.schemas import Job
+from tests.support.specs import example
 from worker.records import TERMINAL
 
 LESSON = example("lesson-784-16-16-10")

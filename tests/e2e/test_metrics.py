@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 import requests
-from observe import PATIENCE, poll, scrape
-from processes import api_server, celery_worker, redis_server
-from specs import example
 
 from api.metrics import HELD
+from tests.support.observe import PATIENCE, poll, scrape
+from tests.support.processes import api_server, celery_worker, redis_server
+from tests.support.specs import example
 from worker.records import TERMINAL
 
 TINY = example("tiny-2-3-2")

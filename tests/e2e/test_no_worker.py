@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import requests
-from processes import celery_worker, redis_server
 from werkzeug.serving import make_server
 
 from api import create_app
 from backprop_lab.cli import main
+from tests.support.processes import celery_worker, redis_server
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import threading
 import pytest
 import redis
 import requests
-from processes import celery_worker, free_port, redis_server
 
 from api import create_app
+from tests.support.processes import celery_worker, free_port, redis_server
 from worker.settings import Settings
 
 BUDGET = 12 * 1024**2  # room for about four big results (2.6 MB stored each), or two and reserves

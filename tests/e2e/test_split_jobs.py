@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import redis
 import requests
-from specs import example
 
 import model
+from tests.support.specs import example
 from worker.records import JobStore
 
 LESSON = example("lesson-784-16-16-10")

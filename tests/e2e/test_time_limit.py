@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import requests
-from processes import celery_worker
 from werkzeug.serving import make_server
 
 from api import create_app
+from tests.support.processes import celery_worker
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 import requests
-from specs import example
 
 import model
 from api.schemas import Job
+from tests.support.specs import example
 
 TRAIN = example("lesson-train")
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim

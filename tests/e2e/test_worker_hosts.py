@@ -1,5 +1,6 @@
-"""Workers on other hosts, for real: two worker hosts (network namespaces, tests/hosts.py) that
-reach Redis, RabbitMQ and nothing else over their own veth links, and lose one mid-job.
+"""Workers on other hosts, for real: two worker hosts (network namespaces,
+tests/support/hosts.py) that reach Redis, RabbitMQ and nothing else over their own veth links,
+and lose one mid-job.
 
 This namespace is the server host: a redis-server of the test's own and the run's own
 rabbitmq-server node (tests/e2e/conftest.py, heartbeat 5 s) listen on the links (and on
@@ -14,8 +15,10 @@ from contextlib import ExitStack
 
 import numpy as np
 import requests
-from parts import ends, in_mid_part, running_part
-from processes import (
+
+import model
+from tests.support.parts import ends, in_mid_part, running_part
+from tests.support.processes import (
     api_server,
     free_port,
     sender_app,
@@ -25,9 +28,7 @@ from processes import (
     wait_until,
     worker_process,
 )
-from specs import example
-
-import model
+from tests.support.specs import example
 
 LESSON = example("lesson-784-16-16-10")
 # parts of a second or two, so that the link can be cut in the middle of one

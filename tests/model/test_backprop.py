@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from reference import central_gradient, relative_error
 
 import model
 from model.backprop import backprop, consistency, example_gradients
 from model.network import Network
 from model.spec import parse_spec
 from model.three_ways import three_ways
+from tests.support.reference import central_gradient, relative_error
 
 PAIRS = [
     ("sigmoid", "squared_error"),

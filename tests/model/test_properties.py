@@ -6,10 +6,10 @@ import json
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import central_gradient, relative_error
 
 import model
 from model import SpecError
+from tests.support.reference import central_gradient, relative_error
 
 SMOOTH = ["sigmoid", "tanh", "identity"]
 settings.register_profile(

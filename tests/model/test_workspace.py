@@ -9,11 +9,11 @@ import threading
 
 import numpy as np
 import pytest
-from reference import cost as reference_cost
 
 import model
 from model.backprop import backprop
 from model.naive import nudge
+from tests.support.reference import cost as reference_cost
 
 
 def job(layers, seed, batch, dtype="float64", activation="sigmoid", cost="squared_error"):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from processes import free_port, start_redis, stop, wait_until
-
 import model
+from tests.support.processes import free_port, start_redis, stop, wait_until
 from worker.records import JobStore
 from worker.tasks import Edge, _end
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-import rabbitmq
-from processes import sender_app
-
+from tests.support import rabbitmq
+from tests.support.processes import sender_app
 from worker.names import RUN_JOB
 from worker.queues import names
 

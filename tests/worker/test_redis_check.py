@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import redis
-from processes import ROOT, redis_server
 
 from api import create_app
+from tests.support.processes import ROOT, redis_server
 from worker.redis_check import RedisWillEvict, eviction_problems
 from worker.results import Budget
 from worker.settings import Settings

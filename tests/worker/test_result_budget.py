@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 import redis
-from processes import redis_server
 
+from tests.support.processes import redis_server
 from worker import result_codec
 from worker.records import JobStore, StoreFull
 from worker.results import Budget

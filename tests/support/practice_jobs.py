@@ -8,9 +8,8 @@ import json
 from functools import cache
 from typing import Any
 
-from specs import example
-
 import model
+from tests.support.specs import example
 from worker.records import JobStore
 
 TINY = example("tiny-2-3-2")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from processes import free_port, wait_until
+from tests.support.processes import free_port, wait_until
 
 SERVER = os.environ.get("TEST_RABBITMQ_URL") or "amqp://guest:guest@127.0.0.1:5672"
 # the server script itself: Debian's /usr/sbin one re-runs it as the rabbitmq user
