@@ -3,7 +3,7 @@
 One class per block of the result, one line per field. To add a field to the result, add one
 line to the class of its block (a new block: one class here and one line in `Result`); the
 tests validate real results against the document, whose objects forbid unknown fields, so a
-field the document does not list fails them. Names: see the README's table "The result".
+field the document does not list fails them. Names: see the result table of docs/reference.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmarks that print ratios (not part of the test run).
 
     python -m bench            everything, side by side in one run, one table
-    python -m bench.versus     ours vs torch autograd vs JAX's jitted gradient (issue 14's table)
+    python -m bench.versus     ours vs torch autograd vs JAX's jitted gradient (docs/benchmarks.md)
     python -m bench.model      forward pass vs backprop
     python -m bench.loop       vectorised backprop vs a per-example loop (Nielsen's style)
     python -m bench.naive      naive nudging: one pass vs one forward pass, naive vs backprop

@@ -1,4 +1,4 @@
-"""Every benchmark, side by side in one run: one table, then each target of issue 2."""
+"""Every benchmark, side by side in one run: one table, then each target and whether it holds."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def main() -> None:
         ],
         rows,
     )
-    print("\nmedian [quartiles] over interleaved rounds; targets (issue 2):")
+    print("\nmedian [quartiles] over interleaved rounds; targets:")
     for label, target, value, verdict in verdicts:
         shown = "-" if value is None else f"{value[0]:.2f}"
         print(f"  {verdict:6s} {target:26s} {label:26s} {shown}")

@@ -6,7 +6,7 @@ the same arrays (shared memory, no copy) with `F.linear` and its own activations
 The two gradients are checked equal before timing. Both use `bench.THREADS` threads; with more
 than one, the two are interleaved in stretches of 0.2 s rather than call by call (see
 `common.interleaved`), and "rounds" counts stretches.
-Target (issue 2): backprop faster than torch autograd at batch 100 and 1000 in float64.
+Target: backprop faster than torch autograd at batch 100 and 1000 in float64.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ folder, the interactive and the batch worker, gunicorn with gevent workers), as 
 3. *held*: HELD clients open an event stream on a researcher's job and keep it open, then
    /v1/health is asked in turn, one request at a time; the same without held clients first.
 
-Targets (issue 10): loaded p95 at most 3x quiet p95 and under 1 s; health p99 at most 50 ms
+Targets: loaded p95 at most 3x quiet p95 and under 1 s; health p99 at most 50 ms
 with 200 held; the batch jobs keep progressing. Percentiles are of every student (or health
 request) in one storm; the machine's cores and load are printed with them.
 """

@@ -209,7 +209,7 @@ def spread(r: tuple[float, float, float] | None) -> str:
 
 
 def print_table(header: list[str], rows: list[list[str]]) -> None:
-    """A Markdown table, so the README can take it as it is."""
+    """A Markdown table, so docs/benchmarks.md can take it as it is."""
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
 
     def line(cells: list[str]) -> str:

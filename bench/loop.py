@@ -5,7 +5,7 @@ column vector, delta rolled back layer by layer, the gradients summed and divide
 size. Like the book (and like the vectorised sweep timed here) it stops at layer 1: no input
 wishes. It reuses the network's activations and costs on (1, n) rows, so every activation/cost
 pair works, and is checked against `model.backprop` before it is timed.
-Target (issue 2): vectorised at least 25x faster than the loop at batch 1000 (float64).
+Target: vectorised at least 25x faster than the loop at batch 1000 (float64).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Forward is one pass, `Network.cost`: the pass the naive method repeats. Backprop is
 `model.backprop.backprop(..., input_wishes=False)`: one forward pass and one backward sweep,
 without the input layer's wishes, which no gradient needs (`run()` times it the same way).
-Target (issue 2): backprop at most 2.5x one forward pass at batch 100 and above.
+Target: backprop at most 2.5x one forward pass at batch 100 and above.
 """
 
 from __future__ import annotations

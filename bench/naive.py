@@ -5,7 +5,7 @@ central differences over a seeded sample of parameters, timed in blocks against 
 many plain forward passes (`Network.cost`) and against backprop, side by side. Naive over
 backprop for every parameter is estimated as (passes for all) x (time per pass); where that
 estimate is under --full-limit seconds, one full run over every parameter is also measured.
-Target (issue 2): one naive pass at most 1.2x one forward pass.
+Target: one naive pass at most 1.2x one forward pass.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ the API under gunicorn (one process, threads). Measured:
 - round trip of a bare no-op task (`apply_async().get()`, the floor of any Celery job) against
   a tiny job (the 2-3-2 net) through the API, `POST /v1/jobs?wait=10`, one at a time:
   median and p95 latency, jobs per second; and `?wait` requests per second with CLIENTS
-  concurrent clients. Target (issue 6): the job within 1.5x of the no-op.
+  concurrent clients. Target: the job within 1.5x of the no-op.
 - the lesson's naive job (784-16-16-10, 100 digits, central differences, all 13,002
   parameters) on 1 and then 2 worker processes, wall time from submit to result. Target: 2
   workers at least 1.7x faster than 1.

@@ -1,4 +1,4 @@
-"""Ours vs torch autograd vs JAX's jitted gradient, side by side in one run (issue 14's table).
+"""Ours vs torch autograd vs JAX's jitted gradient, side by side in one run.
 
 For each network and batch, one interleaved run (see `common.interleaved`) times:
 - forward: one pass, `Network.cost`, the pass the naive method repeats;
@@ -13,7 +13,7 @@ Both partners' gradients are checked equal to ours before timing. Ratios are med
 per-round ratios with their quartiles. Then `model.run` of the page's job (one digit, backprop
 and 200 sampled parameters nudged) is timed whole, JSON lists and the run's own timing included.
 
-Targets (issue 14, float64): at batch 1, ours <= 2.5 forward passes and <= 1.5x JAX; at
+Targets (float64): at batch 1, ours <= 2.5 forward passes and <= 1.5x JAX; at
 batch 1 to 100, ours below torch and JAX; at batch 1000, ours <= 1.15x torch and below JAX;
 report <= 1.5x ours at batch 1000; a naive pass <= 1.05 forward passes at batch 1 and 100.
 """
@@ -172,7 +172,7 @@ def main() -> None:
     common.print_table(
         ["network", "batch", "forward", "ours", "torch", "JAX", "report", *ratios, "rounds"], rows
     )
-    print("\nmedian [quartiles] over interleaved rounds; targets (issue 14, float64):")
+    print("\nmedian [quartiles] over interleaved rounds; targets (float64):")
     for label, target, value, verdict in verdicts:
         shown = "-" if value is None else f"{value[0]:.2f}"
         print(f"  {verdict:6s} {target:28s} {label:26s} {shown}")

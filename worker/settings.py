@@ -3,7 +3,7 @@
 `Settings()` reads the environment (a variable per field, the field's name in upper case; an
 empty variable counts as unset); `Settings(redis_url=..., max_wait=...)` overrides fields and
 reads the rest. The API, the worker and the `backprop-lab` command all take their settings
-from here, and the README's settings table lists every field.
+from here, and docs/settings.md lists every field.
 
 It lives in `worker/` because the worker is the lowest layer that has settings (`model/` has
 none, it takes `Limits` as an argument) and the API and the command already depend on the

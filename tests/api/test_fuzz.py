@@ -6,7 +6,7 @@ The app runs in process (WSGI) on the test Redis, with API keys on and the fuzze
 small limits so that a generated spec is refused or cheap, and a queue no worker takes: accepted
 jobs stay queued and expire. Rate limits are off, so the fuzzer meets the API and not only 429s
 (tests/api/test_clients.py covers those). Examples are bounded and derandomized: the same cases
-every run; FUZZ_EXAMPLES=200 runs deeper (see README, the fuzz test).
+every run; FUZZ_EXAMPLES=200 runs deeper (see docs/testing.md, the fuzz test).
 
 One check is configured, not off: a job spec can be valid in the document's shape and still
 break a rule JSON Schema cannot say (rows as long as network.layers[0], weights shaped like the
