@@ -7,10 +7,10 @@ Accuracy is the largest error in units of the last place (ulps) against the same
 numpy's long double (80-bit on x86), over z drawn from N(0, 4^2) with a tail out to +-800, so
 the overflow-prone corners are in every batch.
 
-Measured here (see docs/benchmarks.md): expit is at least as accurate as the hand-written sigmoid and
-faster at the lesson's mini-batch shapes, so the model's sigmoid is expit; scipy's softmax and
-log_softmax are as accurate but slower than the hand-written ones, and `z - logsumexp(z)` is
-less accurate, so the model keeps its own softmax and log-softmax.
+Measured here (see docs/benchmarks.md): expit is at least as accurate as the hand-written
+sigmoid and faster at the lesson's mini-batch shapes, so the model's sigmoid is expit; scipy's
+softmax and log_softmax are as accurate but slower than the hand-written ones, and
+`z - logsumexp(z)` is less accurate, so the model keeps its own softmax and log-softmax.
 """
 
 from __future__ import annotations
