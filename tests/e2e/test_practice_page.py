@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from test_page import DONE, Page, browser, screenshot  # noqa: F401 (browser is a fixture)
 
+from tests.e2e.test_page import DONE, Page, browser, screenshot  # noqa: F401 (a fixture)
 from tests.support.processes import free_port
 
 PRACTICE = "#practice-prompt[data-exercise-id]"

@@ -7,7 +7,8 @@ import math
 
 import pytest
 import requests
-from test_page import DONE, Page, browser, screenshot  # noqa: F401 (browser is a fixture)
+
+from tests.e2e.test_page import DONE, Page, browser, screenshot  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
