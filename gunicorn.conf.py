@@ -15,3 +15,6 @@ workers = _settings.web_concurrency
 worker_connections = _settings.web_connections
 timeout = 60
 graceful_timeout = 15
+# gunicorn's control socket (for `gunicornc`) sits at one path per user, ~/.gunicorn, shared by
+# every instance on the machine: stopping one deletes it for the others. Nothing here uses it.
+control_socket_disable = True

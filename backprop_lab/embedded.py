@@ -52,6 +52,18 @@ def free_port(preferred: int = PREFERRED_PORT, host: str = "127.0.0.1") -> int:
     raise RuntimeError("no free port")
 
 
+PRIVATE_FILES = 0o077  # the server's umask: its files (every tenant's jobs) are 0600
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """The data folder, readable by its owner only (0700), with any file an older server
+    left there made private too (0600)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def server_command(port: int, data_dir: Path) -> list[str]:
     """redis-server on 127.0.0.1:port, append-only persistence in data_dir, logging there."""
     return [

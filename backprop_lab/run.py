@@ -55,17 +55,22 @@ class Children:
 
     def __init__(self, log=print):
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.umasks: dict[str, int] = {}
         self.log = log
 
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: Sequence[str], env: dict[str, str], umask: int = -1
+    ) -> subprocess.Popen:
         argv = [executable(argv[0]), *argv[1:]]
         proc = subprocess.Popen(
             argv,
             env=env,
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            umask=umask,
         )
         self.procs.append((name, proc))
+        self.umasks[name] = umask
         self.log(f"started {name} (pid {proc.pid})")
         return proc
 
@@ -78,7 +83,7 @@ class Children:
         index, (_, old) = next((i, p) for i, p in enumerate(self.procs) if p[0] == name)
         _signal_group(old, signal.SIGKILL)  # pool processes orphaned by their leader's death
         del self.procs[index]
-        return self.start(name, argv, env)
+        return self.start(name, argv, env, self.umasks[name])
 
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
@@ -131,9 +136,10 @@ def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
             children.log(f"using the Redis at {redis_url}")
         else:
             data = (var_dir / "redis").resolve()
-            data.mkdir(parents=True, exist_ok=True)
+            embedded.prepare_data_dir(data)
             redis_port = embedded.free_port(embedded.port_of(redis_url))
-            children.start("redis", embedded.server_command(redis_port, data), env)
+            command = embedded.server_command(redis_port, data)
+            children.start("redis", command, env, umask=embedded.PRIVATE_FILES)
             redis_url = embedded.local_url(redis_port, redis_url)
             deadline = time.monotonic() + 15
             while not embedded.answers(redis_url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 
 import pytest
 
@@ -45,3 +46,13 @@ def test_local_url_keeps_the_database_number():
 def test_answers_is_false_where_nothing_listens():
     assert embedded.answers("redis://127.0.0.1:9/0", timeout=0.2) is False
     assert embedded.answers("not a url") is False
+
+
+def test_the_data_folder_is_made_private_with_what_an_older_server_left(tmp_path):
+    data = tmp_path / "var" / "redis"
+    data.mkdir(parents=True)
+    (data / "appendonly.aof").write_text("*1\r\n")
+    (data / "appendonly.aof").chmod(0o644)
+    embedded.prepare_data_dir(data)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "appendonly.aof").stat().st_mode) == 0o600

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,10 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         assert submitted.returncode == 0, submitted.stderr
         assert "succeeded" in submitted.stdout and "times faster" in submitted.stdout
         assert (var / "redis" / "appendonly.aof").exists()
+        # every tenant's jobs are in those files: the owner's alone
+        assert stat.S_IMODE((var / "redis").stat().st_mode) == 0o700
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (var / "redis").iterdir()}
+        assert modes and set(modes.values()) == {0o600}, modes
 
         # a worker killed outright is replaced, and the service goes on
         os.killpg(pids["worker-interactive"], signal.SIGKILL)

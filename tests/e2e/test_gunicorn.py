@@ -73,3 +73,17 @@ def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tm
             for listed in queued:
                 if listed["status"] == "queued":
                     requests.delete(f"{base}/v1/jobs/{listed['id']}", timeout=PATIENCE)
+
+
+def test_instances_share_no_control_socket(redis_url, queue_prefix, tmp_path):
+    # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl):
+    # a second instance would take it over, and stopping either would delete it
+    home, one, two = tmp_path / "home", tmp_path / "one", tmp_path / "two"
+    for folder in (home, one, two):
+        folder.mkdir()
+    env = {"REDIS_URL": redis_url, "QUEUE_PREFIX": queue_prefix, "WEB_CONCURRENCY": "1"}
+    with gunicorn(one, HOME=str(home), **env) as first:
+        with gunicorn(two, HOME=str(home), **env) as second:
+            assert requests.get(f"{second}/v1/health", timeout=5).ok
+        assert requests.get(f"{first}/v1/health", timeout=5).ok
+        assert not (home / ".gunicorn").exists()
