@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from . import jobs, problems
+from . import jobs, problems, results
 from .errors import Problem
 from .metrics import HOLD_HORIZON, held
 
@@ -58,7 +58,7 @@ def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
                 yield event("error", _gone(job_id))
                 return
             if status in jobs.TERMINAL:
-                yield event("end", jobs.with_links(jobs.find(job_id, owner)))
+                yield from _end(job_id, owner)
                 return
             now = time.monotonic()
             if (status, progress) != last:
@@ -74,6 +74,16 @@ def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
                 refreshed = now
                 refresh()
             _sleep_until_end(store, job_id, TICK)
+
+
+def _end(job_id: str, owner: str | None) -> Iterator[str]:
+    """The `end` event: its name first, then the finished job as GET shows it, written from
+    the stored result piece by piece (one line: JSON escapes every newline). A reader that
+    only wants to know that the job ended has it before the job's megabytes are made."""
+    yield "event: end\ndata: "
+    record, stored = jobs.read(job_id, owner)
+    yield from results.job_pieces(record, stored)
+    yield "\n\n"
 
 
 def _sleep_until_end(store, job_id: str, seconds: float) -> None:

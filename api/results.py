@@ -92,6 +92,11 @@ def job_response(
     return Response(_buffered(_job(record, stored, job_fields, keys)), mimetype="application/json")
 
 
+def job_pieces(record: dict[str, Any], stored: dict[str, bytes] | None) -> Iterator[str]:
+    """The whole job as JSON text, in pieces of about CHUNK characters."""
+    return _gathered(_job(record, stored, None, None))
+
+
 def _job(
     record: dict[str, Any],
     stored: dict[str, bytes] | None,
@@ -164,14 +169,20 @@ def _dumps(value: Any) -> str:
 
 
 def _buffered(pieces: Iterable[str], size: int = CHUNK) -> Iterator[bytes]:
+    for text in _gathered(pieces, size):
+        yield text.encode()
+
+
+def _gathered(pieces: Iterable[str], size: int = CHUNK) -> Iterator[str]:
+    """The pieces joined into texts of at least `size` characters (the last may be shorter)."""
     gathered, length = [], 0
     for piece in pieces:
         gathered.append(piece)
         length += len(piece)
         if length >= size:
-            yield "".join(gathered).encode()
+            yield "".join(gathered)
             gathered, length = [], 0
-    yield "".join(gathered).encode()
+    yield "".join(gathered)
 
 
 def npz_response(job_id: str, stored: dict[str, bytes]) -> Response:

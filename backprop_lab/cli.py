@@ -26,6 +26,7 @@ from worker.settings import Settings
 from . import practice, report
 from .client import DEFAULT_URL, ApiError, Client
 from .commands import api_command, gunicorn_config, worker_command
+from .progress import ProgressBar
 from .run import executable
 
 FAILED = 1
@@ -40,6 +41,11 @@ ID_COMMAND_OPTIONS = (
     "--output",
 )  # all they have
 UNFINISHED = ("queued", "running")
+FIELDS_HELP = "with --json: only these job fields and result keys, comma-separated (cost,timing)"
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="wait, show progress, print the summary")
     p.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
     p.add_argument("--json", action="store_true", help="print the job as JSON")
+    p.add_argument("--fields", type=_names, help=FIELDS_HELP)
     for name, func, text in (
         ("show", cmd_show, "show a job"),
         ("summary", cmd_summary, "a finished job's timing and layers"),
@@ -132,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id", help="the job's id (one that starts with '-' works too)")
         if name == "show":
             p.add_argument("--json", action="store_true", help="print the job as JSON")
+            p.add_argument("--fields", type=_names, help=FIELDS_HELP)
         if name == "summary":
             p.add_argument("--wait", action="store_true", help="wait until the job has ended")
             p.add_argument(
@@ -215,9 +223,10 @@ def cmd_submit(args: argparse.Namespace, extra: list[str]) -> int:
     print(f"submitted {job['id']}", file=sys.stderr)
     for warning in job.get("warnings") or []:
         print(f"not started yet: {warning['detail']}", file=sys.stderr)
+    fields = args.fields if args.json else None  # the summary reads the whole result
     bar = ProgressBar(sys.stderr)
     try:
-        job = client.wait(job["id"], timeout=args.timeout, progress=bar)
+        job = client.wait(job["id"], timeout=args.timeout, progress=bar, fields=fields)
     finally:
         bar.close()
     print(json.dumps(job, indent=2) if args.json else report.summary(job))
@@ -225,7 +234,7 @@ def cmd_submit(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_show(args: argparse.Namespace, extra: list[str]) -> int:
-    job = _client(args).get(args.id)
+    job = _client(args).get(args.id, args.fields if args.json else None)
     print(json.dumps(job, indent=2) if args.json else report.job_line(job))
     return 0
 
@@ -323,31 +332,6 @@ def cmd_flashcards(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _client(args: argparse.Namespace) -> Client:
     return Client(args.url, api_key=args.api_key)
-
-
-class ProgressBar:
-    """Redraws one line on a terminal; elsewhere writes a line per tenth of the way."""
-
-    def __init__(self, stream: Any):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = -1
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        text = report.progress_bar(done, total)
-        if self.tty:
-            self.stream.write("\r" + text)
-            self.drawn = True
-        elif (tenth := 10 * done // max(total, 1)) > self.shown:
-            self.shown = tenth
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 if __name__ == "__main__":

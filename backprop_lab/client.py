@@ -5,9 +5,14 @@ docs/contract.md); every error answer raises `ApiError` carrying the problem+jso
 
     client = Client("http://127.0.0.1:8000")
     job = client.submit({"network": {"layers": [2, 3, 2]}, ...})
-    job = client.wait(job["id"], progress=lambda done, total: print(done, total))
+    job = client.wait(job["id"], progress=True)  # a progress bar on stderr
     job["result"]["timing"]["speedup"]
     client.arrays(job["id"])["gradients/weights/0"]  # NumPy arrays, from result.npz
+    for i, job in client.submit_many(specs, max_in_flight=4):  # a study, within the quota
+        ...
+
+A 429 (over the quota of jobs in flight, or a rate limit) is retried after its Retry-After,
+up to `retries` times; then it raises ApiError with `retry_after`.
 """
 
 from __future__ import annotations
@@ -16,26 +21,32 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as first_done
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from .sse import parse_events
+from .progress import ProgressBar
+from .sse import CHUNK, lines_of, parse_events
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 FINISHED = ("succeeded", "failed", "cancelled")
 Progress = Callable[[int, int], None]
+Spec = Mapping[str, Any] | str | os.PathLike[str]
+JOB_FIELDS = ("id", "status", "progress", "error")  # what a wait needs, whatever else is asked
 
 
 class ApiError(Exception):
     """The service answered with an error: `status` and the problem+json `problem`
     ({"type", "title", "status", "detail", "errors": [{"field", "message", "limit"?}]})."""
 
-    def __init__(self, status: int, problem: dict[str, Any]):
+    def __init__(self, status: int, problem: dict[str, Any], retry_after: float | None = None):
         self.status = status
         self.problem = problem
+        self.retry_after = retry_after  # seconds, from Retry-After (429, 503, 507), else None
         super().__init__(str(self))
 
     @property
@@ -79,9 +90,14 @@ class Client:
         api_key: str | None = None,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        retries: int = 5,
+        max_retry_wait: float = 60.0,
     ):
+        """`retries`: how many times a 429 is retried after its Retry-After (at most
+        `max_retry_wait` seconds each) before ApiError is raised."""
         self.url = (url or os.environ.get("BACKPROP_LAB_URL") or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
+        self.retries, self.max_retry_wait = retries, max_retry_wait
         self.session = session or requests.Session()
         api_key = api_key or os.environ.get("BACKPROP_LAB_API_KEY")
         if api_key:
@@ -115,7 +131,7 @@ class Client:
             f"{self.url}/v1/jobs/{job_id}/result.npz", stream=True, timeout=self.timeout
         ) as response:
             if response.status_code >= 400:
-                raise ApiError(response.status_code, _problem(response))
+                raise ApiError(response.status_code, _problem(response), _retry_after(response))
             written = 0
             with open(path, "wb") as out:
                 for chunk in response.iter_content(1 << 20):
@@ -129,7 +145,7 @@ class Client:
 
         response = self.session.get(f"{self.url}/v1/jobs/{job_id}/result.npz", timeout=self.timeout)
         if response.status_code >= 400:
-            raise ApiError(response.status_code, _problem(response))
+            raise ApiError(response.status_code, _problem(response), _retry_after(response))
         with np.load(io.BytesIO(response.content), allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files if not name.endswith(".json")}
 
@@ -138,67 +154,163 @@ class Client:
         job: str | Mapping[str, Any],
         timeout: float | None = None,
         poll: float = 0.2,
-        progress: Progress | None = None,
+        progress: Progress | bool | None = None,
+        fields: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """Follow the job until it is succeeded, failed or cancelled and return it: its event
-        stream, or polling every `poll` seconds if the stream fails.
+        stream, or polling every `poll` seconds if the stream fails. The finished job is read
+        once, when the stream says it ended (with `fields`, only those, besides its id,
+        status and error), so the wait costs what one `get` of it does.
 
-        `progress(done, total)` is called whenever the naive method's pass count moves.
-        Raises TimeoutError after `timeout` seconds (None: wait as long as it takes)."""
+        `progress(done, total)` is called whenever the pass count moves; `progress=True`
+        draws a progress bar on stderr. Raises TimeoutError after `timeout` seconds (None:
+        wait as long as it takes)."""
         job_id = job if isinstance(job, str) else job["id"]
+        wanted = None if fields is None else [*JOB_FIELDS, *fields]
         deadline = None if timeout is None else time.monotonic() + timeout
-        seen = None
+        bar = ProgressBar() if progress is True else None
+        report = _Moves(bar or progress or None)
         try:
-            for name, data in self.events(job_id):
-                step = (data or {}).get("progress")
-                if progress is not None and step and (step["done"], step["total"]) != seen:
-                    seen = (step["done"], step["total"])
-                    progress(*seen)
-                if name == "end":
-                    return data
+            if self._stream_until_end(job_id, deadline, timeout, report):
+                return report.last(self.get(job_id, wanted))
+            while True:  # no stream (an older service, a proxy that buffers): poll instead
+                current = self.get(job_id, ["status", "progress"])
+                report(current.get("progress"))
+                if current["status"] in FINISHED:
+                    return report.last(self.get(job_id, wanted))
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"job {job_id} still {self.get(job_id)['status']} after {timeout} s"
-                    )
+                    raise TimeoutError(f"job {job_id} still {current['status']} after {timeout} s")
+                time.sleep(poll)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _stream_until_end(
+        self, job_id: str, deadline: float | None, timeout: float | None, report: _Moves
+    ) -> bool:
+        """Follow the job's events until its `end` (True), or False when no stream is to
+        be had; the `end` event's data (the whole job) is left unread."""
+        try:
+            for name, data in self._events(job_id, until=("end",)):
+                if name == "end":
+                    return True
+                if name == "error":  # the job expired under the stream: get() says 404
+                    return False
+                report((data or {}).get("progress"))
+                if deadline is not None and time.monotonic() >= deadline:
+                    status = self.get(job_id, ["status"])["status"]
+                    raise TimeoutError(f"job {job_id} still {status} after {timeout} s")
         except (requests.RequestException, ValueError):
-            pass  # no stream (an older service, a proxy that buffers): poll instead
-        while True:
-            current = self.get(job_id)
-            step = current.get("progress")
-            if progress is not None and step and (step["done"], step["total"]) != seen:
-                seen = (step["done"], step["total"])
-                progress(*seen)
-            if current["status"] in FINISHED:
-                return current
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"job {job_id} still {current['status']} after {timeout} s")
-            time.sleep(poll)
+            return False
+        return False
 
     def run(
         self,
-        spec: Mapping[str, Any] | str | os.PathLike[str],
+        spec: Spec,
         timeout: float | None = None,
-        progress: Progress | None = None,
+        progress: Progress | bool | None = None,
+        fields: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """Submit, wait, and return the result; raises JobError if the job did not succeed."""
-        job = self.wait(self.submit(spec), timeout=timeout, progress=progress)
+        """Submit, wait, and return the finished job (its `id`, and its `result`); raises
+        JobError if the job did not succeed."""
+        job = self.wait(self.submit(spec), timeout=timeout, progress=progress, fields=fields)
         if job["status"] != "succeeded":
             raise JobError(job)
-        return job["result"]
+        return job
+
+    def submit_many(
+        self,
+        specs: Iterable[Spec],
+        max_in_flight: int = 4,
+        timeout: float | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Run many specs, at most `max_in_flight` of them queued or running at a time (keep
+        it within the service's quota: BATCH_QUOTA is 4 by default; a 429 is retried anyway),
+        and yield (the spec's position, the finished job) as each one finishes. A job that
+        failed or was cancelled is yielded too (see its `status`); a spec the service refuses
+        raises ApiError when its turn comes."""
+        pool = ThreadPoolExecutor(max_in_flight, thread_name_prefix="backprop-lab")
+        try:
+            running: dict[Future, int] = {}
+            specs = iter(enumerate(specs))
+            for position, spec in specs:
+                running[pool.submit(self._copy().run_to_end, spec, timeout, fields)] = position
+                if len(running) == max_in_flight:
+                    break
+            while running:
+                done, _ = first_done(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    position = running.pop(future)
+                    for more, spec in specs:  # keep max_in_flight going
+                        running[pool.submit(self._copy().run_to_end, spec, timeout, fields)] = more
+                        break
+                    yield position, future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def as_completed(
+        self,
+        jobs: Iterable[str | Mapping[str, Any]],
+        timeout: float | None = None,
+        fields: Sequence[str] | None = None,
+        max_streams: int = 8,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield each of these submitted jobs once it has finished, as they finish (followed
+        by up to `max_streams` event streams at a time)."""
+        jobs = list(jobs)
+        if not jobs:
+            return
+        pool = ThreadPoolExecutor(min(max_streams, len(jobs)), thread_name_prefix="backprop-lab")
+        try:
+            futures = [
+                pool.submit(self._copy().wait, job, timeout, 0.5, None, fields) for job in jobs
+            ]
+            pending = set(futures)
+            while pending:
+                done, pending = first_done(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def run_to_end(
+        self, spec: Spec, timeout: float | None = None, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Submit (retrying a 429 after its Retry-After) and wait: the finished job, however
+        it finished."""
+        return self.wait(self.submit(spec), timeout=timeout, fields=fields)
 
     def events(self, job_id: str) -> Iterator[tuple[str, Any]]:
         """The job's server-sent events as (name, data): ("progress", {"id", "status",
         "progress"}) while it runs, ("keep-alive", None) every few seconds, and last ("end",
         the finished job)."""
+        return self._events(job_id)
+
+    def _events(self, job_id: str, until: Sequence[str] = ()) -> Iterator[tuple[str, Any]]:
         with self.session.get(
             f"{self.url}/v1/jobs/{job_id}/events", stream=True, timeout=self.timeout
         ) as response:
             if response.status_code >= 400:
-                raise ApiError(response.status_code, _problem(response))
-            for name, data in parse_events(response.iter_lines(decode_unicode=True)):
+                raise ApiError(response.status_code, _problem(response), _retry_after(response))
+            lines = lines_of(response.iter_content(CHUNK))
+            for name, data in parse_events(lines, until):
                 yield name, data
                 if name in ("end", "error"):
                     return
+
+    def _copy(self) -> Client:
+        """A client like this one on a session of its own, for another thread (a requests
+        Session is not meant to be shared between threads)."""
+        session = requests.Session()
+        session.headers.update(self.session.headers)
+        return Client(
+            self.url,
+            timeout=self.timeout,
+            session=session,
+            retries=self.retries,
+            max_retry_wait=self.max_retry_wait,
+        )
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued or running job; returns the job (cancelled, or about to be)."""
@@ -261,10 +373,40 @@ class Client:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.timeout)
-        response = self.session.request(method, self.url + path, **kwargs)
+        for attempt in range(self.retries + 1):
+            response = self.session.request(method, self.url + path, **kwargs)
+            if response.status_code != 429 or attempt == self.retries:
+                break
+            # nothing was done: the quota or the rate limit says when to come back
+            time.sleep(min(_retry_after(response) or 1.0, self.max_retry_wait))
         if response.status_code >= 400:
-            raise ApiError(response.status_code, _problem(response))
+            raise ApiError(response.status_code, _problem(response), _retry_after(response))
         return response.json() if response.content else None
+
+
+class _Moves:
+    """Calls `progress(done, total)` when the pass count has moved since the last call."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress, self.seen = progress, None
+
+    def __call__(self, step: Mapping[str, int] | None) -> None:
+        if self.progress is not None and step and (step["done"], step["total"]) != self.seen:
+            self.seen = (step["done"], step["total"])
+            self.progress(*self.seen)
+
+    def last(self, job: dict[str, Any]) -> dict[str, Any]:
+        """The finished job, after its final count is reported."""
+        self(job.get("progress"))
+        return job
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds (the service sends whole seconds), or None."""
+    try:
+        return max(0.0, float(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:

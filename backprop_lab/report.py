@@ -60,12 +60,6 @@ def job_line(job: dict[str, Any]) -> str:
     return "  ".join(p for p in parts if p)
 
 
-def progress_bar(done: int, total: int, width: int = 30) -> str:
-    share = done / total if total else 1.0
-    filled = round(width * share)
-    return f"[{'#' * filled}{'.' * (width - filled)}] {share:4.0%}  {done}/{total} passes"
-
-
 def summary(job: dict[str, Any]) -> str:
     """The job's network and cost, the timing comparison and the per-layer table."""
     lines = [job_line(job)]

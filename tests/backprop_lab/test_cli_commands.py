@@ -8,8 +8,9 @@ import secrets
 import time
 from pathlib import Path
 
-from backprop_lab.cli import ProgressBar, main
+from backprop_lab.cli import main
 from backprop_lab.client import Client
+from backprop_lab.progress import ProgressBar
 from worker.records import JobStore, new_id
 
 ROOT = Path(__file__).resolve().parents[2]

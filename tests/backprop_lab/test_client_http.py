@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
+import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -47,9 +50,13 @@ def test_submit_with_wait_answers_with_the_finished_job(client):
     )
 
 
-def test_run_returns_the_result(client):
-    result = client.run(TINY, timeout=60)
-    assert set(result) >= {"cost", "gradients", "wishes", "naive", "timing"}
+def test_run_returns_the_finished_job_with_its_id(client):
+    job = client.run(TINY, timeout=60)
+    assert job["status"] == "succeeded" and client.get(job["id"])["id"] == job["id"]
+    assert set(job["result"]) >= {"cost", "gradients", "wishes", "naive", "timing"}
+    asked = client.run(TINY, timeout=60, fields=["cost"])
+    assert asked.keys() == {"id", "status", "progress", "error", "result"}
+    assert asked["result"] == {"cost": job["result"]["cost"]}
 
 
 def test_invalid_spec_raises_api_error_with_the_problem_document(client):
@@ -129,3 +136,110 @@ def test_list_pages_follow_next_and_delete_removes_a_job(client):
         client.get(older)
     assert caught.value.status == 404
     assert older not in [j["id"] for j in client.list(limit=100)["jobs"]]
+
+
+# a 784-96-10 network on one digit: about 3.3 MB of JSON, most of it one `end` event line
+BIG = {
+    "network": {"layers": [784, 96, 10], "init": {"seed": 1}},
+    "batch": {"dataset": "mnist", "size": 1, "seed": 0},
+}
+
+
+def test_wait_reads_a_big_result_as_fast_as_get_does(client):
+    # The stream's `end` event carries the whole job on one line; a reader that joins each
+    # new chunk to the pending bytes is quadratic in that line (11 s against 0.4 s for 3 MB).
+    # wait() stops at the `end` and reads the job once, so it costs about one get().
+    job = client.run(BIG, timeout=120)
+    assert len(json.dumps(job)) > 3_000_000
+    waits, gets = [], []
+    for _ in range(3):  # interleaved: the machine's load falls on both alike
+        began = time.perf_counter()
+        waited = client.wait(job["id"], timeout=60)
+        waits.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        got = client.get(job["id"])
+        gets.append(time.perf_counter() - began)
+        assert waited == got
+    assert statistics.median(waits) < 2 * statistics.median(gets), (waits, gets)
+
+
+def test_the_line_reader_joins_a_long_line_cut_anywhere():
+    from backprop_lab.sse import lines_of, parse_events
+
+    line = b"data: " + b"7" * 3_000_000
+    stream = b"event: progress\r\ndata: {}\n\n" + b"event: end\n" + line + b"\n\n"
+    for size in (1, 512, 65_536):
+        chunks = (
+            [stream[i : i + size] for i in range(0, len(stream), size)]
+            if size > 1
+            else [stream[:30], stream[30:31], stream[31:]]
+        )
+        assert list(lines_of(chunks)) == [
+            "event: progress",
+            "data: {}",
+            "",
+            "event: end",
+            line.decode(),
+            "",
+        ]
+    # with `until`, the end is seen from its name line, and its data is never parsed
+    events = list(parse_events(lines_of([stream]), until=("end",)))
+    assert events == [("progress", {}), ("end", None)]
+    assert list(lines_of([b"no newline at the end"])) == ["no newline at the end"]
+
+
+def naive_job(seed: int, sample: int = 500) -> dict:
+    """A job of a few hundred milliseconds: long enough to be in flight beside another."""
+    return {
+        "network": {"layers": [784, 64, 10], "init": {"seed": seed}},
+        "batch": {"dataset": "mnist", "size": 50, "seed": seed},
+        "methods": ["backprop", "naive"],
+        "naive": {"sample": sample, "seed": seed},
+    }
+
+
+def most_in_flight(jobs: list[dict]) -> int:
+    """The most of these jobs queued or running at one moment: each is in flight from its
+    creation to its end (an end and a creation at the same millisecond do not overlap)."""
+    moves = sorted([(j["created_at"], 1) for j in jobs] + [(j["finished_at"], -1) for j in jobs])
+    running = peak = 0
+    for _, move in sorted(moves, key=lambda m: (m[0], m[1])):
+        running += move
+        peak = max(peak, running)
+    return peak
+
+
+def test_submit_many_keeps_its_bound_in_flight_and_yields_every_job(client):
+    specs = [naive_job(seed) for seed in range(6)]
+    finished = dict(client.submit_many(specs, max_in_flight=2, timeout=120))
+    assert sorted(finished) == list(range(6))
+    jobs = [client.get(job["id"]) for job in finished.values()]
+    assert all(job["status"] == "succeeded" for job in jobs)
+    for position, job in finished.items():  # each yielded with the position of its spec
+        assert job["spec"] == specs[position]
+    assert most_in_flight(jobs) == 2
+
+
+def test_as_completed_yields_each_job_once_it_has_finished(client):
+    jobs = [client.submit(naive_job(seed)) for seed in (10, 11, 12)]
+    seen = list(client.as_completed(jobs, timeout=120, fields=["cost"]))
+    assert sorted(j["id"] for j in seen) == sorted(j["id"] for j in jobs)
+    assert all(j["status"] == "succeeded" and "cost" in j["result"] for j in seen)
+
+
+def test_a_429_is_retried_after_its_retry_after_and_then_exposed(redis_url, worker):
+    from tests.support.processes import api_server
+
+    key = secrets.token_hex(16)  # a quota of this test's own, whatever ran before it
+    with api_server(redis_url, "", interactive_quota=1, batch_quota=1, api_keys=(key,)) as url:
+        first = Client(url, api_key=key).submit(naive_job(20, sample=2500))  # seconds of work
+        with pytest.raises(ApiError) as refused:
+            Client(url, api_key=key, retries=0).submit(naive_job(21, sample=2500))
+        assert refused.value.status == 429 and refused.value.retry_after == 10
+        assert refused.value.problem["in_flight"] == 1
+        # retried (every 0.2 s here, not the 10 s asked) until the first job has ended
+        patient = Client(url, api_key=key, max_retry_wait=0.2, retries=1000)
+        second = patient.run(naive_job(21, sample=2500), timeout=120)
+        first = patient.get(first["id"])
+        assert first["status"] == second["status"] == "succeeded"
+        assert second["created_at"] >= first["finished_at"]
