@@ -29,10 +29,9 @@ from prometheus_client.core import (
 )
 from redis import Redis
 
-from worker import accounting
+from worker import accounting, keyspace
 from worker.queues import CLASSES
 
-HELD = accounting.PREFIX + "held:"
 HOLD_HORIZON = 30.0  # seconds a held stream counts without a refresh
 HOLD_MARGIN = 5.0  # seconds a held wait counts past its own length (it ends before that)
 KINDS = ("wait", "stream")
@@ -43,7 +42,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def held(client: Redis, kind: str, horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
     """Count one held request of `kind` while the block runs; yields a refresh function that a
     holder longer than `horizon` seconds (a stream) calls at least every `horizon` seconds."""
-    token, key = secrets.token_hex(8), HELD + kind
+    token, key = secrets.token_hex(8), keyspace.held(kind)
 
     def refresh() -> None:
         client.zadd(key, {token: time.time() + horizon})
@@ -65,7 +64,7 @@ class ServiceCollector:
         submitted = CounterMetricFamily(
             "backprop_lab_jobs_submitted", "Jobs accepted, by class.", labels=["class"]
         )
-        for job_class, count in sorted(self.redis.hgetall(accounting.SUBMITTED).items()):
+        for job_class, count in sorted(self.redis.hgetall(keyspace.SUBMITTED).items()):
             submitted.add_metric([job_class], float(count))
         yield submitted
         finished = CounterMetricFamily(
@@ -73,11 +72,11 @@ class ServiceCollector:
             "Jobs that ended, by class and final status.",
             labels=["class", "status"],
         )
-        for field, count in sorted(self.redis.hgetall(accounting.FINISHED).items()):
+        for field, count in sorted(self.redis.hgetall(keyspace.FINISHED).items()):
             finished.add_metric(field.split(":", 1), float(count))
         yield finished
         yield self._run_seconds()
-        passes = self.redis.get(accounting.NAIVE_PASSES)
+        passes = self.redis.get(keyspace.NAIVE_PASSES)
         yield CounterMetricFamily(
             "backprop_lab_naive_passes",
             "Passes done by all jobs as their progress counts them: naive "
@@ -94,7 +93,7 @@ class ServiceCollector:
             labels=["class"],
         )
         for job_class in CLASSES:
-            fields = self.redis.hgetall(accounting.run_seconds_key(job_class))
+            fields = self.redis.hgetall(keyspace.run_seconds(job_class))
             buckets = [
                 (str(b), float(fields.get(accounting.bucket_field(b), 0)))
                 for b in accounting.RUN_SECONDS_BUCKETS
@@ -111,8 +110,9 @@ class ServiceCollector:
         )
         now = time.time()
         for kind in KINDS:
-            self.redis.zremrangebyscore(HELD + kind, "-inf", now)  # their process died
-            family.add_metric([kind], float(self.redis.zcard(HELD + kind)))
+            key = keyspace.held(kind)
+            self.redis.zremrangebyscore(key, "-inf", now)  # their process died
+            family.add_metric([kind], float(self.redis.zcard(key)))
         return family
 
     def _depths(self) -> GaugeMetricFamily:

@@ -15,10 +15,10 @@ import pytest
 import redis
 import requests
 
-from api.metrics import HELD
 from tests.support.observe import PATIENCE, poll, scrape
 from tests.support.processes import api_server, celery_worker, redis_server
 from tests.support.specs import example
+from worker import keyspace
 from worker.records import TERMINAL
 
 TINY = example("tiny-2-3-2")
@@ -146,7 +146,7 @@ def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redi
     assert answers[0]["status"] == "queued" and scrape(idle)[WAITS] == 0
     requests.delete(f"{idle}/v1/jobs/{answers[0]['id']}", timeout=10)
     # a process that died holding a wait: its entry's horizon has passed, so it is not counted
-    redis.Redis.from_url(own_redis).zadd(HELD + "wait", {"dead-process": time.time() - 1})
+    redis.Redis.from_url(own_redis).zadd(keyspace.held("wait"), {"dead-process": time.time() - 1})
     assert scrape(idle)[WAITS] == 0
 
 
