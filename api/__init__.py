@@ -34,12 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     # every held request (up to WEB_CONNECTIONS) may block on a Redis connection of its own
-    store = JobStore.from_url(
-        settings.redis_url,
-        settings.job_ttl,
-        budget=settings.budget,
-        connections=settings.web_connections + 50,
-    )
+    store = JobStore.from_settings(settings, connections=settings.web_connections + 50)
     for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
         app.logger.warning("%s", warning)
     celery = sender(settings)

@@ -2,9 +2,9 @@
 
 {"type", "title", "status", "detail"} and, for validation, "errors": [{"field", "message",
 "limit"?, "estimate"?}]. HTTP errors (404, 405, 413, 415, ...) keep type "about:blank" and their
-standard title; the API's own kinds have a type under /problems/ with a page there
-(api.problems). A 500 means a bug: it is logged with its traceback and the client sees no
-internals.
+standard title; the API's own kinds have a type under /problems/ (a slug of worker/problems.py)
+with a page there (api.problems). A 500 means a bug: it is logged with its traceback and the
+client sees no internals.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 import model
+from worker.problems import Slug
 
 from . import problems
 
@@ -48,7 +49,7 @@ def invalid(errors: list[dict[str, Any]], detail: str | None = None) -> Problem:
         422,
         "Invalid request",
         detail or f"{len(errors)} problem(s) at: {fields}",
-        "validation",
+        Slug.VALIDATION,
         errors,
     )
 
@@ -106,7 +107,7 @@ def _unavailable(exc: Exception) -> Response:
             503,
             "Service Unavailable",
             f"{what} does not answer; try again shortly",
-            "unavailable",
+            Slug.UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
     )
@@ -119,7 +120,7 @@ def _from_bug(exc: Exception) -> Response:
             500,
             "Internal Server Error",
             "the server failed on this request; it is logged",
-            "internal",
+            Slug.INTERNAL,
         )
     )
 

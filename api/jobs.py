@@ -16,16 +16,17 @@ from flask import current_app, url_for
 import model
 from worker import records, result_codec
 from worker.names import RUN_JOB
+from worker.problems import Slug, problem, uri
 from worker.records import TERMINAL, JobStore, StoreFull  # noqa: F401 (views read TERMINAL)
 from worker.settings import Settings
 
-from . import classes, problems
+from . import classes
 from .errors import Problem, invalid
 from .metrics import HOLD_MARGIN, held
 from .workers import Workers
 
 NO_WORKER = {
-    "type": problems.uri("no-worker"),
+    "type": uri(Slug.NO_WORKER),
     "detail": "no worker answers: the job waits in the queue and starts when one does",
 }
 
@@ -83,7 +84,7 @@ def submit(
             507,
             "Insufficient Storage",
             str(full),
-            "result-store-full",
+            Slug.RESULT_STORE_FULL,
             errors=[
                 {
                     "field": "include",
@@ -104,11 +105,7 @@ def submit(
         s.store.finish(
             record["id"],
             "failed",
-            error={
-                "type": problems.uri("unavailable"),
-                "title": "Not queued",
-                "detail": "the queue did not accept the job",
-            },
+            error=problem(Slug.UNAVAILABLE, "Not queued", "the queue did not accept the job"),
         )
         raise
     if wait > 0:
@@ -128,7 +125,7 @@ def admit(job_id: str, job_class: str, holder: str) -> None:
             "Too Many Jobs",
             f"{count} {job_class} jobs of this {who} are queued "
             f"or running, and the limit is {limit}: submit again when one has finished",
-            "quota",
+            Slug.QUOTA,
             headers={"Retry-After": "10"},
             extra={"class": job_class, "in_flight": count, "limit": limit},
         )
@@ -235,7 +232,10 @@ def with_links(record: dict[str, Any]) -> dict[str, Any]:
 
 def not_found(job_id: str) -> Problem:
     return Problem(
-        404, "Not Found", f"no job {job_id!r}: it was never issued or has expired", "job-not-found"
+        404,
+        "Not Found",
+        f"no job {job_id!r}: it was never issued or has expired",
+        Slug.JOB_NOT_FOUND,
     )
 
 
@@ -247,6 +247,8 @@ def no_result(record: dict[str, Any]) -> Problem:
             "Gone",
             f"the result was dropped from the result store at "
             f"{record['result_expired']} to make room for newer ones",
-            "result-expired",
+            Slug.RESULT_EXPIRED,
         )
-    return Problem(409, "Conflict", f"the job is {record['status']}: it has no result", "no-result")
+    return Problem(
+        409, "Conflict", f"the job is {record['status']}: it has no result", Slug.NO_RESULT
+    )

@@ -3,7 +3,9 @@
 Gunicorn runs several API processes and the workers run elsewhere, so nothing is counted in a
 process's memory: the counts live in Redis (worker/accounting.py), written by every API process
 and worker, and a scrape of any API process shows the whole service. Queue depths are asked of
-the broker at scrape time (a passive declare, which Redis and RabbitMQ both answer). Held
+the broker at scrape time (a passive declare, which Redis and RabbitMQ both answer); when the
+broker cannot be asked, the depths are absent from that scrape (an outage is not an empty
+queue) and `backprop_lab_queue_depth_up` is 0 with the reason. Held
 requests are the `?wait` requests and event streams open right now: each is an entry in a sorted
 set whose score is when it expires, so a process that dies holding some stops counting them
 after their horizon (a wait's own length and HOLD_MARGIN; a stream's HOLD_HORIZON between
@@ -20,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import redis
+from amqp.exceptions import AccessRefused, ChannelError, NotAllowed
 from celery import Celery
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -29,13 +33,15 @@ from prometheus_client.core import (
 )
 from redis import Redis
 
-from worker import accounting
+from worker import accounting, keyspace
 from worker.queues import CLASSES
 
-HELD = accounting.PREFIX + "held:"
 HOLD_HORIZON = 30.0  # seconds a held stream counts without a refresh
 HOLD_MARGIN = 5.0  # seconds a held wait counts past its own length (it ends before that)
 KINDS = ("wait", "stream")
+# why the broker could not be asked: no connection (refused, timed out, no such host); it
+# refused us (credentials, a virtual host that does not exist); anything else
+REASONS = ("unreachable", "refused", "error")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -43,7 +49,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def held(client: Redis, kind: str, horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
     """Count one held request of `kind` while the block runs; yields a refresh function that a
     holder longer than `horizon` seconds (a stream) calls at least every `horizon` seconds."""
-    token, key = secrets.token_hex(8), HELD + kind
+    token, key = secrets.token_hex(8), keyspace.held(kind)
 
     def refresh() -> None:
         client.zadd(key, {token: time.time() + horizon})
@@ -65,7 +71,7 @@ class ServiceCollector:
         submitted = CounterMetricFamily(
             "backprop_lab_jobs_submitted", "Jobs accepted, by class.", labels=["class"]
         )
-        for job_class, count in sorted(self.redis.hgetall(accounting.SUBMITTED).items()):
+        for job_class, count in sorted(self.redis.hgetall(keyspace.SUBMITTED).items()):
             submitted.add_metric([job_class], float(count))
         yield submitted
         finished = CounterMetricFamily(
@@ -73,11 +79,11 @@ class ServiceCollector:
             "Jobs that ended, by class and final status.",
             labels=["class", "status"],
         )
-        for field, count in sorted(self.redis.hgetall(accounting.FINISHED).items()):
+        for field, count in sorted(self.redis.hgetall(keyspace.FINISHED).items()):
             finished.add_metric(field.split(":", 1), float(count))
         yield finished
         yield self._run_seconds()
-        passes = self.redis.get(accounting.NAIVE_PASSES)
+        passes = self.redis.get(keyspace.NAIVE_PASSES)
         yield CounterMetricFamily(
             "backprop_lab_naive_passes",
             "Passes done by all jobs as their progress counts them: naive "
@@ -85,7 +91,17 @@ class ServiceCollector:
             value=float(passes or 0),
         )
         yield self._held()
-        yield self._depths()
+        depths, reason = self._depths()
+        up = GaugeMetricFamily(
+            "backprop_lab_queue_depth_up",
+            "1 when the broker answered this scrape's queue depths; 0 when it could not be "
+            "asked (reason: unreachable, refused or error), and the depths are then absent.",
+            labels=["reason"],
+        )
+        up.add_metric([reason or ""], 0.0 if reason else 1.0)
+        yield up
+        if depths is not None:
+            yield depths
 
     def _run_seconds(self) -> HistogramMetricFamily:
         family = HistogramMetricFamily(
@@ -94,7 +110,7 @@ class ServiceCollector:
             labels=["class"],
         )
         for job_class in CLASSES:
-            fields = self.redis.hgetall(accounting.run_seconds_key(job_class))
+            fields = self.redis.hgetall(keyspace.run_seconds(job_class))
             buckets = [
                 (str(b), float(fields.get(accounting.bucket_field(b), 0)))
                 for b in accounting.RUN_SECONDS_BUCKETS
@@ -111,34 +127,57 @@ class ServiceCollector:
         )
         now = time.time()
         for kind in KINDS:
-            self.redis.zremrangebyscore(HELD + kind, "-inf", now)  # their process died
-            family.add_metric([kind], float(self.redis.zcard(HELD + kind)))
+            key = keyspace.held(kind)
+            self.redis.zremrangebyscore(key, "-inf", now)  # their process died
+            family.add_metric([kind], float(self.redis.zcard(key)))
         return family
 
-    def _depths(self) -> GaugeMetricFamily:
+    def _depths(self) -> tuple[GaugeMetricFamily | None, str | None]:
+        """The queues' depths, or None and why the broker could not be asked (one connection,
+        tried once: a scrape answers at once, and the next one asks again)."""
+        try:
+            with self.celery.connection_for_read() as connection:
+                connection.ensure_connection(max_retries=0)
+                depths = {name: _depth(connection, name) for name in self.queues.values()}
+        except Exception as exc:
+            return None, _reason(exc)
         family = GaugeMetricFamily(
             "backprop_lab_queue_depth",
             "Messages waiting in each class's queue (not yet taken).",
             labels=["queue"],
         )
-        with self.celery.connection_for_read() as connection:
-            for name in self.queues.values():
-                family.add_metric([name], float(_depth(connection, name)))
-        return family
+        for name, depth in depths.items():
+            family.add_metric([name], float(depth))
+        return family, None
 
 
 def _depth(connection, name: str) -> int:
-    """A queue's waiting messages; 0 for a queue the broker has not declared yet."""
+    """A queue's waiting messages: 0 for a queue the broker has not declared yet (404, which
+    RabbitMQ and kombu's Redis transport both answer); any other error is raised."""
     channel = connection.channel()
     try:
         return channel.queue_declare(queue=name, passive=True).message_count
-    except Exception:  # not declared yet (RabbitMQ closes the channel, Redis raises)
-        return 0
+    except ChannelError as exc:
+        if str(exc.reply_code) == "404":
+            return 0
+        raise
     finally:
         try:
-            channel.close()
+            channel.close()  # RabbitMQ has closed it after a 404
         except Exception:
             pass
+
+
+def _reason(exc: BaseException) -> str:
+    """Why the broker could not be asked, one of REASONS (kombu wraps the cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AccessRefused | NotAllowed | redis.AuthenticationError):
+            return "refused"
+        if isinstance(seen, OSError | redis.ConnectionError | redis.TimeoutError):
+            return "unreachable"
+        seen = seen.__cause__ or seen.__context__
+    return "error"
 
 
 def exposition(collector: ServiceCollector) -> bytes:

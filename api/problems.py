@@ -1,9 +1,9 @@
-"""The problem types: every `type` the API answers or records in a job, and its page.
+"""The problem types' pages: `GET /problems/<slug>` for every `type` the API answers or records.
 
-A type is the path `/problems/<slug>`, relative to the API's URL (RFC 9457 resolves it against
-the answer's URL), and `GET /problems/<slug>` answers a short HTML page saying what it means
-and what to do. The types are identifiers: compare them, do not parse them. HTTP errors with
-nothing to add (404 of an unknown path, 405, 413, 415) keep `about:blank`.
+The slugs and their URI (`/problems/<slug>`, relative to the API's URL: RFC 9457 resolves it
+against the answer's URL) are worker/problems.py's; here is what each page says: its title and
+what it means and what to do. The types are identifiers: compare them, do not parse them. HTTP
+errors with nothing to add (404 of an unknown path, 405, 413, 415) keep `about:blank`.
 """
 
 from __future__ import annotations
@@ -12,113 +12,109 @@ from html import escape
 
 from flask import Flask, Response, abort
 
+from worker.problems import Slug, uri
+
 # slug -> (title, what it means and what to do)
-TYPES: dict[str, tuple[str, str]] = {
-    "validation": (
+TYPES: dict[Slug, tuple[str, str]] = {
+    Slug.VALIDATION: (
         "Invalid request",
         "The body or the query breaks the schema, a rule across "
         "fields, or a limit. `errors` lists each field (a dotted path such as "
         "network.layers.1) with a message, and the limit or the naive cost estimate "
         "where one applies. Fix those fields and send it again.",
     ),
-    "malformed-json": (
+    Slug.MALFORMED_JSON: (
         "Malformed JSON",
         "The body is not strict JSON (NaN, Infinity and numbers "
         "too large for a float are refused). The detail gives the position.",
     ),
-    "job-not-found": (
+    Slug.JOB_NOT_FOUND: (
         "Job not found",
         "No job has this id: it was never issued, it expired "
         "(JOB_TTL after it ended), it was deleted, or it belongs to another API "
         "key.",
     ),
-    "job-not-succeeded": (
+    Slug.JOB_NOT_SUCCEEDED: (
         "Job has not succeeded",
         "Practice (exercises, answers, a job's "
         "flashcards) is built from a succeeded job's result; this job is "
         "queued, running, failed or cancelled. Wait for it to finish, or run "
         "a new one.",
     ),
-    "exercise-not-found": (
+    Slug.EXERCISE_NOT_FOUND: (
         "Exercise not found",
         "The job has no exercise with this id: take the ids from GET /v1/jobs/<id>/exercises.",
     ),
-    "no-result": (
+    Slug.NO_RESULT: (
         "No result",
         "The job has not succeeded (it is queued, running, failed or "
         "cancelled), so it has no result to give; wait for it to finish.",
     ),
-    "result-expired": (
+    Slug.RESULT_EXPIRED: (
         "Result expired",
         "The result was dropped from the result store "
         "(RESULT_STORE_BYTES) to make room for newer ones; the job's "
         "`result_expired` says when. Run the spec again for a new result.",
     ),
-    "result-store-full": (
+    Slug.RESULT_STORE_FULL: (
         "Result store full",
         "Jobs in flight hold the result store's room "
         "(RESULT_STORE_BYTES, RESULT_OWNER_BYTES per key): retry after "
         "Retry-After, or ask for less (include, naive.sample).",
     ),
-    "api-key": (
+    Slug.API_KEY: (
         "API key needed",
         "The service runs with API_KEYS: send one as "
         "`Authorization: Bearer <key>` or `X-API-Key: <key>`.",
     ),
-    "quota": (
+    Slug.QUOTA: (
         "Too many jobs in flight",
         "This API key (or, with keys off, this address) "
         "already has as many jobs of the refused job's class queued or running as "
         "BATCH_QUOTA or INTERACTIVE_QUOTA allow; `in_flight` and `limit` say how many. "
         "Submit again when one has finished (or cancel one).",
     ),
-    "rate-limit": (
+    Slug.RATE_LIMIT: (
         "Too many requests",
         "Over RATE_LIMIT (submissions and cancels) or "
         "RATE_LIMIT_READ (reads) for this key or address. Wait the seconds that "
         "Retry-After says.",
     ),
-    "unavailable": (
+    Slug.UNAVAILABLE: (
         "Service unavailable",
         "The job store or the queue (Redis) does not "
         "answer. Retry after Retry-After seconds; accepted jobs are kept.",
     ),
-    "not-ready": (
+    Slug.NOT_READY: (
         "Not ready",
         "Redis does not answer, or no worker answered a ping: jobs are "
         "accepted but wait in the queue until a worker starts.",
     ),
-    "no-worker": (
+    Slug.NO_WORKER: (
         "No worker",
         "A warning on a queued job: no worker answers, so the job waits "
         "in the queue and starts when one does. Start one (`backprop-lab worker`).",
     ),
-    "spec": (
+    Slug.SPEC: (
         "The spec cannot run",
         "The job was accepted but cannot run as given, e.g. the "
         "network overflows on this batch (the cost or a gradient is not finite).",
     ),
-    "time-limit": (
+    Slug.TIME_LIMIT: (
         "Time limit",
         "The job ran past JOB_SOFT_TIME_LIMIT (or the hard limit) "
         "and was stopped. Sample fewer parameters (naive.sample) or use a smaller "
         "batch.",
     ),
-    "not-finite": (
+    Slug.NOT_FINITE: (
         "Result not finite",
         "The result held NaN or infinity, which JSON cannot carry; use smaller weights or inputs.",
     ),
-    "internal": (
+    Slug.INTERNAL: (
         "Internal error",
         "A bug in the service; it is logged. Report it with the request that caused it.",
     ),
 }
-
-
-def uri(slug: str) -> str:
-    """The type of a slug; a slug not in TYPES is a bug (KeyError), so every type has a page."""
-    TYPES[slug]  # noqa: B018
-    return f"/problems/{slug}"
 
 
 def page(slug: str) -> Response:
@@ -128,7 +124,7 @@ def page(slug: str) -> Response:
     title, text = TYPES[slug]
     body = (
         f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{escape(title)}'
-        f"</title><h1>{escape(title)}</h1><p><code>/problems/{escape(slug)}</code></p>"
+        f"</title><h1>{escape(title)}</h1><p><code>{escape(uri(slug))}</code></p>"
         f"<p>{escape(text)}</p></html>\n"
     )
     return Response(body, mimetype="text/html")

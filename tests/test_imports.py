@@ -159,12 +159,15 @@ def test_importing_the_api_does_not_configure_the_worker():
         "worker",
         "worker.accounting",
         "worker.celery_config",
+        "worker.keyspace",
         "worker.names",
+        "worker.problems",
         "worker.queues",
         "worker.records",
         "worker.redis_check",
         "worker.result_codec",
         "worker.results",
+        "worker.scripts",
         "worker.settings",
     }
     assert seen["threads"] is None  # the BLAS variables are the worker's business

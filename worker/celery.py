@@ -1,33 +1,46 @@
 """The worker's Celery app, found by `celery -A worker worker` (Celery's project layout: the
 app in `<package>/celery.py`, which `-A <package>` looks for).
 
-Only the worker process imports this module; the API imports `worker.settings`,
-`worker.names` and `worker.records`, which configure nothing. Importing it sets one BLAS thread
-per process before NumPy is first imported (by the tasks), so a prefork pool of N processes uses
-N cores, not N x cores; connects the recovery of a vanished worker's jobs (recovery.py); and
-checks at start that Redis will not evict job records or queued jobs (redis_check.py).
+Importing this module does nothing. `app` is made on first use (a module `__getattr__`): Celery
+asks for it when it loads the worker, and then `make_app` sets one BLAS thread per process
+before the tasks first import NumPy (so a prefork pool of N processes uses N cores, not N x
+cores) and connects the worker's signal hooks: a Redis that will evict job records makes the
+worker exit at once (redis_check.py), a lone new worker hands out again what a vanished one
+had taken (recovery.py), and a batch-only worker lowers its CPU priority (priority.py).
 """
 
+from __future__ import annotations
+
 import os
+from typing import Any
 
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
+from celery.signals import worker_init, worker_process_init, worker_ready
 
-from celery import Celery  # noqa: E402
-from celery.signals import worker_init  # noqa: E402
+from . import priority, recovery, redis_check
+from .celery_config import App
+from .settings import Settings
 
-from . import priority, recovery  # noqa: E402,F401 (connect the worker's signal hooks)
-from .celery_config import celery_config  # noqa: E402
-from .redis_check import at_worker_start  # noqa: E402
-from .settings import Settings  # noqa: E402
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+app: App  # made by __getattr__ on first use
 
 
-def make_app(settings: Settings) -> Celery:
-    """The worker's app for `settings`, with the tasks; it becomes the current app."""
-    app = Celery("backprop-lab", include=["worker.tasks"])
-    app.conf.update(celery_config(settings))
+def make_app(settings: Settings) -> App:
+    """The worker's app for `settings`, with the tasks; it becomes the current app. Made before
+    the tasks are imported, so the BLAS variables it sets (unless given) precede NumPy."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    made = App(settings, include=["worker.tasks"])
+    worker_init.connect(redis_check.at_worker_start)  # an evicting Redis: the worker exits
+    worker_init.connect(recovery.note_start)
+    worker_ready.connect(recovery.restore_at_ready)
+    worker_process_init.connect(priority.lower_batch_priority)
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global app
+    app = make_app(Settings())
     return app
-
-
-app = make_app(Settings())
-worker_init.connect(at_worker_start)  # a worker on a Redis that evicts keys exits at once

@@ -56,13 +56,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # a chord part's result reaches the backend even across a short Redis outage
         "result_backend_always_retry": True,
         "result_backend_max_retries": 30,
-        # ours, read by the tasks through their app: where the job records are, and the split
-        "job_store_url": settings.redis_url,
-        "naive_split_passes": settings.naive_split_passes,
-        "naive_parts": settings.naive_parts,
-        "result_store_bytes": settings.budget.total,
-        "result_owner_bytes": settings.budget.per_owner,
-        "batch_nice": settings.batch_nice,
     } | queues.celery_settings(settings.queue_prefix)
 
 
@@ -80,9 +73,21 @@ def broker_options(url: str, visibility: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def sender(settings: Settings) -> Celery:
+class App(Celery):
+    """A Celery app configured from `settings`, which it carries: the tasks and the worker's
+    signal hooks read the service's own settings there (`task.app.settings`), and Celery's
+    configuration holds only Celery's."""
+
+    def __init__(self, settings: Settings, main: str = "backprop-lab", **options: Any):
+        super().__init__(main, **options)
+        self.settings = settings
+        self.conf.update(celery_config(settings))
+
+    def __reduce_keys__(self) -> dict[str, Any]:
+        return super().__reduce_keys__() | {"settings": self.settings}  # pickled with the app
+
+
+def sender(settings: Settings) -> App:
     """A Celery app that only sends and controls (the API, the tests' pings): it registers no
     task and never becomes the process' current app."""
-    app = Celery("backprop-lab", set_as_current=False)
-    app.conf.update(celery_config(settings))
-    return app
+    return App(settings, set_as_current=False)

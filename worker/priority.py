@@ -3,8 +3,9 @@
 Interactive and batch workers share the machine's cores. The kernel gives a process at nice 10
 about a tenth of the CPU share of one at nice 0 when both want a core, so a student's job gets
 a core at once while researchers' jobs run, and the batch work still uses every idle cycle.
-Set in each pool process as it starts, after `-Q` has chosen the queues; a worker that takes
-both queues (a one-process install) keeps the normal priority.
+Set in each pool process as it starts (the worker_process_init hook, connected by
+worker/celery.py's make_app), after `-Q` has chosen the queues; a worker that takes both queues
+(a one-process install) keeps the normal priority.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import os
 
 from celery import current_app
-from celery.signals import worker_process_init
 
 
 def batch_only(app) -> bool:
@@ -20,9 +20,9 @@ def batch_only(app) -> bool:
     return set(app.amqp.queues.consume_from) == {app.conf.task_default_queue}
 
 
-@worker_process_init.connect
-def _lower_batch_priority(**_) -> None:
-    app = current_app
-    step = int(app.conf.get("batch_nice") or 0)
+def lower_batch_priority(**_) -> None:
+    """Celery's worker_process_init hook: BATCH_NICE for a pool process of a batch-only worker."""
+    app = current_app  # the pool process' app is the worker's
+    step = app.settings.batch_nice
     if step > 0 and batch_only(app):
         os.nice(step)

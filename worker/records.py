@@ -19,161 +19,16 @@ from typing import Any
 
 import redis
 
-from . import accounting, result_codec
-from .results import LUA, PREFIX, Budget, ResultStore
+from . import accounting, keyspace, result_codec
+from .problems import Slug, problem
+from .results import ResultStore
+from .scripts import Script
+from .settings import Budget, Settings
 
-INDEX = PREFIX + "jobs"
 TERMINAL = ("succeeded", "failed", "cancelled")
+ENDED_SECONDS = 60  # an ended list's life: its waiters BLPOP on it in slices of a second
 _JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods", "result_size")
-DEFAULT_BUDGET = Budget()
 _INTERNAL = ("ttl", "cancel", "owner", "reserve", "stored", "inflight", "started", "worker")
-
-# KEYS[1] record; ARGV[1] now, ARGV[2] now as epoch seconds, ARGV[3] the worker's name. Queued
-# (or running again after a lost worker) -> running.
-_START = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if (status == 'queued' or status == 'running') and redis.call('HGET', KEYS[1], 'cancel') ~= '1'
-then
-  redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1], 'started', ARGV[2],
-             'worker', ARGV[3])
-  return 1
-end
-return 0
-"""
-# KEYS[1] record, KEYS[2] its ended list; ARGV: now, now as epoch, job id. Queued -> cancelled
-# (pushed to the list); running -> cancel flag for the task.
-_CANCEL = (
-    accounting.LUA_HELPERS
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' then
-  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'cancel', '1')
-  ended(KEYS[1], ARGV[3], 'cancelled', ARGV[2])
-  redis.call('RPUSH', KEYS[2], 'cancelled')
-  redis.call('EXPIRE', KEYS[2], 60)
-elseif status == 'running' then
-  redis.call('HSET', KEYS[1], 'cancel', '1')
-end
-return status
-"""
-)
-# KEYS[1] record, KEYS[2] its ended list, KEYS[3] the index; ARGV[1] id, ARGV[2] the owners'
-# index prefix, ARGV[3] the prefix. Remove the job and its stored result (its reserve is
-# forgotten with the record); an unfinished one's task finds no record and stops.
-_DELETE = (
-    LUA
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 0 end
-local owner = redis.call('HGET', KEYS[1], 'owner')
-local inflight = redis.call('HGET', KEYS[1], 'inflight')
-if inflight then redis.call('ZREM', inflight, ARGV[1]) end  -- it leaves the owner's quota
-drop(ARGV[3], ARGV[1], false)
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if owner then redis.call('ZREM', ARGV[2] .. owner, ARGV[1]) end
-if status == 'queued' or status == 'running' then
-  redis.call('RPUSH', KEYS[2], 'deleted')
-  redis.call('EXPIRE', KEYS[2], 60)
-end
-return 1
-"""
-)
-# KEYS[1] record; ARGV: passes done, passes in all. Only a running job's (a deleted one stays
-# deleted).
-_PROGRESS = (
-    accounting.LUA_HELPERS
-    + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-passes(redis.call('HGET', KEYS[1], 'progress'), ARGV[1])
-redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = tonumber(ARGV[1]),
-                                                     total = tonumber(ARGV[2])}))
-return 1
-"""
-)
-# KEYS[1] record; ARGV: part, its passes done, passes in all, then every part's name. A part of
-# a split job writes its own count (field done:<part>); the job's progress is their sum.
-_PART_PROGRESS = (
-    accounting.LUA_HELPERS
-    + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-redis.call('HSET', KEYS[1], 'done:' .. ARGV[1], ARGV[2])
-local done = 0
-for i = 4, #ARGV do
-  done = done + (tonumber(redis.call('HGET', KEYS[1], 'done:' .. ARGV[i])) or 0)
-end
-passes(redis.call('HGET', KEYS[1], 'progress'), done)
-redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done, total = tonumber(ARGV[3])}))
-return 1
-"""
-)
-# KEYS[1] record, KEYS[2] its ended list; ARGV: now, now in ms, status, error, prefix, id,
-# budget, per-owner budget, result bytes, then the result's fields and values. Only an
-# unfinished job ends, and only once: its reserve is released, and a result is stored if room
-# can be made for it (worker/results.py); the ending is pushed to the list for a waiter's BLPOP.
-_FINISH = (
-    LUA
-    + accounting.LUA_HELPERS
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'queued' and status ~= 'running' then return 0 end
-local p, id, outcome, err = ARGV[5], ARGV[6], ARGV[3], ARGV[4]
-local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
-redis.call('SREM', p .. 'results:inflight', id)
-if outcome == 'succeeded' and #ARGV > 9 then
-  local owner, size = redis.call('HGET', KEYS[1], 'owner'), tonumber(ARGV[9])
-  if make_room(p, id, owner, size, tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[1]) then
-    store(p, id, owner, size, tonumber(ARGV[2]), ttl, {unpack(ARGV, 10)})
-    redis.call('HSET', KEYS[1], 'stored', size)
-  else
-    outcome = 'failed'
-    err = cjson.encode({type = '/problems/result-store-full', title = 'Result store full',
-      detail = 'the result (' .. size .. ' bytes) does not fit the result store beside the '
-        .. 'results reserved by running jobs; try again later'})
-  end
-end
-redis.call('HSET', KEYS[1], 'status', outcome, 'finished_at', ARGV[1], 'error', err)
--- a job that succeeded did every pass, whatever progress writes an outage lost
-local progress = redis.call('HGET', KEYS[1], 'progress')
-if outcome == 'succeeded' and progress and progress ~= 'null' then
-  local done = cjson.decode(progress)
-  passes(progress, done['total'])
-  redis.call('HSET', KEYS[1], 'progress', cjson.encode({done = done['total'],
-                                                        total = done['total']}))
-end
-ended(KEYS[1], id, outcome, tonumber(ARGV[2]) / 1000)
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('RPUSH', KEYS[2], outcome)
-redis.call('EXPIRE', KEYS[2], 60)
-return 1
-"""
-)
-# KEYS[1] record, KEYS[2] the index, KEYS[3] the owner's index (or the index again); ARGV:
-# prefix, id, ttl, created (us), oldest score kept, reserve, budget, per-owner budget, owner
-# ('' for none), then the record's fields and values. Created only if the reserves in flight
-# and this one fit the budgets; else {0, bytes reserved} or {-1, the owner's bytes reserved}.
-_CREATE = (
-    LUA
-    + """
-local p, id, reserve = ARGV[1], ARGV[2], tonumber(ARGV[6])
-local owner = ARGV[9] ~= '' and ARGV[9] or nil
-local all, by = reserved(p, id)
-if all + reserve > tonumber(ARGV[7]) then return {0, all} end
-local per_owner = tonumber(ARGV[8])
-if owner and per_owner > 0 and (by[owner] or 0) + reserve > per_owner then
-  return {-1, by[owner] or 0}
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 10))
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-redis.call('SADD', p .. 'results:inflight', id)
-for i = 2, 3 do
-  redis.call('ZADD', KEYS[i], tonumber(ARGV[4]), id)
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', tonumber(ARGV[5]))
-  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3]))
-end
-return {1, 0}
-"""
-)
 
 
 class StoreFull(Exception):
@@ -202,51 +57,59 @@ def new_id() -> str:
 
 
 class JobStore:
-    def __init__(self, client: redis.Redis, ttl: int = 24 * 3600, budget: Budget = DEFAULT_BUDGET):
+    """The job records on one Redis client, with JOB_TTL and the result budget; each move of a
+    job's status is one script of worker/lua/, called with its arguments by name."""
+
+    key = staticmethod(keyspace.job)  # a record's key (the key builders are worker/keyspace.py)
+    ended_key = staticmethod(keyspace.ended)
+    index = staticmethod(keyspace.index)
+
+    def __init__(self, client: redis.Redis, ttl: int, budget: Budget):
         self.redis, self.ttl, self.budget = client, ttl, budget
         self.results = ResultStore(_binary(client))
-        self._start = client.register_script(_START)
-        self._cancel = client.register_script(_CANCEL)
-        self._create = client.register_script(_CREATE)
-        self._finish = client.register_script(_FINISH)
-        self._part_progress = client.register_script(_PART_PROGRESS)
-        self._delete = client.register_script(_DELETE)
-        self._progress = client.register_script(_PROGRESS)
-        self._admit = client.register_script(accounting.ADMIT)
+        self._admit = Script(client, "admit")
+        self._create = Script(client, "create")
+        self._start = Script(client, "start")
+        self._progress = Script(client, "progress")
+        self._part_progress = Script(client, "part_progress")
+        self._cancel = Script(client, "cancel")
+        self._finish = Script(client, "finish")
+        self._delete = Script(client, "delete")
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        ttl: int = 24 * 3600,
-        timeout: float = 2.0,
-        budget: Budget = DEFAULT_BUDGET,
-        connections: int = 100,
+    def from_settings(
+        cls, settings: Settings, timeout: float = 2.0, connections: int = 100
     ) -> JobStore:
-        """A store on the Redis at `url`; `connections` bounds the client's pool (a held ?wait
-        or event stream keeps one while it blocks)."""
+        """A store on the Redis at REDIS_URL, with JOB_TTL and the result budget of `settings`;
+        `connections` bounds the client's pool (a held ?wait or event stream keeps one while
+        it blocks)."""
         client = redis.Redis.from_url(
-            url,
+            settings.redis_url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,
             max_connections=connections,
         )
-        return cls(client, ttl, budget)
+        return cls(client, settings.job_ttl, settings.budget)
 
     # -- the API's side
     def admit(self, job_id: str, job_class: str, holder: str, limit: int) -> tuple[bool, int]:
         """Count `job_id` among `holder`'s unfinished jobs of `job_class` unless `limit` are
         already in flight: (admitted, how many are in flight with it, or without it)."""
         admitted, count = self._admit(
-            keys=[accounting.inflight_key(job_class, holder)],
-            args=[limit, job_id, time.time(), self.key("")],
+            inflight=keyspace.inflight(job_class, holder),
+            job_id=job_id,
+            limit=limit,
+            now=time.time(),
+            prefix=keyspace.PREFIX,
+            grace=accounting.ADMISSION_GRACE,
+            inflight_ttl=accounting.INFLIGHT_SECONDS,
         )
         return bool(admitted), int(count)
 
     def release(self, job_id: str, job_class: str, holder: str) -> None:
         """Take back an admission whose job was not created after all."""
-        self.redis.zrem(accounting.inflight_key(job_class, holder), job_id)
+        self.redis.zrem(keyspace.inflight(job_class, holder), job_id)
 
     def create(
         self,
@@ -284,30 +147,29 @@ class JobStore:
         internal = (
             {"ttl": self.ttl, "reserve": reserve}
             | ({"owner": owner} if owner else {})
-            | ({"inflight": accounting.inflight_key(job_class, holder)} if holder else {})
+            | ({"inflight": keyspace.inflight(job_class, holder)} if holder else {})
         )
-        fields = [x for pair in _encode(record | internal).items() for x in pair]
         admitted, reserved = self._create(
-            keys=[self.key(job_id), INDEX, self.index(owner)],
-            args=[
-                PREFIX,
-                job_id,
-                self.ttl,
-                int(created * 1e6),
-                int((created - self.ttl) * 1e6),
-                reserve,
-                self.budget.total,
-                self.budget.per_owner,
-                owner or "",
-                *fields,
-            ],
+            record=keyspace.job(job_id),
+            index=keyspace.INDEX,
+            owner_index=keyspace.index(owner),
+            job_id=job_id,
+            owner=owner or "",
+            reserve=reserve,
+            created=int(created * 1e6),
+            oldest=int((created - self.ttl) * 1e6),
+            ttl=self.ttl,
+            budget=self.budget.total,
+            owner_budget=self.budget.per_owner,
+            prefix=keyspace.PREFIX,
+            fields=_flat(_encode(record | internal)),
         )
         if admitted != 1:
             own = admitted == -1
             raise StoreFull(
                 reserve, reserved, self.budget.per_owner if own else self.budget.total, own
             )
-        self.redis.hincrby(accounting.SUBMITTED, job_class, 1)
+        self.redis.hincrby(keyspace.SUBMITTED, job_class, 1)
         return record | {"result": None}
 
     def get(
@@ -369,15 +231,26 @@ class JobStore:
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued job now, or flag a running one; the status it had, None if unknown."""
         return self._cancel(
-            keys=[self.key(job_id), self.ended_key(job_id)], args=[now(), time.time(), job_id]
+            record=keyspace.job(job_id),
+            ended=keyspace.ended(job_id),
+            job_id=job_id,
+            now=now(),
+            now_epoch=time.time(),
+            prefix=keyspace.PREFIX,
+            buckets=accounting.BUCKET_FIELDS,
+            ended_ttl=ENDED_SECONDS,
         )
 
     def delete(self, job_id: str) -> bool:
         """Remove the job (False if unknown); a running one stops at its next check."""
         return bool(
             self._delete(
-                keys=[self.key(job_id), self.ended_key(job_id), INDEX],
-                args=[job_id, f"{INDEX}:", PREFIX],
+                record=keyspace.job(job_id),
+                ended=keyspace.ended(job_id),
+                index=keyspace.INDEX,
+                job_id=job_id,
+                prefix=keyspace.PREFIX,
+                ended_ttl=ENDED_SECONDS,
             )
         )
 
@@ -389,67 +262,83 @@ class JobStore:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            self.redis.blpop([self.ended_key(job_id)], timeout=min(left, 1.0))
+            self.redis.blpop([keyspace.ended(job_id)], timeout=min(left, 1.0))
         return status
 
     # -- the worker's side
     def start(self, job_id: str, worker: str = "") -> bool:
         """Queued -> running, noting which worker took it (not shown in the job's JSON)."""
-        return bool(self._start(keys=[self.key(job_id)], args=[now(), time.time(), worker]))
+        return bool(
+            self._start(
+                record=keyspace.job(job_id), now=now(), now_epoch=time.time(), worker=worker
+            )
+        )
 
     def cancel_requested(self, job_id: str) -> bool:
         """Cancel asked, or the job deleted."""
-        status, cancel = self.redis.hmget(self.key(job_id), ("status", "cancel"))
+        status, cancel = self.redis.hmget(keyspace.job(job_id), ("status", "cancel"))
         return cancel == "1" or status is None
 
     def progress(self, job_id: str, done: int, total: int) -> None:
-        self._progress(keys=[self.key(job_id)], args=[done, total])
+        self._progress(record=keyspace.job(job_id), done=done, total=total, prefix=keyspace.PREFIX)
 
     def part_progress(
         self, job_id: str, part: str, done: int, total: int, parts: list[str]
     ) -> None:
         """A part's passes done; the job's progress becomes the sum over `parts` of `total`."""
-        self._part_progress(keys=[self.key(job_id)], args=[part, done, total, *parts])
+        self._part_progress(
+            record=keyspace.job(job_id),
+            part=part,
+            done=done,
+            total=total,
+            prefix=keyspace.PREFIX,
+            parts=parts,
+        )
 
     def ended(self, job_id: str) -> bool:
         """Cancel asked, or the job already over (a part failed): a part's reason to stop."""
-        status, cancel = self.redis.hmget(self.key(job_id), ("status", "cancel"))
+        status, cancel = self.redis.hmget(keyspace.job(job_id), ("status", "cancel"))
         return cancel == "1" or status not in ("queued", "running")
 
     def finish(self, job_id: str, status: str, result: Any = None, error: Any = None) -> bool:
         """End an unfinished job (False if it had ended or is unknown); the TTL starts again.
         A result is stored compactly, dropping the oldest results if the budget needs it."""
         fields = result_codec.pack(result) if result is not None else {}
-        pairs = [x for pair in fields.items() for x in pair]
+        size = result_codec.stored_bytes(fields)
         return bool(
             self._finish(
-                keys=[self.key(job_id), self.ended_key(job_id)],
-                args=[
-                    now(),
-                    int(time.time() * 1000),
-                    status,
-                    json.dumps(error, allow_nan=False),
-                    PREFIX,
-                    job_id,
-                    self.budget.total,
-                    self.budget.per_owner,
-                    result_codec.stored_bytes(fields),
-                    *pairs,
-                ],
+                record=keyspace.job(job_id),
+                ended=keyspace.ended(job_id),
+                job_id=job_id,
+                outcome=status,
+                err=json.dumps(error, allow_nan=False),
+                now=now(),
+                now_ms=int(time.time() * 1000),
+                size=size,
+                budget=self.budget.total,
+                owner_budget=self.budget.per_owner,
+                store_full=json.dumps(_store_full(size)),
+                prefix=keyspace.PREFIX,
+                buckets=accounting.BUCKET_FIELDS,
+                ended_ttl=ENDED_SECONDS,
+                fields=_flat(fields),
             )
         )
 
-    @staticmethod
-    def key(job_id: str) -> str:
-        return f"{PREFIX}job:{job_id}"
 
-    @staticmethod
-    def ended_key(job_id: str) -> str:
-        return f"{PREFIX}ended:{job_id}"
+def _store_full(size: int) -> dict[str, str]:
+    """The error of a job whose result (`size` stored bytes) finds no room at its end."""
+    return problem(
+        Slug.RESULT_STORE_FULL,
+        "Result store full",
+        f"the result ({size} bytes) does not fit the result store beside the results reserved "
+        "by running jobs; try again later",
+    )
 
-    @staticmethod
-    def index(owner: str | None = None) -> str:
-        return f"{INDEX}:{owner}" if owner else INDEX
+
+def _flat(fields: dict[str, Any]) -> list[Any]:
+    """A hash's fields as HSET takes them: name, value, name, value ..."""
+    return [x for pair in fields.items() for x in pair]
 
 
 def _encode(record: dict[str, Any]) -> dict[str, str]:

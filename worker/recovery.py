@@ -17,7 +17,6 @@ import logging
 import time
 
 from celery import Celery
-from celery.signals import worker_init, worker_ready
 
 from .settings import is_redis
 
@@ -45,15 +44,15 @@ def restore_orphans(app: Celery, hostname: str, before: float, ping_timeout: flo
         probe.close()
 
 
-@worker_init.connect
-def _note_start(**_) -> None:
+def note_start(**_) -> None:
+    """Celery's worker_init hook (connected by worker/celery.py's make_app)."""
     _started["at"] = time.time()
 
 
-@worker_ready.connect
-def _on_worker_ready(sender=None, **_) -> None:
+def restore_at_ready(sender=None, **_) -> None:
+    """Celery's worker_ready hook: on a Redis broker, restore the orphans (restore_orphans)."""
     app = sender.app
-    if not is_redis(app.conf.broker_url):
+    if not is_redis(app.settings.broker):
         return
     try:
         restored = restore_orphans(app, sender.hostname, _started["at"])

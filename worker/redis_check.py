@@ -12,10 +12,12 @@ with `noeviction`, a Redis that is full refuses writes (the API answers 503) and
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import redis
 
-from .results import Budget
+if TYPE_CHECKING:
+    from .settings import Budget
 
 log = logging.getLogger(__name__)
 HEADROOM = 512 * 1024**2  # beyond the results: job records, queues, Celery's own keys
@@ -71,13 +73,12 @@ def _where(client: redis.Redis) -> str:
 
 
 def at_worker_start(sender=None, **_) -> None:
-    """Celery's worker_init hook (worker/celery.py): a worker on an evicting Redis exits."""
-    conf = sender.app.conf
-    client = redis.Redis.from_url(conf.job_store_url, socket_timeout=5, decode_responses=True)
+    """Celery's worker_init hook (connected by worker/celery.py's make_app): a worker on an
+    evicting Redis exits."""
+    settings = sender.app.settings
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, decode_responses=True)
     try:
-        for warning in eviction_problems(
-            client, Budget(conf.result_store_bytes, conf.result_owner_bytes)
-        ):
+        for warning in eviction_problems(client, settings.budget):
             log.warning(warning)
     except RedisWillEvict as exc:
         log.critical("%s", exc)

@@ -14,6 +14,7 @@ minute on a laptop, and CORS open to every origin (the API holds no cookies or u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,8 +23,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
     from model import Limits
-
-    from .results import Budget
 
 
 def _whole(value: Any) -> Any:
@@ -40,6 +39,14 @@ def _comma_list(value: Any) -> Any:
 
 def is_redis(url: str) -> bool:
     return url.startswith(("redis://", "rediss://", "unix://"))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What stored results may take in Redis (worker/results.py), from the settings."""
+
+    total: int  # bytes for every stored result together
+    per_owner: int  # bytes for one API key's results; 0: no bound of their own
 
 
 Count = Annotated[int, BeforeValidator(_whole)]
@@ -131,8 +138,6 @@ class Settings(BaseSettings):
 
     @property
     def budget(self) -> Budget:
-        from .results import Budget  # here, so that reading settings does not load NumPy
-
         owner = self.result_owner_bytes
         return Budget(self.result_store_bytes, self.result_store_bytes // 4 if owner < 0 else owner)
 

@@ -4,6 +4,10 @@ The spec comes from the job record, not the message, so the record is the one tr
 only moves the status along, reports progress (throttled) and reads the cancel flag. A big
 naive job runs as parts joined by a chord (worker/split.py): `run_job` sends them, `run_part`
 nudges one range, `join_parts` makes the result.
+
+Each task runs its work (`run_work` -> an `Outcome`), records the job's end (`record_end`,
+once, through a Redis outage) and then ends itself as the record says
+(`end_task_as_recorded`). The settings are the running app's (`task.app.settings`).
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from celery import Task, current_app, shared_task
+from celery import Task, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from redis.exceptions import RedisError
 
@@ -22,11 +27,28 @@ import model
 
 from . import split
 from .names import JOIN_PARTS, RUN_JOB, RUN_PART
+from .problems import Slug, problem
 from .records import JobStore
-from .results import Budget
+from .settings import Settings
 
 OUTAGE_PATIENCE = 120.0  # seconds to keep trying to record a job's end while Redis is away
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job's work ended: succeeded (with its result), cancelled, or failed (why)."""
+
+    status: str
+    result: Any = None
+    error: dict[str, str] | None = None
+
+
+CANCELLED = Outcome("cancelled")
+
+
+def failed(slug: Slug, title: str, detail: str) -> Outcome:
+    return Outcome("failed", error=problem(slug, title, detail))
 
 
 class JobFailed(Exception):
@@ -36,91 +58,140 @@ class JobFailed(Exception):
 class JobTask(Task):
     throws = (JobFailed,)  # an expected end: logged without a traceback
 
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def jobs(self) -> JobStore:
+        """The job records of the app's settings (one store, and one Redis pool, per settings)."""
+        return job_store(self.app.settings)
+
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Records the hard time limit, the one end the task could not record itself."""
         if isinstance(exc, JobFailed):
             return  # the end is recorded already
         job_id = kwargs.get("job_id") or args[0]
-        store().finish(
-            job_id,
-            "failed",
-            error=_error("time-limit", "Time limit", f"the worker stopped the job: {exc!r}"),
-        )
+        end = failed(Slug.TIME_LIMIT, "Time limit", f"the worker stopped the job: {exc!r}")
+        self.jobs.finish(job_id, end.status, error=end.error)
+
+
+@cache
+def job_store(settings: Settings) -> JobStore:
+    return JobStore.from_settings(settings)
 
 
 @shared_task(name=RUN_JOB, base=JobTask, bind=True)
-def run_job(self: Task, job_id: str) -> str:
+def run_job(self: JobTask, job_id: str) -> str:
     """Run a queued job's spec, or send its parts; a job cancelled while queued never starts."""
-    jobs = store()
+    jobs = self.jobs
     if not jobs.start(job_id, self.request.hostname or ""):
-        return settle(self, jobs, job_id, "skipped")
+        return end_task_as_recorded(self, job_id, "skipped")
     spec = jobs.get(job_id)["spec"]
     parsed = model.parse_spec(spec)  # once, for the plan and the run
-    conf = current_app.conf
-    cut = split.plan(parsed, conf.naive_split_passes, conf.naive_parts)
+    cut = split.plan(parsed, self.settings.naive_split_passes, self.settings.naive_parts)
+    limit = self.settings.job_soft_time_limit
     if cut is None:
-        return settle(
-            self,
-            jobs,
-            job_id,
-            execute(jobs, job_id, lambda edge: model.run(parsed, edge.progress, edge.should_stop)),
-        )
-    status, outcome = attempt(
-        jobs, job_id, lambda edge: _send_parts(jobs, job_id, spec, parsed, cut)
-    )
-    if status == "succeeded":
+        probe = JobProbe(jobs, job_id)
+        outcome = run_work(job_id, limit, model.run, parsed, probe.progress, probe.should_stop)
+        return end_task_as_recorded(self, job_id, record_end(jobs, job_id, outcome))
+    sent = run_work(job_id, limit, _send_parts, jobs, job_id, spec, parsed, cut)
+    if sent.status == "succeeded":
         return "split"  # this task's part is done; the join ends the job
-    return settle(self, jobs, job_id, _end(jobs, job_id, status, **outcome))
+    return end_task_as_recorded(self, job_id, record_end(jobs, job_id, sent))
 
 
-@shared_task(name=RUN_PART, base=JobTask)
+@shared_task(name=RUN_PART, base=JobTask, bind=True)
 def run_part(
-    job_id: str, part: int, start: int, stop: int, base_cost: float | None, parts: list[str]
+    self: JobTask,
+    job_id: str,
+    part: int,
+    start: int,
+    stop: int,
+    base_cost: float | None,
+    parts: list[str],
 ) -> dict[str, Any]:
     """Nudge one range of a split job; a failure or cancel here ends the whole job."""
-    jobs = store()
+    jobs = self.jobs
     if jobs.ended(job_id):  # failed or cancelled: a still running job has its cancel flag
-        _end(jobs, job_id, "cancelled")
+        record_end(jobs, job_id, CANCELLED)
         return {"start": start, "stop": stop, "ended": True}
     spec = jobs.get(job_id)["spec"]
-    edge = PartEdge(jobs, job_id, str(part), split.total_passes(spec), parts)
-    status, outcome = attempt(
-        jobs,
-        job_id,
-        lambda _: model.naive_part(spec, start, stop, base_cost, edge.progress, edge.should_stop),
-        edge,
-    )
-    if status == "succeeded":
-        return outcome["result"]
-    if "error" in outcome:
+    probe = PartProbe(jobs, job_id, str(part), split.total_passes(spec), parts)
+    limit = self.settings.job_soft_time_limit
+    nudge = (spec, start, stop, base_cost, probe.progress, probe.should_stop)
+    outcome = run_work(job_id, limit, model.naive_part, *nudge)
+    if outcome.status == "succeeded":
+        return outcome.result
+    if outcome.error:
         count = len(parts) - (split.BASE in parts)
         where = f"part {part + 1} of {count} (naive indices {start}..{stop - 1})"
-        outcome["error"]["detail"] = f"{where}: {outcome['error']['detail']}"
-    _end(jobs, job_id, status, **outcome)
+        error = outcome.error | {"detail": f"{where}: {outcome.error['detail']}"}
+        outcome = replace(outcome, error=error)
+    record_end(jobs, job_id, outcome)
     return {"start": start, "stop": stop, "ended": True}
 
 
 @shared_task(name=JOIN_PARTS, base=JobTask, bind=True)
-def join_parts(self: Task, parts: list[dict], job_id: str, base: dict | None = None) -> str:
+def join_parts(self: JobTask, parts: list[dict], job_id: str, base: dict | None = None) -> str:
     """The chord's callback: join the parts into the job's result, unless the job has ended."""
-    jobs = store()
+    jobs = self.jobs
     if jobs.status(job_id) != "running":
-        return settle(self, jobs, job_id, "skipped")
+        return end_task_as_recorded(self, job_id, "skipped")
     if jobs.cancel_requested(job_id) or any(p.get("ended") for p in parts):
-        return settle(self, jobs, job_id, _end(jobs, job_id, "cancelled"))
+        return end_task_as_recorded(self, job_id, record_end(jobs, job_id, CANCELLED))
     spec = jobs.get(job_id)["spec"]
-    return settle(
-        self, jobs, job_id, execute(jobs, job_id, lambda edge: split.join(spec, parts, base))
-    )
+    outcome = run_work(job_id, self.settings.job_soft_time_limit, split.join, spec, parts, base)
+    return end_task_as_recorded(self, job_id, record_end(jobs, job_id, outcome))
 
 
-def settle(task: Task, jobs: JobStore, job_id: str, status: str) -> str:
+def run_work(job_id: str, soft_time_limit: float, work: Callable, *args: Any) -> Outcome:
+    """Run the job's `work(*args)`: succeeded with what it returns, cancelled, or failed with
+    the reason (a spec that cannot run, the soft time limit, a bug, which is logged)."""
+    try:
+        return Outcome("succeeded", result=work(*args))
+    except model.Cancelled:
+        return CANCELLED
+    except model.SpecError as exc:
+        return failed(Slug.SPEC, "The spec cannot run", str(exc))
+    except SoftTimeLimitExceeded:
+        return failed(Slug.TIME_LIMIT, "Time limit", f"the job ran past {soft_time_limit:g} s")
+    except Exception as exc:  # a bug: record it and let the log show it
+        log.exception("job %s failed", job_id)
+        return failed(Slug.INTERNAL, "Internal error", f"{type(exc).__name__}: {exc}")
+
+
+def record_end(
+    jobs: JobStore, job_id: str, outcome: Outcome, patience: float = OUTAGE_PATIENCE
+) -> str:
+    """Record the job's end (JobStore.finish: once; a job that has ended stays as it was), and
+    say which end: a success whose cancel landed after the work is cancelled, and one whose
+    result holds NaN or infinity (not JSON) has failed. The work is done: through a Redis
+    outage, keep trying for `patience` seconds rather than leave the job running for ever."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if outcome.status == "succeeded" and jobs.cancel_requested(job_id):
+                outcome = CANCELLED
+            jobs.finish(job_id, outcome.status, result=outcome.result, error=outcome.error)
+            return outcome.status
+        except ValueError:  # NaN or infinity in the result (before anything is written)
+            detail = "the result holds NaN or infinity"
+            outcome = failed(Slug.NOT_FINITE, "Result not finite", detail)
+        except RedisError:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("job %s: Redis is away; recording its end again in 1 s", job_id)
+            time.sleep(1.0)
+
+
+def end_task_as_recorded(task: JobTask, job_id: str, status: str) -> str:
     """End the task as the job ended, so that a monitor (Flower) counts what happened: its
     record's end is read back (a part or a cancel may have ended it first) and the task is
     SUCCESS for succeeded, FAILURE with the reason for failed, REVOKED for cancelled or
-    deleted. The record itself is written once, before (JobStore.finish)."""
+    deleted. `status` is what this task recorded (record_end), or why it ran nothing."""
     try:
-        record = jobs.get(job_id)
+        record = task.jobs.get(job_id)
     except RedisError:  # the end was recorded; Redis went away since: go by what we know
         record = {"status": status, "error": None}
     ended = record["status"] if record else "cancelled"
@@ -137,46 +208,6 @@ def settle(task: Task, jobs: JobStore, job_id: str, status: str) -> str:
     return status
 
 
-def execute(jobs: JobStore, job_id: str, work: Callable[[Edge], Any]) -> str:
-    """Run `work` and record how it ended: succeeded, cancelled or failed (with the reason)."""
-    status, outcome = attempt(jobs, job_id, work)
-    if status != "succeeded":
-        return _end(jobs, job_id, status, **outcome)
-    if jobs.cancel_requested(job_id):
-        return _end(jobs, job_id, "cancelled")
-    try:
-        return _end(jobs, job_id, "succeeded", **outcome)
-    except ValueError:  # NaN or infinity in the result: not JSON
-        return _end(
-            jobs,
-            job_id,
-            "failed",
-            error=_error("not-finite", "Result not finite", "the result holds NaN or infinity"),
-        )
-
-
-def attempt(
-    jobs: JobStore, job_id: str, work: Callable[[Edge], Any], edge: Edge | None = None
-) -> tuple[str, dict[str, Any]]:
-    """Run `work`: ("succeeded", {"result"}), ("cancelled", {}) or ("failed", {"error"})."""
-    try:
-        return "succeeded", {"result": work(edge or Edge(jobs, job_id))}
-    except model.Cancelled:
-        return "cancelled", {}
-    except model.SpecError as exc:
-        return "failed", {"error": _error("spec", "The spec cannot run", str(exc))}
-    except SoftTimeLimitExceeded:
-        limit = current_app.conf.task_soft_time_limit
-        return "failed", {
-            "error": _error("time-limit", "Time limit", f"the job ran past {limit:g} s")
-        }
-    except Exception as exc:  # a bug: record it and let the log show it
-        log.exception("job %s failed", job_id)
-        return "failed", {
-            "error": _error("internal", "Internal error", f"{type(exc).__name__}: {exc}")
-        }
-
-
 def _send_parts(
     jobs: JobStore, job_id: str, spec: Any, parsed: model.JobSpec, cut: list[tuple[int, int]]
 ) -> None:
@@ -190,11 +221,12 @@ def _send_parts(
     split.send(job_id, spec, cut, base)
 
 
-class Edge:
-    """Progress written at most every `interval` seconds, and the cancel flag for should_stop.
+class JobProbe:
+    """What the model calls while it works: `progress` (written at most every `interval`
+    seconds, and the last one always) and `should_stop` (the job's cancel flag).
 
     Both are best effort: while Redis is away the work goes on (no progress, no cancel), and
-    its end is recorded once Redis is back (`_end`)."""
+    its end is recorded once Redis is back (`record_end`)."""
 
     def __init__(self, jobs: JobStore, job_id: str, interval: float = 0.25):
         self.jobs, self.job_id, self.interval = jobs, job_id, interval
@@ -227,7 +259,7 @@ class Edge:
         return True
 
 
-class PartEdge(Edge):
+class PartProbe(JobProbe):
     """A part's passes go to its own field of the record; it stops when the job has ended."""
 
     def __init__(self, jobs: JobStore, job_id: str, part: str, total: int, parts: list[str]):
@@ -239,36 +271,3 @@ class PartEdge(Edge):
 
     def stopped(self) -> bool:
         return self.jobs.ended(self.job_id)
-
-
-@cache
-def _store(url: str, budget: Budget) -> JobStore:
-    return JobStore.from_url(url, budget=budget)
-
-
-def store() -> JobStore:
-    """The job records of the app running the task (its settings' REDIS_URL), and their
-    results' budget."""
-    conf = current_app.conf
-    return _store(conf.job_store_url, Budget(conf.result_store_bytes, conf.result_owner_bytes))
-
-
-def _end(
-    jobs: JobStore, job_id: str, status: str, patience: float = OUTAGE_PATIENCE, **outcome: Any
-) -> str:
-    """Record the job's end. The work is done: through a Redis outage, keep trying for
-    `patience` seconds rather than leave the job running for ever."""
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            jobs.finish(job_id, status, **outcome)
-            return status
-        except RedisError:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("job %s: Redis is away; recording its end again in 1 s", job_id)
-            time.sleep(1.0)
-
-
-def _error(slug: str, title: str, detail: str) -> dict[str, str]:
-    return {"type": f"/problems/{slug}", "title": title, "detail": detail}

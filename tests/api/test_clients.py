@@ -89,7 +89,9 @@ def test_a_job_belongs_to_the_key_that_made_it(keyed, keys, redis_url):
     assert [j["id"] for j in keyed.get("/v1/jobs", headers=mine).get_json()["jobs"]] == [job_id]
     assert keyed.post(f"{url}/cancel", headers=mine).get_json()["status"] == "cancelled"
 
-    stored = JobStore.from_url(redis_url).redis.hgetall(JobStore.key(job_id))
+    stored = JobStore.from_settings(Settings(redis_url=redis_url)).redis.hgetall(
+        JobStore.key(job_id)
+    )
     assert stored["owner"] == owner_id(keys[0]) and len(stored["owner"]) == 32
     assert not any(key in value for key in keys for value in stored.values())
     assert "owner" not in keyed.get(url, headers=mine).get_json()

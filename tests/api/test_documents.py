@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 
 import model
 from api.problems import TYPES
+from worker.problems import Slug
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +152,7 @@ def test_cors_exposes_the_headers_a_script_needs_and_offers_only_the_apis_method
 
 def problem_types_in_source() -> set[str]:
     """Every problem type the code can answer or record: the slugs given to Problem(...) and
-    the workers' _error(...), and literal /problems/ paths."""
+    uri(...) as strings, every `Slug.NAME` named, and literal /problems/ paths."""
     found = set()
     for path in [*ROOT.glob("api/**/*.py"), *ROOT.glob("worker/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -161,15 +162,22 @@ def problem_types_in_source() -> set[str]:
                 and re.fullmatch(r"/problems/[a-z-]+", node.value)
             ):
                 found.add(node.value.removeprefix("/problems/"))
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "Slug":
+                found.add(Slug[node.attr].value)
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             args = [a for a in node.args if isinstance(a, ast.Constant)]
             if name == "Problem" and len(node.args) >= 4 and node.args[3] in args:
                 found.add(node.args[3].value)
-            if name in ("_error", "uri") and node.args and node.args[0] in args:
+            if name == "uri" and node.args and node.args[0] in args:
                 found.add(node.args[0].value)
     return found
+
+
+def test_every_slug_has_a_page_and_every_page_a_slug():
+    assert set(TYPES) == set(Slug)
+    assert all(title and text for title, text in TYPES.values())
 
 
 def test_every_problem_type_used_has_a_page(client):

@@ -24,7 +24,7 @@ WAYS = ("bias", "weight", "previous")
 
 @pytest.fixture(scope="module")
 def store(redis_url) -> JobStore:
-    return JobStore.from_url(redis_url, 600)
+    return JobStore.from_settings(Settings(redis_url=redis_url, job_ttl=600))
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def test_the_cards_without_a_job_use_the_lessons_network(client):
 
 
 def test_a_jobs_cards_carry_its_numbers(client, redis_url):
-    job_id = finished(JobStore.from_url(redis_url, 600), "tiny")
+    job_id = finished(JobStore.from_settings(Settings(redis_url=redis_url, job_ttl=600)), "tiny")
     reply = client.get("/v1/flashcards", query_string={"job": job_id})
     assert reply.get_json()["job_id"] == job_id
     found = cards(client, f"/v1/flashcards?job={job_id}")

@@ -12,6 +12,7 @@ from backprop_lab.cli import main
 from backprop_lab.client import Client
 from backprop_lab.progress import ProgressBar
 from worker.records import JobStore, new_id
+from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "examples" / "tiny-2-3-2.json")
@@ -51,7 +52,9 @@ def test_submit_reads_stdin(cli, monkeypatch):
 
 
 def test_cancel_prints_the_state_it_left_the_job_in(cli, live_api, redis_url):
-    queued = JobStore.from_url(redis_url).create(json.loads(Path(TINY).read_text()))["id"]
+    queued = JobStore.from_settings(Settings(redis_url=redis_url)).create(
+        json.loads(Path(TINY).read_text())
+    )["id"]
     code, out, _ = cli("cancel", queued)  # a record no worker will take: it stays queued
     assert code == 0 and out.strip() == f"job {queued} is cancelled"
 
@@ -108,7 +111,9 @@ def test_a_spec_file_that_is_not_json_names_the_file_and_the_place(cli, tmp_path
 
 
 def test_summary_of_an_unfinished_job_says_so(cli, redis_url):
-    queued = JobStore.from_url(redis_url).create(json.loads(Path(TINY).read_text()))["id"]
+    queued = JobStore.from_settings(Settings(redis_url=redis_url)).create(
+        json.loads(Path(TINY).read_text())
+    )["id"]
     code, out, err = cli("summary", queued)
     assert code == 1 and out == ""
     assert err.startswith(f"job {queued} is still queued: its summary comes when it has ended")

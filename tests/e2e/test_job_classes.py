@@ -14,6 +14,7 @@ import requests
 from tests.support.observe import PATIENCE, poll
 from tests.support.specs import example
 from worker.records import TERMINAL, JobStore
+from worker.settings import Settings
 
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
@@ -46,7 +47,7 @@ def test_the_class_comes_from_the_cost_estimate(live_api, spec, job_class):
 
 
 def test_each_class_is_taken_only_by_its_own_worker(live_api, redis_url, workers):
-    store = JobStore.from_url(redis_url)
+    store = JobStore.from_settings(Settings(redis_url=redis_url))
     jobs = [submit(live_api, spec) for spec in (TINY, QUICK_BATCH, PAGE, QUICK_BATCH, TINY)]
     for job in jobs:
         poll(live_api, job["id"], lambda j: j["status"] == "succeeded")

@@ -1,24 +1,36 @@
 """GET /metrics over real HTTP, parsed with prometheus_client's own parser. A Redis of its own
 (the counts are the whole service's, so no other test's job may move them), a real worker and
 the API: the counters move by exactly the jobs that ran, queue depth counts the messages no
-worker has taken, the held-waits gauge rises during a ?wait and falls after, and access follows
-API_KEYS."""
+worker has taken (and is absent, with the reason, when the broker cannot be asked), the
+held-waits gauge rises during a ?wait and falls after, and access follows API_KEYS."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 import requests
 
-from api.metrics import HELD
+from api.metrics import REASONS
+from tests.support import rabbitmq
 from tests.support.observe import PATIENCE, poll, scrape
-from tests.support.processes import api_server, celery_worker, redis_server
+from tests.support.processes import (
+    api_server,
+    celery_worker,
+    free_port,
+    redis_server,
+    start_redis,
+    stop,
+)
 from tests.support.specs import example
+from worker import keyspace
+from worker.queues import CLASSES
 from worker.records import TERMINAL
 
 TINY = example("tiny-2-3-2")
@@ -35,6 +47,7 @@ OVERFLOW = {
 }
 PREFIX, IDLE = "metrics-", "metrics-no-worker-"  # queue prefixes: the idle ones have no worker
 WAITS = ("backprop_lab_held_requests", (("kind", "wait"),))
+DEPTH, UP = "backprop_lab_queue_depth", "backprop_lab_queue_depth_up"
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +159,7 @@ def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redi
     assert answers[0]["status"] == "queued" and scrape(idle)[WAITS] == 0
     requests.delete(f"{idle}/v1/jobs/{answers[0]['id']}", timeout=10)
     # a process that died holding a wait: its entry's horizon has passed, so it is not counted
-    redis.Redis.from_url(own_redis).zadd(HELD + "wait", {"dead-process": time.time() - 1})
+    redis.Redis.from_url(own_redis).zadd(keyspace.held("wait"), {"dead-process": time.time() - 1})
     assert scrape(idle)[WAITS] == 0
 
 
@@ -180,3 +193,51 @@ def test_queue_depth_on_rabbitmq_counts_the_waiting_messages(own_redis, rabbitmq
         assert scrape(base)[depth] == before + 2
         for job in jobs:
             requests.delete(f"{base}/v1/jobs/{job['id']}", timeout=10)
+
+
+def depths(samples: dict) -> dict[str, float]:
+    return {dict(labels)["queue"]: v for (name, labels), v in samples.items() if name == DEPTH}
+
+
+def up(samples: dict) -> dict[str, float]:
+    """reason -> value of the depth's up gauge (reason "" while the broker answers)."""
+    return {dict(labels)["reason"]: v for (name, labels), v in samples.items() if name == UP}
+
+
+def test_a_redis_broker_that_is_stopped_gives_no_depth_and_says_why(own_redis, tmp_path):
+    """The records' Redis answers; the broker, a Redis of its own, is asked, then stopped."""
+    prefix, port = "metrics-stopped-broker-", free_port()
+    broker = start_redis(port, tmp_path)
+    try:
+        with api_server(own_redis, prefix, f"redis://127.0.0.1:{port}/0") as base:
+            asked = scrape(base)
+            assert up(asked) == {"": 1} and depths(asked) == {prefix + c: 0 for c in CLASSES}
+            stop(broker)
+            outage = scrape(base)
+            assert depths(outage) == {}  # not a zero: absent
+            assert up(outage) == {"unreachable": 0}
+            assert WAITS in outage  # the rest of the scrape stands: its Redis answers
+    finally:
+        stop(broker)
+
+
+def test_a_rabbitmq_vhost_that_is_deleted_gives_no_depth_and_says_why(own_redis, rabbitmq_url):
+    """A vhost of the test's own on the machine's RabbitMQ (rabbitmq_url: RabbitMQ and
+    rabbitmqctl are there), asked, then deleted under the API."""
+    prefix, name = "metrics-deleted-vhost-", f"backprop-lab-test-{secrets.token_hex(4)}"
+    rabbitmq.rabbitmqctl("add_vhost", name)
+    deleted = False
+    try:
+        user = urlsplit(rabbitmq.SERVER).username or "guest"
+        rabbitmq.rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+        with api_server(own_redis, prefix, f"{rabbitmq.SERVER}/{name}") as base:
+            asked = scrape(base)  # no queue is declared yet: each has no message waiting
+            assert up(asked) == {"": 1} and depths(asked) == {prefix + c: 0 for c in CLASSES}
+            rabbitmq.rabbitmqctl("delete_vhost", name)
+            deleted = True
+            outage = scrape(base)
+            assert depths(outage) == {} and up(outage) == {"refused": 0}
+            assert set(up(outage)) <= set(REASONS)
+    finally:
+        if not deleted:
+            rabbitmq.rabbitmqctl("delete_vhost", name)

@@ -8,7 +8,7 @@ from worker.settings import Settings
 
 @pytest.fixture
 def store(redis_url):
-    return JobStore.from_url(redis_url, ttl=600)
+    return JobStore.from_settings(Settings(redis_url=redis_url, job_ttl=600))
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The worker's Celery app (worker/celery.py), each check in a fresh interpreter: what
-`celery -A worker worker` finds, and one BLAS thread per process set before NumPy loads."""
+`celery -A worker worker` finds, one BLAS thread per process set before NumPy loads, and no
+side effect of importing a worker module until the app is made."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from worker.names import JOIN_PARTS, RUN_JOB, RUN_PART
 
 ROOT = Path(__file__).resolve().parents[2]
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+HOOKS = {
+    "worker_init": ["at_worker_start", "note_start"],
+    "worker_ready": ["restore_at_ready"],
+    "worker_process_init": ["lower_batch_priority"],
+}
 
 # Records the thread variables at the moment NumPy is first imported, then loads the app the way
 # `celery -A worker worker` does and the tasks the way its worker does.
@@ -31,14 +37,37 @@ import worker.celery
 app = find_app("worker")
 app.loader.import_default_modules()
 print(json.dumps({{"same": app is worker.celery.app, "tasks": sorted(app.tasks),
-                  "at_numpy": seen}}))
+                  "at_numpy": seen, "numpy": "numpy" in sys.modules}}))
+"""
+
+# Imports every worker module (the tasks, and so NumPy, too), then makes the app: what each
+# step changed in the environment, the worker's signal hooks and the current app.
+IMPORT_THEN_MAKE = f"""
+import json, os, weakref
+from celery import current_app, signals
+
+def state():
+    hooks = {{}}
+    for name in {sorted(HOOKS)!r}:
+        refs = [r() if isinstance(r, weakref.ReferenceType) else r
+                for _, r in getattr(signals, name).receivers]
+        hooks[name] = sorted(f.__name__ for f in refs
+                             if f is not None and f.__module__.startswith("worker"))
+    return {{"threads": {{v: os.environ.get(v) for v in {THREAD_VARIABLES!r}}}, "hooks": hooks,
+             "current": current_app.main}}
+
+import worker.celery, worker.tasks, worker.priority, worker.recovery, worker.redis_check
+imported = state()
+app = worker.celery.app
+print(json.dumps({{"imported": imported, "made": state(), "settings": app.settings.redis_url}}))
 """
 
 
-def found() -> dict:
+def fresh(program: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    env["REDIS_URL"] = "redis://example.invalid:6379/9"  # read by the app's Settings
     out = subprocess.run(
-        [sys.executable, "-c", FIND_THE_APP],
+        [sys.executable, "-c", program],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -49,10 +78,28 @@ def found() -> dict:
 
 
 def test_celery_dash_a_worker_finds_the_app_with_its_tasks():
-    app = found()
+    app = fresh(FIND_THE_APP)
     assert app["same"]
     assert {RUN_JOB, RUN_PART, JOIN_PARTS} <= set(app["tasks"])
 
 
 def test_one_blas_thread_per_process_is_set_before_numpy_is_imported():
-    assert found()["at_numpy"] == dict.fromkeys(THREAD_VARIABLES, "1")
+    app = fresh(FIND_THE_APP)
+    assert app["numpy"]  # the tasks loaded it, so the watch saw its first import
+    assert app["at_numpy"] == dict.fromkeys(THREAD_VARIABLES, "1")
+
+
+def test_importing_the_worker_changes_nothing_until_the_app_is_made():
+    seen = fresh(IMPORT_THEN_MAKE)
+    assert seen["imported"] == {
+        "threads": dict.fromkeys(THREAD_VARIABLES),
+        "hooks": {name: [] for name in HOOKS},
+        "current": seen["imported"]["current"],
+    }
+    assert seen["imported"]["current"] != "backprop-lab"
+    assert seen["made"] == {
+        "threads": dict.fromkeys(THREAD_VARIABLES, "1"),
+        "hooks": HOOKS,
+        "current": "backprop-lab",
+    }
+    assert seen["settings"] == "redis://example.invalid:6379/9"  # the app's Settings()

@@ -8,22 +8,28 @@ import threading
 import model
 from tests.support.processes import free_port, start_redis, stop, wait_until
 from worker.records import JobStore
-from worker.tasks import Edge, _end
+from worker.settings import Settings
+from worker.tasks import JobProbe, Outcome, record_end
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
 
 
 def test_progress_and_the_cancel_flag_are_best_effort_while_redis_is_away():
-    gone = JobStore.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
-    edge = Edge(gone, "some-job")
-    edge.progress(10, 10)  # would raise ConnectionError if it were not best effort
-    assert edge.should_stop() is False
-    out = model.run({**SPEC, "methods": ["naive"]}, edge.progress, edge.should_stop)
+    gone = store_at(f"redis://127.0.0.1:{free_port()}/0")
+    probe = JobProbe(gone, "some-job")
+    probe.progress(10, 10)  # would raise ConnectionError if it were not best effort
+    assert probe.should_stop() is False
+    out = model.run({**SPEC, "methods": ["naive"]}, probe.progress, probe.should_stop)
     assert out["naive"]["passes"] == 2 * 17
 
 
+def store_at(url: str) -> JobStore:
+    return JobStore.from_settings(Settings(redis_url=url), timeout=0.5)
+
+
 class RetryWatch(logging.Handler):
-    """Counts the "recording its end again" warnings that `_end` logs at each failed try."""
+    """Counts the "recording its end again" warnings that `record_end` logs at each failed
+    try."""
 
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -44,7 +50,7 @@ def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
     port = free_port()
     server = start_redis(port, tmp_path, appendonly=True)
     try:
-        jobs = JobStore.from_url(f"redis://127.0.0.1:{port}/0", timeout=0.5)
+        jobs = store_at(f"redis://127.0.0.1:{port}/0")
         wait_until(lambda: jobs.redis.ping(), "redis")
         job_id = jobs.create(SPEC)["id"]
         assert jobs.start(job_id)
@@ -55,7 +61,7 @@ def test_the_end_of_a_job_is_recorded_once_redis_is_back(tmp_path):
         try:
             recorder = threading.Thread(
                 target=lambda: ended.append(
-                    _end(jobs, job_id, "succeeded", patience=30, result={"cost": 1.5})
+                    record_end(jobs, job_id, Outcome("succeeded", {"cost": 1.5}), patience=30)
                 )
             )
             recorder.start()
@@ -76,5 +82,5 @@ def test_a_job_that_succeeded_shows_every_pass_done(store):
     job_id = store.create(SPEC, progress={"done": 0, "total": 34})["id"]
     assert store.start(job_id)
     store.progress(job_id, 12, 34)  # the last write that got through before an outage
-    _end(store, job_id, "succeeded", result={"cost": 1.0})
+    record_end(store, job_id, Outcome("succeeded", {"cost": 1.0}))
     assert store.get(job_id)["progress"] == {"done": 34, "total": 34}

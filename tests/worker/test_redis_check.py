@@ -12,8 +12,7 @@ import redis
 from api import create_app
 from tests.support.processes import ROOT, redis_server
 from worker.redis_check import RedisWillEvict, eviction_problems
-from worker.results import Budget
-from worker.settings import Settings
+from worker.settings import Budget, Settings
 
 BUDGET = Budget(64 * 1024**2, 16 * 1024**2)
 

@@ -11,7 +11,7 @@ import redis
 from tests.support.processes import redis_server
 from worker import result_codec
 from worker.records import JobStore, StoreFull
-from worker.results import Budget
+from worker.settings import Budget
 
 SPEC = {"network": {"layers": [2, 2]}, "batch": {"dataset": "random", "size": 1}}
 FLOATS = 20_000  # one result: 160 kB of incompressible floats

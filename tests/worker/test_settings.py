@@ -69,9 +69,7 @@ def test_json_only_late_acks_and_a_visibility_timeout_beyond_the_hard_limit():
     conf = celery_config(
         Settings(redis_url="redis://r:6379/4", job_soft_time_limit=100, job_time_limit=7200)
     )
-    assert (
-        conf["broker_url"] == conf["result_backend"] == conf["job_store_url"] == "redis://r:6379/4"
-    )
+    assert conf["broker_url"] == conf["result_backend"] == "redis://r:6379/4"
     assert conf["accept_content"] == ["json"]
     assert conf["task_serializer"] == conf["result_serializer"] == "json"
     assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
@@ -85,13 +83,14 @@ def test_defaults_work_on_a_bare_machine(env):
     conf = celery_config(env())
     assert conf["broker_url"] == "redis://127.0.0.1:6379/0"
     assert conf["task_soft_time_limit"] + 30 == conf["task_time_limit"]
-    assert conf["naive_parts"] > 1 and conf["naive_split_passes"] > 1000
+    defaults = env()
+    assert defaults.naive_parts > 1 and defaults.naive_split_passes > 1000
 
 
 def test_a_broker_of_its_own_keeps_the_records_and_results_in_redis():
     conf = celery_config(Settings(redis_url="redis://r:6379/4", broker_url="amqp://b//"))
     assert conf["broker_url"] == "amqp://b//"
-    assert conf["result_backend"] == conf["job_store_url"] == "redis://r:6379/4"
+    assert conf["result_backend"] == "redis://r:6379/4"
 
 
 def test_on_rabbitmq_messages_are_persistent_confirmed_acked_late_one_at_a_time():
@@ -115,13 +114,12 @@ def test_the_redis_recovery_is_skipped_on_rabbitmq(monkeypatch):
     monkeypatch.setattr(recovery, "restore_orphans", lambda app, *_: calls.append(app) or 0)
     for broker_url in ("amqp://u:p@q:5672/v", ""):
         app = sender(Settings(redis_url="redis://r:6379/4", broker_url=broker_url))
-        recovery._on_worker_ready(sender=SimpleNamespace(app=app, hostname="w@h"))
+        recovery.restore_at_ready(sender=SimpleNamespace(app=app, hostname="w@h"))
     assert [app.conf.broker_url for app in calls] == ["redis://r:6379/4"]  # Redis only
 
 
-def test_split_and_visibility_settings():
-    conf = celery_config(Settings(naive_split_passes=5000, naive_parts=8, visibility_timeout=3))
-    assert conf["naive_split_passes"] == 5000 and conf["naive_parts"] == 8
+def test_the_visibility_setting():
+    conf = celery_config(Settings(visibility_timeout=3))
     assert conf["broker_transport_options"]["visibility_timeout"] == 3
     assert conf["broker_transport_options"]["unacked_restore_interval"] <= 1
 
@@ -141,3 +139,14 @@ def test_the_settings_table_lists_every_setting_reads_docs():
     table = (Path(__file__).resolve().parents[2] / "docs" / "settings.md").read_text()
     for name in Settings.model_fields:
         assert f"`{name.upper()}`" in table, name
+
+
+def test_the_app_carries_its_settings_and_celery_s_configuration_only_celery_s():
+    """The tasks and hooks read `app.settings`; no setting of ours hides among Celery's keys."""
+    from celery.app.defaults import DEFAULTS
+
+    for broker_url in ("", "amqp://u:p@q:5672/v"):
+        settings = Settings(redis_url="redis://r:6379/4", broker_url=broker_url, naive_parts=8)
+        assert set(celery_config(settings)) <= set(DEFAULTS)
+        app = sender(settings)
+        assert app.settings is settings and app.settings.naive_parts == 8

@@ -1,4 +1,5 @@
-"""The task's edge, without Celery: how each ending of the work is recorded."""
+"""The task's edge, without Celery: how each ending of the work is recorded (run_work, then
+record_end), and the probe the model reports to."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
 import model
+from api.problems import TYPES
 from worker.celery_config import sender
 from worker.settings import Settings
-from worker.tasks import Edge, execute, run_job
+from worker.tasks import JobProbe, record_end, run_job, run_work
 
 SPEC = {"network": {"layers": [2, 3, 2]}, "batch": {"dataset": "random", "size": 4}}
+LIMIT = 300.0  # the soft time limit a failure names
 
 
 def started(store) -> str:
@@ -22,60 +25,74 @@ def started(store) -> str:
 
 
 def raises(exc):
-    def work(edge):
+    def work():
         raise exc
 
     return work
 
 
+def run_and_record(store, job_id: str, work) -> str:
+    return record_end(store, job_id, run_work(job_id, LIMIT, work))
+
+
 def test_success_records_the_result(store):
     job_id = started(store)
-    assert execute(store, job_id, lambda edge: model.run(SPEC)) == "succeeded"
+    assert run_and_record(store, job_id, lambda: model.run(SPEC)) == "succeeded"
     assert store.get(job_id)["result"]["network"]["layers"] == [2, 3, 2]
 
 
-def test_endings(store, app):
+def test_endings(store):
     cases = [
         (raises(model.Cancelled(4)), "cancelled", None),
         (
             raises(model.SpecError([{"field": "network", "message": "overflows"}])),
             "failed",
-            "/problems/spec",
+            "spec",
         ),
-        (raises(KeyError("bug")), "failed", "/problems/internal"),
-        (raises(SoftTimeLimitExceeded()), "failed", "/problems/time-limit"),
-        (lambda edge: {"cost": math.inf}, "failed", "/problems/not-finite"),
+        (raises(KeyError("bug")), "failed", "internal"),
+        (raises(SoftTimeLimitExceeded()), "failed", "time-limit"),
+        (lambda: {"cost": math.inf}, "failed", "not-finite"),
     ]
-    for work, status, error in cases:
+    for work, status, slug in cases:
         job_id = started(store)
-        assert execute(store, job_id, work) == status
+        assert run_and_record(store, job_id, work) == status
         job = store.get(job_id)
         assert job["status"] == status and job["result"] is None
-        assert (job["error"] or {}).get("type") == error
-        assert error is None or job["error"]["detail"]
+        if slug is None:
+            assert job["error"] is None
+            continue
+        # the recorded type has a page, and the title is that page's
+        assert job["error"]["type"] == f"/problems/{slug}"
+        assert job["error"]["title"] == TYPES[slug][0] and job["error"]["detail"]
+
+
+def test_the_soft_time_limit_is_named_in_the_failure(store):
+    job_id = started(store)
+    run_and_record(store, job_id, raises(SoftTimeLimitExceeded()))
+    assert store.get(job_id)["error"]["detail"] == "the job ran past 300 s"
 
 
 def test_a_cancel_that_lands_after_the_work_still_cancels(store):
     job_id = started(store)
 
-    def work(edge):
+    def work():
         store.cancel(job_id)
         return {"cost": 1.0}
 
-    assert execute(store, job_id, work) == "cancelled"
+    assert run_and_record(store, job_id, work) == "cancelled"
 
 
 def test_progress_is_throttled_but_the_last_report_is_written(store):
     job_id = started(store)
-    edge = Edge(store, job_id, interval=60)
-    edge.progress(1, 10)
-    edge.progress(5, 10)
+    probe = JobProbe(store, job_id, interval=60)
+    probe.progress(1, 10)
+    probe.progress(5, 10)
     assert store.get(job_id)["progress"] == {"done": 1, "total": 10}
-    edge.progress(10, 10)
+    probe.progress(10, 10)
     assert store.get(job_id)["progress"] == {"done": 10, "total": 10}
-    assert not edge.should_stop()
+    assert not probe.should_stop()
     store.cancel(job_id)
-    assert edge.should_stop()
+    assert probe.should_stop()
 
 
 def test_the_hard_time_limit_marks_a_running_job_failed_once(store, redis_url):

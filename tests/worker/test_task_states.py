@@ -110,5 +110,5 @@ def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
     assert "/problems/spec" in state.tasks[failed["id"]].exception
 
     # and the record was written once: the failure's reason is the job's own, unchanged
-    record = JobStore.from_url(redis_url).get(failed["id"])
+    record = JobStore.from_settings(Settings(redis_url=redis_url)).get(failed["id"])
     assert record["error"] == failed["error"] and record["status"] == "failed"
