@@ -86,19 +86,23 @@ class Network:
         return f"{'W' if kind == 'weight' else 'b'}{layer}[{','.join(map(str, where))}]"
 
     def feedforward(self, x: Array) -> tuple[list[Array], list[Array]]:
-        """zs (z(1)..z(L)) and activations (a(0)..a(L)) for a batch x of shape (B, n_0)."""
-        zs, activations = [], [x]
+        """The plain forward pass, as Nielsen's backprop writes it: activations (a(0)..a(L))
+        and zs (z(1)..z(L)) for a batch x of shape (B, n_0), every one kept in an array of its
+        own. The reference that reads like the book; backprop runs `forward`."""
+        activations, zs = [x], []
         for w, b, f in zip(self.weights, self.biases, self.activations):
             z = activations[-1] @ w.T
             z += b  # in place: the same sum without a second (B, n_l) array
             zs.append(z)
             activations.append(f.f(z))
-        return zs, activations
+        return activations, zs
 
     def forward(self, x: Array) -> tuple[list[Array], Array | None]:
-        """Activations a(0)..a(L) for a batch x (B, n_0), each a(l) a new array of the caller's,
-        made in place over z(l) (z(l) = a(l-1) W(l)^T + b(l), then f_l in the same memory);
-        and z(L), kept apart only for a cost that reads it (cross-entropy), else None."""
+        """The forward pass backprop runs: activations a(0)..a(L) for a batch x (B, n_0), each
+        a(l) a new array of the caller's, made in place over z(l) (z(l) = a(l-1) W(l)^T + b(l),
+        then f_l in the same memory); and z(L), kept apart only for a cost that reads it
+        (cross-entropy), else None. `feedforward`'s pass up to rounding (`affine` may order the
+        product otherwise), in about half its memory."""
         keep_z = self.cost_name in costs.READS_Z
         last = len(self.weights) - 1
         activations = [x]

@@ -51,7 +51,7 @@ def minibatches(count: int, batch_size: int, rng: np.random.Generator) -> Iterat
 
 def accuracy(net: Network, x: Array, labels: Array) -> float:
     """The share of examples whose most active output neuron is their label."""
-    _, activations = net.feedforward(x)
+    activations, _ = net.feedforward(x)
     return float((activations[-1].argmax(axis=1) == labels).mean())
 
 

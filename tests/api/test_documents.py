@@ -91,7 +91,7 @@ def test_presets_list_their_accuracy_and_recipe(client):
     from model import mnist, presets
 
     net = presets.network(presets.PRESETS["lesson-trained"], *presets.parameters("lesson-trained"))
-    _, activations = net.feedforward(mnist.images("test"))
+    activations, _ = net.feedforward(mnist.images("test"))
     accuracy = float((activations[-1].argmax(axis=1) == mnist.labels("test")).mean())
     assert listed[2]["test_accuracy"] == accuracy >= 0.9
     assert all(p["layers"] == [784, 16, 16, 10] and p["parameters"] == 13_002 for p in listed)

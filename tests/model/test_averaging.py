@@ -50,7 +50,7 @@ def test_the_cosine_rises_with_the_batch_size(name):
 def test_untrained_every_example_wants_the_same_whatever_its_label():
     net = _net("lesson-untrained")
     x, y = _test_batch(1000)
-    _, activations = net.feedforward(x)
+    activations, _ = net.feedforward(x)
     # the outputs start high (0.6 on average), so each example's output wish -2(a - y) lowers
     # the nine other outputs far more than it raises its label: that shared "lower them all"
     # dominates every example's wants, so its label hardly matters

@@ -52,7 +52,7 @@ def test_held_out_accuracy_rises_with_training():
     assert accuracies[2] >= 0.9  # the lesson's aim; 0.921 measured
     # recomputed from the parameters, independently of describe()
     net = presets.network(presets.PRESETS["lesson-trained"], *presets.parameters("lesson-trained"))
-    _, activations = net.feedforward(mnist.images("test"))
+    activations, _ = net.feedforward(mnist.images("test"))
     assert (activations[-1].argmax(axis=1) == mnist.labels("test")).mean() == accuracies[2]
     assert described["lesson-trained"]["recipe"] == {
         "steps": 6000,
