@@ -25,9 +25,8 @@ from worker.settings import Settings
 
 from . import practice, report
 from .client import DEFAULT_URL, ApiError, Client
-from .commands import api_command, gunicorn_config, worker_command
+from .commands import api_command, executable, gunicorn_config, worker_command
 from .progress import ProgressBar
-from .run import executable
 
 FAILED = 1
 ID_COMMANDS = ("show", "summary", "cancel", "delete", "download")
@@ -175,10 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    from .run import run
+    from .supervisor import supervise
 
     settings = Settings()
-    return run(
+    return supervise(
         args.host or settings.host,
         args.port or settings.port,
         args.var_dir or settings.backprop_lab_var,

@@ -1,4 +1,4 @@
-"""The process commands, in one place: the run command, `backprop-lab serve|worker` and
+"""The process commands, in one place: the supervisor (`backprop-lab run`), `serve|worker` and
 docker-compose.yml all start the service with these lists (tests/test_reads_docker_files.py
 checks that the compose file says the same).
 
@@ -9,6 +9,8 @@ The fixed forms (docs/operations.md) are `gunicorn 'api:create_app()'`,
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 API_APP = "api:create_app()"
@@ -50,3 +52,9 @@ def worker_command(job_class: str | None = None) -> list[str]:
         "--loglevel",
         "INFO",
     ]
+
+
+def executable(name: str) -> str:
+    """The program from this Python's environment (the venv), else from PATH."""
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else (shutil.which(name) or name)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from backprop_lab.commands import WORKER_APP, api_command, worker_command
-from backprop_lab.run import WORKERS
+from backprop_lab.supervisor import WORKERS
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

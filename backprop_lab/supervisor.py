@@ -1,5 +1,5 @@
-"""`backprop-lab run`: Redis (found or embedded), two Celery workers (one per job class:
-`interactive` and `batch`) and the API, in one command.
+"""The supervisor behind `backprop-lab run`: Redis (found or embedded), two Celery workers
+(one per job class: `interactive` and `batch`) and the API, started and watched in one process.
 
 Each child runs in its own process group (so a Ctrl-C in the terminal reaches only us, and we
 stop the children in order: API, worker, Redis) and gets SIGTERM if we die without cleaning up
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 import requests
 
 from . import embedded
-from .commands import api_command, gunicorn_config, worker_command
+from .commands import api_command, executable, gunicorn_config, worker_command
 
 WORKERS = {f"worker-{c}": c for c in ("interactive", "batch")}  # child name -> its job class
 
@@ -42,12 +41,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (AttributeError, OSError):
         pass
-
-
-def executable(name: str) -> str:
-    """The program from this Python's environment (the venv), else from PATH."""
-    here = Path(sys.executable).parent / name
-    return str(here) if here.exists() else (shutil.which(name) or name)
 
 
 class Children:
@@ -121,7 +114,7 @@ def wait_ready(url: str, children: Children, timeout: float = 90.0) -> bool:
     return False
 
 
-def run(host: str, port: int, var_dir: Path, redis_url: str) -> int:
+def supervise(host: str, port: int, var_dir: Path, redis_url: str) -> int:
     """Start everything, print where to look, and supervise until a signal or a death."""
 
     def on_signal(signum, frame):
