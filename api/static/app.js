@@ -107,7 +107,9 @@ function showError(err) {
 
 // ---- running jobs ------------------------------------------------------------------------
 
-async function run(kind) {
+// Submit the form's spec (kind "single": one example, backprop and the naive method; "batch":
+// the batch view's), after stopping any job still running; show its progress, then its result.
+async function submitJob(kind) {
   stop();
   const controller = new AbortController();
   const running = { controller, id: null };
@@ -158,7 +160,7 @@ function showSingle(job) {
   renderNetwork();
   renderCost();
   practice.setJob(job);
-  if (!$("panel-batch").hidden) run("batch");
+  if (!$("panel-batch").hidden) submitJob("batch");
 }
 
 function showExample(lesson) {
@@ -269,7 +271,7 @@ function renderCost() {
   if (width > 0) drawCost($("cost"), result, width);
 }
 
-$("run-batch").addEventListener("click", () => run("batch"));
+$("run-batch").addEventListener("click", () => submitJob("batch"));
 
 // ---- tabs --------------------------------------------------------------------------------
 
@@ -287,7 +289,7 @@ function showTab(tab) {
   if (tab.id === "tab-practice") practice.show();
   if (tab.id === "tab-training") training.show();
   if (tab.id === "tab-batch") {
-    if (state.batchStale && !state.running) run("batch");
+    if (state.batchStale && !state.running) submitJob("batch");
     else renderBatch();
   }
 }
@@ -325,16 +327,16 @@ form.addEventListener("change", (event) => {
   syncForm();
 });
 $("widths").addEventListener("input", syncForm);
-form.addEventListener("submit", (event) => { event.preventDefault(); run("single"); });
+form.addEventListener("submit", (event) => { event.preventDefault(); submitJob("single"); });
 $("cancel").addEventListener("click", stop);
 $("random-digit").addEventListener("click", () => {
   $("digit").value = Math.floor(Math.random() * (DIGITS[dataset(network())] || 1));
-  run("single");
+  submitJob("single");
 });
 $("random-inputs").addEventListener("click", () => {
   form.elements.source.value = "random";
   $("seed").value = Math.floor(Math.random() * 10000);
-  run("single");
+  submitJob("single");
 });
 
 let lastWidth = 0;
@@ -363,7 +365,7 @@ async function start() {
   }
   syncForm();
   if (practice.embed.on) showTab($("tab-practice"));
-  run("single");
+  submitJob("single");
 }
 
 start();
