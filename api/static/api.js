@@ -132,6 +132,10 @@ export function cancelJob(id) {
   return fetch(`v1/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST", headers: key() }).catch(() => null);
 }
 
+// What the service offers (see catalog.js): one request each, at the page's start.
+export const datasets = () => call("v1/datasets");
+export const presets = () => call("v1/presets");
+
 export async function examples() {
   try {
     const body = await call("v1/examples");

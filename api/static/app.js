@@ -2,6 +2,7 @@
 // the result to the three views. State lives here; the views only draw what they are given.
 
 import { ServiceError, cancelJob, examples, runJob } from "./api.js";
+import * as catalog from "./catalog.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
 import * as practice from "./practice.js";
@@ -11,14 +12,12 @@ import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
 const $ = (id) => document.getElementById(id);
 const form = $("setup");
 
-// the lesson's 784-16-16-10 as a shipped preset: untrained, partly trained or trained (GET /v1/presets)
+// the lesson's network as one of the service's presets (catalog.js)
 const lesson = () => ({ preset: $("preset").value });
-const TINY = { layers: [2, 3, 2], activation: "sigmoid", cost: "squared_error", init: { seed: 7 } };
 const NAIVE_SAMPLE = 200; // parameters the naive method nudges; the full cost is estimated from them
-const DIGITS = { mnist: 1000, digits: 1797 }; // the mnist test split; the 8x8 digits
 
 const state = {
-  tiny: null, // the service's tiny 2-3-2 example spec, when it lists one
+  tiny: null, // the service's tiny 2-3-2 example spec (GET v1/examples); without it, no such choice
   job: null, lesson: null, revealedFrom: 0, selected: null,
   batchJob: null, batchStale: true,
   running: null, // {controller, id}
@@ -30,32 +29,29 @@ const parameterCount = (layers) => layers.slice(1).reduce((n, w, i) => n + w * (
 function network() {
   const choice = form.elements.net.value;
   if (choice === "lesson") return lesson();
-  if (choice === "tiny") return state.tiny ? state.tiny.network : TINY;
+  if (choice === "tiny") return state.tiny.network;
   return { layers: numbers($("widths").value), activation: $("activation").value, cost: "squared_error", init: { seed: 7 } };
 }
 
-// 784 inputs with 10 outputs use the real MNIST digits (the test split), 64 the 8x8 digits
+const layersOf = (net) => net.layers || catalog.preset(net.preset).layers;
+
+// widths that fit a data set's images and classes read its held-out digits; others, numbers
 function dataset(net) {
-  const n = net.layers || [784, 10];
-  if (n.length < 2 || n[n.length - 1] !== 10) return null;
-  return n[0] === 784 ? "mnist" : n[0] === 64 ? "digits" : null;
+  const layers = layersOf(net);
+  return layers.length < 2 ? null : catalog.datasetFor(layers);
 }
 
 const usesDigits = (net) => dataset(net) !== null;
-
-function digitBatch(net, extra) {
-  return dataset(net) === "mnist" ? { dataset: "mnist", split: "test", ...extra } : { dataset: "digits", ...extra };
-}
 
 const include = { gradients: false, wishes: true, layers: true, per_example: true };
 
 function singleSpec() {
   const net = network();
   let batch;
-  if (usesDigits(net)) batch = digitBatch(net, { indices: [Number($("digit").value)] });
+  if (usesDigits(net)) batch = catalog.heldOutBatch(dataset(net), { indices: [Number($("digit").value)] });
   else if (form.elements.source.value === "random") batch = { dataset: "random", size: 1, seed: Number($("seed").value) };
   else batch = { inputs: [numbers($("inputs").value)], targets: [numbers($("targets").value)] };
-  const sample = parameterCount(net.layers || [784, 16, 16, 10]) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
+  const sample = parameterCount(layersOf(net)) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
   return { network: net, batch, methods: ["backprop", "naive"], naive: { difference: "central", sample, seed: 0 }, include };
 }
 
@@ -63,7 +59,7 @@ function batchSpec() {
   const net = network();
   const size = Number($("batch-size").value);
   const seed = Number($("batch-seed").value);
-  const batch = usesDigits(net) ? digitBatch(net, { size, seed }) : { dataset: "random", size, seed };
+  const batch = usesDigits(net) ? catalog.heldOutBatch(dataset(net), { size, seed }) : { dataset: "random", size, seed };
   return { network: net, batch, methods: ["backprop"], include };
 }
 
@@ -163,20 +159,20 @@ function showSingle(job) {
   if (!$("panel-batch").hidden) submitJob("batch");
 }
 
-function showExample(lesson) {
+function showExample(shown) {
   const figure = $("example");
   const image = $("example-image");
   clear(image);
-  if (lesson.side) {
+  if (shown.side) {
     image.setAttribute("viewBox", "0 0 56 56");
-    drawImage(image, lesson.acts[0], lesson.side, 0, 0, 56, pixelColour);
+    drawImage(image, shown.acts[0], shown.side, 0, 0, 56, pixelColour);
     image.hidden = false;
-    const which = state.job.result.batch.source === "mnist" ? "MNIST test digit" : "Digit";
-    $("example-caption").textContent = `${which} #${lesson.index}: a handwritten ${lesson.label}`;
+    const { source, split } = state.job.result.batch;
+    $("example-caption").textContent = `#${shown.index} of ${catalog.whence(source, split)}: a handwritten ${shown.label}`;
   } else {
     image.hidden = true;
     const show = (xs) => xs.map((x) => fmt.plain(x, 2)).join(", ");
-    $("example-caption").textContent = `Inputs ${show(lesson.acts[0])} \u2192 targets ${show(lesson.target)}`;
+    $("example-caption").textContent = `Inputs ${show(shown.acts[0])} \u2192 targets ${show(shown.target)}`;
   }
   figure.hidden = false;
 }
@@ -309,16 +305,40 @@ tabs.forEach((tab, i) => {
 // ---- the form ----------------------------------------------------------------------------
 
 function syncForm() {
+  if (!catalog.presets().length) return; // before start() has read them
   const choice = form.elements.net.value;
   $("custom-fields").hidden = choice !== "custom";
   const digits = usesDigits(network());
   $("digit-fields").hidden = !digits;
   $("inline-fields").hidden = digits;
   $("preset-fields").hidden = choice !== "lesson";
-  const most = (DIGITS[dataset(network())] || 1) - 1;
-  $("digit").max = most;
-  $("digit-range").textContent = `0\u2013${most}`;
-  if (Number($("digit").value) > most) $("digit").value = most;
+  const name = dataset(network());
+  if (name) {
+    const most = catalog.heldOut(name).count - 1;
+    $("digit").max = most;
+    $("digit-range").textContent = `0\u2013${most}`;
+    if (Number($("digit").value) > most) $("digit").value = most;
+  }
+  describeLesson();
+}
+
+// The lesson's label and the widths hint, from the service's presets and data sets.
+function describeLesson() {
+  const chosen = catalog.preset($("preset").value);
+  const name = chosen.recipe.dataset;
+  $("lesson-label").textContent = `The lesson's ${chosen.layers.join("-")} on ${catalog.whence(name, catalog.heldOut(name).split)}`;
+}
+
+function describeWidths() {
+  const reads = [];
+  for (const d of catalog.datasets()) {
+    for (const r of d.resolutions) {
+      if (catalog.datasetFor([r.inputs, d.classes]) !== d.name) continue; // another set has these widths
+      reads.push(`${r.inputs} inputs with ${d.classes} outputs read ${catalog.whence(d.name, catalog.heldOut(d.name).split)} `
+        + `(${r.resolution}\u00d7${r.resolution} pixels)`);
+    }
+  }
+  $("widths-hint").textContent = `${[...reads, "other widths read random numbers"].join("; ")}.`;
 }
 
 form.addEventListener("change", (event) => {
@@ -330,7 +350,7 @@ $("widths").addEventListener("input", syncForm);
 form.addEventListener("submit", (event) => { event.preventDefault(); submitJob("single"); });
 $("cancel").addEventListener("click", stop);
 $("random-digit").addEventListener("click", () => {
-  $("digit").value = Math.floor(Math.random() * (DIGITS[dataset(network())] || 1));
+  $("digit").value = Math.floor(Math.random() * catalog.heldOut(dataset(network())).count);
   submitJob("single");
 });
 $("random-inputs").addEventListener("click", () => {
@@ -354,8 +374,20 @@ new ResizeObserver(() => {
 }).observe(document.body);
 
 async function start() {
-  const specs = await examples();
+  let specs;
+  try {
+    [specs] = await Promise.all([examples(), catalog.load()]);
+  } catch (err) {
+    setStatus("error", "The service's data sets and presets could not be read.");
+    showError(err);
+    return;
+  }
+  catalog.presetOptions($("preset"));
+  training.setUp();
+  describeWidths();
+  for (const id of ["run", "random-digit"]) $(id).disabled = false;
   const tiny = specs.find((s) => s.network && String(s.network.layers) === "2,3,2");
+  $("tiny-choice").hidden = !tiny;
   if (tiny) {
     state.tiny = tiny;
     if (tiny.batch && tiny.batch.inputs) {

@@ -56,11 +56,6 @@ export function maxAbs(values) {
   return most;
 }
 
-// An image-shaped layer (digits): 784 -> 28, 64 -> 8; anything else draws as circles.
-export function imageSide(width) {
-  return width === 784 ? 28 : width === 64 ? 8 : null;
-}
-
 export function drawImage(parent, values, side, x, y, size, colour) {
   const cell = size / side;
   const group = svg("g", { "shape-rendering": "crispEdges" }, parent);

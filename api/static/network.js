@@ -1,18 +1,19 @@
 // The network view: every neuron coloured by its wish, the output's wishes beside their targets,
 // and, for a chosen neuron, the three ways to grant its wish.
 
+import { imageSide, isImages } from "./catalog.js";
 import {
-  UNREACHED, clear, drawImage, fmt, html, imageSide, maxAbs, pixelColour, svg, text, wishColour,
+  UNREACHED, clear, drawImage, fmt, html, maxAbs, pixelColour, svg, text, wishColour,
 } from "./draw.js";
 
 // What the view needs from one job's result (a batch of one example).
 export function lessonFrom(result) {
   const sizes = result.network.layers;
-  const digits = ["digits", "mnist"].includes(result.batch.source);
+  const digits = isImages(result.batch.source);
   return {
     sizes,
     digits,
-    side: digits ? imageSide(sizes[0]) : null,
+    side: digits ? imageSide(sizes[0], result.batch.source) : null,
     wishes: result.wishes,
     acts: result.examples.activations.map((layer) => layer[0]),
     target: result.examples.targets[0],

@@ -1,9 +1,10 @@
 // The Practice view's network: every layer drawn plainly (the wish colours stay hidden, they
 // are what the student works out), the exercise's neurons and connection highlighted. Wide
-// frames flow left to right, narrow ones top to bottom; a wide layer packs into a grid (a
-// digit's pixels for 784 or 64 inputs).
+// frames flow left to right, narrow ones top to bottom; a wide layer packs into a grid (square,
+// a digit's pixels, when it is as wide as a data set's images).
 
-import { clear, fmt, imageSide, svg, text } from "./draw.js";
+import { imageSide, isImages } from "./catalog.js";
+import { clear, fmt, svg, text } from "./draw.js";
 
 // What an exercise is about, by its data: neurons as "layer:neuron", connections as [l, j, k].
 function highlights(exercise) {
@@ -73,7 +74,7 @@ function layout(sizes, width) {
 function pixels(exercise) {
   const examples = exercise.result.examples;
   const source = exercise.result.batch.source;
-  if (!examples || !["digits", "mnist"].includes(source)) return null;
+  if (!examples || !isImages(source)) return null;
   const i = Number.isInteger(exercise.data.example) ? exercise.data.example
     : exercise.result.batch.size === 1 ? 0 : null; // a batch-wide question shows no one digit
   return i === null ? null : examples.activations[0][i];

@@ -5,6 +5,7 @@
 // answer, so a course platform records the score without any server-side integration.
 
 import { answerExercise, exercises } from "./api.js";
+import { isImages } from "./catalog.js";
 import { clear, fmt, html } from "./draw.js";
 import { loadCards } from "./flashcards.js";
 import { drawExercise } from "./practice-net.js";
@@ -94,7 +95,7 @@ const current = () => state.list[state.at];
 
 function optionLabel(exercise, option) {
   const d = exercise.data;
-  const digits = ["digits", "mnist"].includes(exercise.result.batch.source);
+  const digits = isImages(exercise.result.batch.source);
   if (exercise.kind === "output-wish") return digits ? `${option}` : `neuron ${option}`;
   if (exercise.kind === "three-ways") {
     return { bias: "Raise its bias", weight: `Raise the weight from #${d.previous}`,

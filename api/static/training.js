@@ -7,20 +7,45 @@
 // mini-batches, so a run of k steps is the first k steps of a longer one.
 
 import { runJob } from "./api.js";
+import * as catalog from "./catalog.js";
 import { clear, fmt, maxAbs, svg, text, wishColour } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const SIZES = [1, 10, 100, 1000];
+const AVERAGING_BATCH = { size: 100, seed: 0 }; // the held-out digits the averaging job reports on
 const HEIGHT = 180;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const state = { training: null, checkpoints: [], averaging: null, controller: null };
 
 const LESS = { gradients: false, wishes: true, layers: false };
 
+// The data set the chosen preset was trained on: training draws from it, the digit is held out.
+const trainedOn = () => catalog.preset($("train-preset").value).recipe.dataset;
+
+// The controls' choices and bounds, from the service's presets and data sets (catalog.js).
+export function setUp() {
+  catalog.presetOptions($("train-preset"));
+  describe();
+  $("train-preset").addEventListener("change", describe);
+  for (const id of ["train-run", "averaging-run"]) $(id).disabled = false;
+}
+
+function describe() {
+  const name = trainedOn();
+  const held = catalog.heldOut(name);
+  const pool = catalog.trainingPool(name);
+  $("train-digit").max = held.count - 1;
+  $("train-batch").max = pool.count; // a mini-batch is drawn from the pool without repeats
+  const digits = `the ${fmt.int(held.count)} held-out digits of ${catalog.whence(name, held.split)}`;
+  $("train-accuracy").setAttribute("aria-label", `Accuracy on ${digits}`);
+  $("train-accuracy-caption").textContent = `Accuracy on ${digits}.`;
+  $("train-pool").textContent = fmt.int(pool.count);
+}
+
 function trainSpec(steps) {
   const spec = {
     network: { preset: $("train-preset").value },
-    batch: { dataset: "mnist", split: "test", indices: [Number($("train-digit").value)] },
+    batch: catalog.heldOutBatch(trainedOn(), { indices: [Number($("train-digit").value)] }),
     include: LESS,
   };
   if (steps > 0) {
@@ -83,7 +108,7 @@ async function measureAveraging() {
   say("averaging-status", "Measuring\u2026");
   const spec = {
     network: { preset: $("train-preset").value },
-    batch: { dataset: "mnist", split: "test", size: 100, seed: 0 },
+    batch: catalog.heldOutBatch(trainedOn(), AVERAGING_BATCH),
     include: { gradients: false, wishes: false, layers: false, averaging: true },
     averaging: { sizes: SIZES, draws: 5, seed: 0 },
   };
@@ -157,8 +182,9 @@ function drawWishes(node, rows, width) {
   const height = PAD.top + rows.length * rowHeight + 24;
   frame(node, width, height);
   const most = Math.max(...rows.map((r) => maxAbs(r.wishes)));
-  const cell = Math.min(36, (width - 150) / 10);
-  for (let j = 0; j < 10; j++) text(node, 70 + j * cell + cell / 2, PAD.top + 8, String(j), { class: "tick", "text-anchor": "middle" });
+  const outputs = rows[0].wishes.length;
+  const cell = Math.min(36, (width - 150) / outputs);
+  for (let j = 0; j < outputs; j++) text(node, 70 + j * cell + cell / 2, PAD.top + 8, String(j), { class: "tick", "text-anchor": "middle" });
   rows.forEach((row, r) => {
     const y = PAD.top + 14 + r * rowHeight;
     const g = svg("g", { class: "wish-row", "data-step": row.step }, node);
@@ -168,7 +194,7 @@ function drawWishes(node, rows, width) {
         "data-wish": w, class: j === row.label ? "label-cell" : null }, g);
     });
     const size = Math.sqrt(row.wishes.reduce((a, w) => a + w * w, 0));
-    text(g, 74 + 10 * cell, y + 15, `|wish| ${fmt.plain(size, 2)}`, { class: "tick", "data-size": size });
+    text(g, 74 + outputs * cell, y + 15, `|wish| ${fmt.plain(size, 2)}`, { class: "tick", "data-size": size });
   });
 }
 
@@ -194,10 +220,11 @@ function drawAveraging(node, job, width) {
     text(g, x(Math.log10(s.batch_size)) + (last ? -6 : 6), y(s.overall ?? 0) + 16, fmt.plain(s.overall ?? 0, 2),
       { class: "tick", "text-anchor": last ? "end" : "start" });
   });
-  const show = (values) => values.map((v) => (v === null ? "-" : fmt.plain(v, 2))).join(", ");
+  const list = (values) => values.map((v) => (v === null ? "-" : fmt.plain(v, 2))).join(", ");
   const c = block.consistency;
-  $("averaging-consistency").textContent = `Consistency by layer on 100 test digits: true labels ${show(c.true)}; `
-    + `shuffled labels ${show(c.shuffled)}. The thin lines are the layers' cosines.`;
+  const { source, split, size } = job.result.batch;
+  $("averaging-consistency").textContent = `Consistency by layer on ${size} digits of ${catalog.whence(source, split)}: `
+    + `true labels ${list(c.true)}; shuffled labels ${list(c.shuffled)}. The thin lines are the layers' cosines.`;
 }
 
 export function redraw() {

@@ -1,7 +1,8 @@
 // The batch view (each example's wishes beside the average, each layer's consistency) and the
 // cost view (one forward pass, backprop and the naive method, timed by the service).
 
-import { clear, drawImage, fmt, imageSide, maxAbs, pixelColour, svg, text, wishColour } from "./draw.js";
+import { imageSide, isImages } from "./catalog.js";
+import { clear, drawImage, fmt, maxAbs, pixelColour, svg, text, wishColour } from "./draw.js";
 import { layerName } from "./network.js";
 
 const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
@@ -19,7 +20,7 @@ export function drawBatch(root, result, width) {
   const L = sizes.length - 1;
   const ex = result.examples;
   const count = result.batch.size;
-  const side = ["digits", "mnist"].includes(result.batch.source) ? imageSide(sizes[0]) : null;
+  const side = isImages(result.batch.source) ? imageSide(sizes[0], result.batch.source) : null;
   const layers = [...Array(L + 1).keys()].filter((l) => l > 0 || side || sizes[0] <= 32);
   const narrow = width < 560;
   const rowH = narrow ? 22 : 26;

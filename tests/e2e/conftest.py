@@ -1,4 +1,9 @@
-"""A rabbitmq-server node of this run's own, shared by the tests that stop it or cut its links.
+"""The e2e fixtures: the page's browser, and a rabbitmq-server node of this run's own.
+
+One headless Chromium serves every test of the page (tests/support/browser.py), on `base_url`,
+the live API's address.
+
+The rabbitmq-server node is shared by the tests that stop it or cut its links.
 
 It listens on loopback and, where network namespaces can be made (root), on the links of two
 worker hosts (tests/support/hosts.py), so that one node boot (several seconds) serves the broker
@@ -15,9 +20,20 @@ from dataclasses import dataclass
 import pytest
 
 from tests.support import hosts, rabbitmq
+from tests.support.browser import chromium
 from tests.support.processes import unavailable
 
 HEARTBEAT = 5  # seconds; RabbitMQ's default is 60
+
+
+@pytest.fixture(scope="session")
+def browser():
+    yield from chromium()
+
+
+@pytest.fixture(scope="module")
+def base_url(live_api) -> str:
+    return live_api.rstrip("/")
 
 
 @dataclass

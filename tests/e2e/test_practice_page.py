@@ -13,15 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.e2e.test_page import DONE, Page, browser, screenshot  # noqa: F401 (a fixture)
+from tests.support.browser import DONE, Page, needs_chromium, screenshot
 from tests.support.processes import free_port
 
+pytestmark = needs_chromium
+
 PRACTICE = "#practice-prompt[data-exercise-id]"
-
-
-@pytest.fixture(scope="module")
-def base_url(live_api) -> str:
-    return live_api.rstrip("/")
 
 
 def open_practice(page: Page) -> None:
@@ -62,7 +59,7 @@ def answer_in_page(frame, expected, right: bool) -> None:
     frame.locator("#practice-feedback:not([hidden])").wait_for()
 
 
-def test_a_practice_round_answered_right_and_wrong(browser, base_url):  # noqa: F811
+def test_a_practice_round_answered_right_and_wrong(browser, base_url):
     page = Page(browser, base_url, 1280)
     try:
         open_practice(page)
@@ -93,7 +90,7 @@ def test_a_practice_round_answered_right_and_wrong(browser, base_url):  # noqa: 
         page.close()
 
 
-def test_flashcards_flip_and_move_with_the_keyboard(browser, base_url):  # noqa: F811
+def test_flashcards_flip_and_move_with_the_keyboard(browser, base_url):
     page = Page(browser, base_url, 360, 740)
     try:
         open_practice(page)
@@ -158,7 +155,7 @@ def host(base_url):
         server.shutdown()
 
 
-def test_embed_mode_posts_the_score_to_the_host_on_another_origin(browser, base_url, host):  # noqa: F811
+def test_embed_mode_posts_the_score_to_the_host_on_another_origin(browser, base_url, host):
     page = Page(browser, base_url, 900)
     try:
         page.page.goto(host)

@@ -8,16 +8,13 @@ import math
 import pytest
 import requests
 
-from tests.e2e.test_page import DONE, Page, browser, screenshot  # noqa: F401 (a fixture)
+from tests.support.browser import Page, needs_chromium, screenshot
 
-
-@pytest.fixture(scope="module")
-def base_url(live_api) -> str:
-    return live_api.rstrip("/")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
-def wide(browser, base_url):  # noqa: F811
+def wide(browser, base_url):
     page = Page(browser, base_url, 1280, 1400)
     yield page
     page.close()
@@ -42,7 +39,7 @@ def test_the_lesson_runs_a_chosen_preset_on_an_mnist_digit(wide):
     result = wide.job("#net")["result"]
     assert result["batch"]["source"] == "mnist" and result["batch"]["indices"] == [7]
     caption = wide.page.inner_text("#example-caption")
-    assert caption == f"MNIST test digit #7: a handwritten {result['batch']['labels'][0]}"
+    assert caption == f"#7 of the mnist test split: a handwritten {result['batch']['labels'][0]}"
     # the trained network gets this digit right: its label's output wants least change
     top = result["wishes"][-1]
     label = result["batch"]["labels"][0]

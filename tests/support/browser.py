@@ -1,0 +1,86 @@
+"""The page's tests in real headless Chromium: the browser, and one page on the service that
+collects console errors and uncaught exceptions (tests/e2e/test_*page.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+DONE = "#status[data-state=done]"
+RUN_SECONDS = 60  # generous: the worker shares two cores with the rest of the suite
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+def chromium() -> Iterator:
+    """A headless Chromium (Playwright driving the system's browser), closed afterwards."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Page:
+    """One browser page on the service, collecting console errors and uncaught exceptions."""
+
+    def __init__(self, browser, base_url: str, width: int, height: int = 900):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(RUN_SECONDS * 1000)
+        self.base_url = base_url
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self) -> Page:
+        self.page.goto(self.base_url + "/")
+        self.page.wait_for_selector(DONE)
+        return self
+
+    def job(self, selector: str) -> dict:
+        job_id = self.page.get_attribute(selector, "data-job-id")
+        reply = requests.get(f"{self.base_url}/v1/jobs/{job_id}", timeout=10)
+        reply.raise_for_status()
+        job = reply.json()
+        assert job["status"] == "succeeded"
+        return job
+
+    def neurons(self, layer: int) -> list[dict]:
+        return self.page.eval_on_selector_all(
+            f"#net .neuron[data-layer='{layer}']",
+            "els => els.map(e => ({neuron: +e.dataset.neuron, wish: e.dataset.wish, "
+            "fill: getComputedStyle(e).fill}))",
+        )
+
+    def revealed(self) -> dict[int, bool]:
+        groups = self.page.eval_on_selector_all(
+            "#net g.layer", "els => els.map(e => [+e.dataset.layer, e.dataset.revealed])"
+        )
+        return {layer: flag == "true" for layer, flag in groups}
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot into artifacts/, for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
