@@ -11,14 +11,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test: $(BIN)/.installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+# ESLint for the page's JavaScript (package.json, eslint.config.js): installed again with
+# `npm ci` when node_modules is missing or the lock changed.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: lint
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npm run --silent lint
 
 # The machine may pin OpenBLAS to an older kernel (OPENBLAS_CORETYPE) for old OpenBLAS builds;
 # NumPy's own current OpenBLAS is measured without the pin (see README, Benchmarks).
@@ -28,7 +33,7 @@ bench: $(BIN)/.installed
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus --dtype float32
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) node_modules var build *.egg-info
 
 # `make run`: the service on http://127.0.0.1:8000 (HOST, PORT, REDIS_URL override), with an
 # embedded Redis under var/ when none answers at REDIS_URL. Installs again only when
