@@ -49,7 +49,7 @@ function singleSpec() {
   const net = network();
   let batch;
   if (usesDigits(net)) batch = catalog.heldOutBatch(dataset(net), { indices: [Number($("digit").value)] });
-  else if (form.elements.source.value === "random") batch = { dataset: "random", size: 1, seed: Number($("seed").value) };
+  else if (form.elements.source.value === "random") batch = { dataset: catalog.seededNumbers(), size: 1, seed: Number($("seed").value) };
   else batch = { inputs: [numbers($("inputs").value)], targets: [numbers($("targets").value)] };
   const sample = parameterCount(layersOf(net)) > NAIVE_SAMPLE ? NAIVE_SAMPLE : null;
   return { network: net, batch, methods: ["backprop", "naive"], naive: { difference: "central", sample, seed: 0 }, include };
@@ -59,7 +59,7 @@ function batchSpec() {
   const net = network();
   const size = Number($("batch-size").value);
   const seed = Number($("batch-seed").value);
-  const batch = usesDigits(net) ? catalog.heldOutBatch(dataset(net), { size, seed }) : { dataset: "random", size, seed };
+  const batch = usesDigits(net) ? catalog.heldOutBatch(dataset(net), { size, seed }) : { dataset: catalog.seededNumbers(), size, seed };
   return { network: net, batch, methods: ["backprop"], include };
 }
 

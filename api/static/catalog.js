@@ -33,6 +33,9 @@ export function imageSide(inputs, source = null) {
   return null;
 }
 
+// The data set of seeded numbers, any shape: the one without images (and without a count).
+export const seededNumbers = () => DATASETS.find((d) => !d.resolutions.length && d.count === null).name;
+
 // The image data set a network of these widths reads: the first whose images have n_0 pixels
 // and whose classes are its n_L outputs; null for other widths (they read random numbers).
 export function datasetFor(layers) {
