@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
+from .conditions import Schema, absent, add_rules, both, equals, given, when
 from .errors import FieldError
 from .limits import limits_of
 from .network import Row
@@ -19,16 +20,17 @@ MNIST_INPUTS, MNIST_CLASSES = 784, 10
 INLINE = ("inputs", "targets", "labels")  # every other field but seed belongs to a dataset
 
 
-def _one_source(schema: dict[str, Any]) -> None:
+def _one_source(schema: Schema) -> None:
     """Say "inline inputs or a dataset" in the JSON Schema itself: a batch is one of two
     objects, each with its own fields and the other's as null (as the validator below reads
-    a null as absent). The rules within each (targets or labels, size or indices) stay the
-    validator's, answered with a 422 that names the field."""
+    a null as absent), each with the rules within it (targets or labels, size or indices, the
+    data set's count). That the answers are as many as the inputs, and the limit, JSON Schema
+    cannot say."""
     fields = schema.pop("properties")
     del schema["type"], schema["additionalProperties"]
     dataset = tuple(name for name in fields if name not in (*INLINE, "seed"))
 
-    def variant(title: str, own: tuple[str, ...], other: tuple[str, ...]) -> dict[str, Any]:
+    def variant(title: str, own: tuple[str, ...], other: tuple[str, ...]) -> Schema:
         given = {name: fields[name] for name in (*own, "seed")}
         first = given[own[0]]  # required, so not null
         given[own[0]] = next(s for s in first["anyOf"] if s.get("type") != "null") | {
@@ -42,9 +44,38 @@ def _one_source(schema: dict[str, Any]) -> None:
             "additionalProperties": False,
         }
 
-    schema["oneOf"] = [
+    inline, data_set = (
         variant("InlineBatch", INLINE, dataset),
         variant("DatasetBatch", dataset, INLINE),
+    )
+    inline["properties"]["inputs"]["minItems"] = 1
+    data_set["properties"]["indices"]["minItems"] = 1
+    add_rules(inline, when(given("targets"), absent("labels"), given("labels")))
+    add_rules(data_set, *_dataset_rules())
+    schema["oneOf"] = [inline, data_set]
+
+
+def _dataset_rules() -> list[Schema]:
+    """What the validator checks of a dataset batch: which fields each data set takes, `size`
+    or `indices`, and how many examples there are to choose from."""
+
+    def counts(n: int) -> Schema:
+        return {"properties": {"size": {"maximum": n}, "indices": {"items": {"maximum": n - 1}}}}
+
+    return [
+        when(
+            equals("dataset", "random"),
+            both(absent("indices"), given("size")),
+            when(given("size"), absent("indices"), given("indices")),
+        ),
+        when(equals("dataset", "digits"), counts(DIGITS_COUNT), absent("resolution")),
+        when(
+            equals("dataset", "mnist"),
+            when(
+                equals("split", "test"), counts(MNIST_SPLITS["test"]), counts(MNIST_SPLITS["train"])
+            ),
+            absent("split"),
+        ),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, model_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from .batch import (
     DIGITS_CLASSES,
@@ -16,6 +16,7 @@ from .batch import (
     MNIST_SPLITS,
     BatchSpec,
 )
+from .conditions import Schema, absent, add_rules, at, both, equals, given, inside, when
 from .errors import FieldError, SpecError, describe, merge
 from .estimate import estimate_cost
 from .limits import Limits, limits_of
@@ -24,7 +25,54 @@ from .options import AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpe
 from .strict import Strict
 
 
+def _rules(schema: Schema) -> None:
+    """What `_fits` checks across the parts, as far as JSON Schema can say it: a data set's
+    input width (its output width is the last of the widths, which JSON Schema cannot name),
+    cross_entropy's targets, `train` for the trained parameters, and mini-batches within the
+    mnist or digits pool. The rest (rows against widths, labels against n_L, the sample against
+    the parameters, a pool of the batch itself, the limits) is listed in docs/contract.md."""
+
+    def first_width(width: Schema) -> Schema:
+        return at("network.layers", {"prefixItems": [width]})
+
+    def pool(count: int) -> Schema:
+        return {
+            **at("train.batch_size", {"maximum": count}),
+            **when(
+                inside("include", equals("averaging", True)),
+                at("averaging.sizes", {"items": {"maximum": count}}),
+            ),
+        }
+
+    digits = DIGITS_RESOLUTIONS
+    add_rules(
+        schema,
+        when(inside("batch", equals("dataset", "mnist")), first_width({"const": MNIST_INPUTS})),
+        when(
+            inside("batch", equals("dataset", "digits")),
+            when(
+                inside("batch", equals("resolution", 8)),
+                both(first_width({"const": digits[8]}), at("network", absent("preset"))),
+                when(
+                    inside("batch", equals("resolution", 28)),
+                    first_width({"const": digits[28]}),
+                    first_width({"enum": list(digits.values())}),
+                ),
+            ),
+        ),
+        when(
+            inside("network", equals("cost", "cross_entropy")),
+            at("batch.targets", {"items": {"items": {"minimum": 0}}}),
+        ),
+        when(inside("include", equals("parameters", True)), given("train")),
+        when(inside("batch", equals("dataset", "mnist")), pool(MNIST_SPLITS["train"])),
+        when(inside("batch", equals("dataset", "digits")), pool(DIGITS_COUNT)),
+    )
+
+
 class JobSpec(Strict):
+    model_config = ConfigDict(json_schema_extra=_rules)
+
     network: NetworkSpec
     batch: BatchSpec
     methods: list[Literal["backprop", "naive"]] = Field(

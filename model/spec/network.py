@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .conditions import Schema, absent, add_rules, equals, given, when
 from .errors import FieldError
 from .limits import limits_of
 from .strict import Seed, Strict
@@ -29,7 +30,45 @@ class InitSpec(Strict):
     scheme: Literal["scaled", "normal"] = "scaled"
 
 
+def _rules(schema: Schema) -> None:
+    """What `_consistent` checks across fields, as far as JSON Schema can say it (the number of
+    activations, the parameters' shapes and the output width are listed in docs/contract.md)."""
+    add_rules(
+        schema,
+        when(absent("preset"), given("layers")),
+        when(
+            given("preset"),
+            {
+                "not": {"anyOf": [{"required": [f]} for f in ("init", "weights", "biases")]},
+                "properties": {field: {"const": value} for field, value in PRESET.items()},
+            },
+        ),
+        when(given("weights"), given("biases"), absent("biases")),
+        # softmax only on the output, and there with cross_entropy: without cross_entropy no
+        # softmax at all; with it one softmax in a list (the last, which JSON Schema cannot
+        # say), or one name softmax for a single weighted layer
+        when(
+            equals("cost", "cross_entropy"),
+            {
+                "properties": {"activation": {"contains": {"const": "softmax"}, "maxContains": 1}},
+                "if": equals("activation", "softmax"),
+                "then": {"properties": {"layers": {"maxItems": 2}}},
+            },
+            {
+                "properties": {
+                    "activation": {
+                        "not": {"const": "softmax"},
+                        "items": {"not": {"const": "softmax"}},
+                    }
+                }
+            },
+        ),
+    )
+
+
 class NetworkSpec(Strict):
+    model_config = ConfigDict(json_schema_extra=_rules)
+
     preset: PresetName | None = Field(
         None,
         description="A shipped parameter set of the lesson's 784-16-16-10 sigmoid, "
@@ -46,6 +85,7 @@ class NetworkSpec(Strict):
         "sigmoid",
         description="One name for every weighted layer, or a list with one per layer 1..L. "
         "With one name and cost cross_entropy, the output layer is softmax.",
+        json_schema_extra={"minItems": 1},  # a list: L >= 1 names
     )
     cost: CostName = "squared_error"
     init: InitSpec = InitSpec()
