@@ -1,9 +1,9 @@
 """The backprop-lab HTTP API: `gunicorn 'api:create_app()'`.
 
 create_app wires the settings (worker.settings), the job store and Celery client (api.jobs), the
-/v1 routes (api.views), the problem documents (api.errors), API keys and rate limits
-(api.clients), CORS, the OpenAPI document, its browsable page at /docs, and the teaching page
-at /.
+routes (api.views, each declared once), the problem documents (api.errors), API keys and rate
+limits (api.clients), CORS, the OpenAPI document (api.openapi, from the routes' declarations),
+its browsable page at /docs, and the teaching page at /.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, errors, metrics, openapi, problems
+from . import clients, errors, openapi
 from .jobs import Services
-from .views import v1
+from .views import site, v1
 from .workers import Workers
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -42,12 +42,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings, store, celery, Workers(celery), queues.names(settings.queue_prefix)
     )
     app.extensions["backprop-lab"] = services
-    collector = metrics.ServiceCollector(services.store.redis, services.celery, services.queues)
     errors.register(app)
     clients.limit(app, settings)
+    app.before_request(clients.require_key)  # after the limits: refused keys count too
     app.register_blueprint(v1)
+    app.register_blueprint(site)
     app.after_request(_untyped_when_empty)
-    problems.register(app)
     CORS(
         app,
         origins=list(settings.cors_origins),
@@ -55,12 +55,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
         allow_headers=["Content-Type", "Authorization", "X-API-Key"],
     )
-
-    @app.get("/metrics", endpoint="metrics")
-    def scrape():
-        """The service's numbers in the Prometheus text format (a key, when keys are set)."""
-        clients.require_key()
-        return Response(metrics.exposition(collector), content_type=metrics.CONTENT_TYPE)
 
     spec = openapi.document(app, settings)  # after every route it documents
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec))

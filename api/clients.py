@@ -1,15 +1,17 @@
 """Who is calling: API keys (API_KEYS) and rate limits (RATE_LIMIT, RATE_LIMIT_READ).
 
-With keys set, every /v1/jobs request (and /v1/flashcards?job=) needs one, as
+With keys set, every route declared `key="required"` (the job requests, /metrics) needs one,
+and one declared `key="with-job"` (/v1/flashcards) when its query names a job (?job=), as
 `Authorization: Bearer <key>` or `X-API-Key: <key>`. A job belongs to the key that made it: its
 record keeps the key's owner id (the first 128 bits of the key's SHA-256, never the key), and a
 request with another key finds no such job (404) and lists only its own. The rest (health,
 readiness, data sets, examples, flashcards without a job, the documents and the page) stays open.
 
-Rate limits count requests per key, or per client address when no valid key comes with the
-request, in a moving window kept in the same Redis, so every API process shares one count. If
-that Redis does not answer, the counts fall back to each process' memory: a limiter never turns
-a request into an error of its own.
+Rate limits count requests to the routes declared `limit="writes"` (RATE_LIMIT; by default the
+POSTs and DELETEs) or `limit="reads"` (RATE_LIMIT_READ; the GETs) per key, or per client address
+when no valid key comes with the request, in a moving window kept in the same Redis, so every
+API process shares one count. If that Redis does not answer, the counts fall back to each
+process' memory: a limiter never turns a request into an error of its own.
 """
 
 from __future__ import annotations
@@ -26,21 +28,8 @@ from limits import parse_many
 from worker.settings import Settings
 
 from .errors import Problem, problem_response
+from .routes import Route, this_route
 
-JOB_ENDPOINTS = (
-    "v1.submit_job",
-    "v1.get_job",
-    "v1.get_result_npz",
-    "v1.cancel_job",
-    "v1.delete_job",
-    "v1.list_jobs",
-    "v1.exercises_for_job",
-    "v1.answer_exercise",
-    "v1.job_events",
-    "metrics",
-)
-WITH_A_JOB = ("v1.flashcards",)  # a job request only when it names one (?job=)
-UNLIMITED = ("v1.health", "v1.ready")
 REDIS_SECONDS = 1.0  # a limiter that waits longer on Redis than this counts in memory instead
 
 
@@ -77,15 +66,17 @@ def _match(given: str, keys: tuple[str, ...]) -> str | None:
     return owner_id(given) if found else None
 
 
+def needs_key(route: Route | None) -> bool:
+    """Whether a request to this route needs a key (when API_KEYS is set)."""
+    if route is None or request.method == "OPTIONS":
+        return False
+    return route.key == "required" or (route.key == "with-job" and bool(request.args.get("job")))
+
+
 def require_key() -> None:
     """With API_KEYS set, a job request without a valid key is refused (401)."""
     keys = current_app.extensions["backprop-lab"].settings.api_keys
-    names_a_job = request.endpoint in WITH_A_JOB and request.args.get("job")
-    if (
-        not keys
-        or not (request.endpoint in JOB_ENDPOINTS or names_a_job)
-        or request.method == "OPTIONS"
-    ):
+    if not keys or not needs_key(this_route()):
         return
     if owner() is None:
         wrong = bool(presented_keys())
@@ -110,12 +101,13 @@ def rate_key() -> str:
     return f"key:{key}" if key else f"address:{request.remote_addr}"
 
 
-def _exempt() -> bool:
-    return request.blueprint != "v1" or request.endpoint in UNLIMITED
+def _exempt(limit: str) -> bool:
+    route = this_route()
+    return request.method == "OPTIONS" or route is None or route.limit != limit
 
 
 def limit(app: Flask, settings: Settings) -> Limiter | None:
-    """Rate limits on /v1: RATE_LIMIT for writes (POST, DELETE), RATE_LIMIT_READ for reads."""
+    """Rate limits: RATE_LIMIT for the routes that write, RATE_LIMIT_READ for those that read."""
     if not (settings.rate_limit or settings.rate_limit_read):
         return None
     for value in (settings.rate_limit, settings.rate_limit_read):
@@ -132,20 +124,11 @@ def limit(app: Flask, settings: Settings) -> Limiter | None:
         in_memory_fallback_enabled=True,
         headers_enabled=False,
         default_limits=[
-            Limit(
-                settings.rate_limit,
-                scope="writes",
-                shared=True,
-                methods=["POST", "DELETE"],
-                exempt_when=_exempt,
-            ),
-            Limit(
-                settings.rate_limit_read,
-                scope="reads",
-                shared=True,
-                methods=["GET", "HEAD"],
-                exempt_when=_exempt,
-            ),
+            Limit(value, scope=scope, shared=True, exempt_when=lambda scope=scope: _exempt(scope))
+            for scope, value in (
+                ("writes", settings.rate_limit),
+                ("reads", settings.rate_limit_read),
+            )
         ],
     )
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
@@ -155,7 +138,8 @@ def limit(app: Flask, settings: Settings) -> Limiter | None:
 def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
     window = limiter.current_limit.window if limiter.current_limit else (time.time(), 0)
     seconds = max(1, math.ceil(window[0] - time.time()))  # when the oldest request counted ends
-    kind = "job submissions and cancels" if request.method in ("POST", "DELETE") else "reads"
+    route = this_route()
+    kind = "job submissions and cancels" if route and route.limit == "writes" else "reads"
     return problem_response(
         Problem(
             429,

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import Problem
+import model
+
+from .errors import Problem, invalid
+from .jobs import services
+from .practice.schemas import AnswerBody
 from .results import RESULT_KEYS
 from .schemas import Job
 
@@ -32,7 +38,7 @@ class SubmitQuery(BaseModel):
 
 # the names ?fields= knows, in the document, so a schema-valid ?fields= is one the API takes
 # (the check itself stays api.results.wanted's, which names the unknown field)
-_NAME = "|".join(sorted({*Job.model_fields, "result", *RESULT_KEYS}, key=len, reverse=True))
+_NAME = "|".join(sorted({*Job.model_fields, "result", *RESULT_KEYS}, key=lambda n: (-len(n), n)))
 
 
 class JobQuery(BaseModel):
@@ -58,8 +64,39 @@ class ListQuery(BaseModel):
     )
 
 
-def query(model: type[Query]) -> Query:
-    return model.model_validate(request.args.to_dict())
+def query(shape: type[Query]) -> Query:
+    return shape.model_validate(request.args.to_dict())
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body: the model the document shows, and how the request's JSON becomes the
+    view's argument (by default, that model validated)."""
+
+    model: type[BaseModel]
+    read: Callable[[Any], Any] | None = None
+
+    def parse(self, data: Any) -> Any:
+        return (self.read or self.model.model_validate)(data)
+
+
+class Submitted(NamedTuple):
+    data: Any  # the JSON as sent: the job keeps it as its spec
+    spec: model.JobSpec
+
+
+def _submitted(data: Any) -> Submitted:
+    return Submitted(data, model.parse_spec(data, services().settings.limits))
+
+
+def _answer(data: Any) -> int | float | str:
+    if not isinstance(data, dict):
+        raise invalid([{"field": "(body)", "message": 'send an object: {"answer": ...}'}])
+    return AnswerBody.model_validate(data).answer
+
+
+SPEC = Body(model.JobSpec, _submitted)  # validated against the service's limits
+ANSWER = Body(AnswerBody, _answer)  # the view takes the answer itself
 
 
 def json_body() -> Any:

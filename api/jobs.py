@@ -45,13 +45,16 @@ def services() -> Services:
 
 
 def submit(
-    data: Any, wait: float, owner: str | None = None, holder: str | None = None
+    data: Any,
+    spec: model.JobSpec,
+    wait: float,
+    owner: str | None = None,
+    holder: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
-    """Validate, classify, admit against `holder`'s quota (if given), record, then queue; with
-    `wait`, wait for its end. The job (with links) and, once it succeeded, its stored result's
-    fields (as `read` gives them)."""
+    """Classify the spec (`data` validated), admit it against `holder`'s quota (if given),
+    record, then queue; with `wait`, wait for its end. The job (with links) and, once it
+    succeeded, its stored result's fields (as `read` gives them)."""
     s = services()
-    spec = model.parse_spec(data, s.settings.limits)
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
     job_class = classes.job_class(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from flask import Flask, Response, abort
+from flask import Response, abort
 
 from worker.problems import Slug, uri
 
@@ -128,7 +128,3 @@ def page(slug: str) -> Response:
         f"<p>{escape(text)}</p></html>\n"
     )
     return Response(body, mimetype="text/html")
-
-
-def register(app: Flask) -> None:
-    app.add_url_rule("/problems/<slug>", "problem_type", page)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
-from flask import Response
+from flask import Response, request
 
 from worker import result_codec
 
@@ -40,7 +40,9 @@ RESULT_KEYS = (
     "timing",
 )
 CHUNK = 1 << 16  # characters (or bytes) gathered before a piece is sent
-MEDIA_NPZ = "application/zip"
+# result.npz's names: a zip (the default), or plain bytes for a client that asks for them (the
+# name client generators read as a file)
+MEDIA_NPZ = ("application/zip", "application/octet-stream")
 
 
 def wanted(fields: list[str] | None, job_fields: Iterable[str]) -> tuple[set | None, list | None]:
@@ -188,7 +190,7 @@ def _gathered(pieces: Iterable[str], size: int = CHUNK) -> Iterator[str]:
 def npz_response(job_id: str, stored: dict[str, bytes]) -> Response:
     return Response(
         _npz(stored),
-        mimetype=MEDIA_NPZ,
+        mimetype=request.accept_mimetypes.best_match(MEDIA_NPZ, default=MEDIA_NPZ[0]),
         headers={"Content-Disposition": f'attachment; filename="{job_id}.npz"'},
     )
 

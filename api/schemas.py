@@ -1,8 +1,11 @@
 """The answers' shapes, for the OpenAPI document (the request's shape is `model.JobSpec`, the
-result's `api.result_schema.Result`)."""
+result's `api.result_schema.Result`): JSON classes, and the answers that are not JSON (the
+event stream, result.npz, pages and text)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -212,3 +215,75 @@ class Example(BaseModel):
 
 class Examples(BaseModel):
     examples: list[Example]
+
+
+class ProgressEvent(BaseModel):
+    """The data of a `progress` event: the job's status and passes done."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    status: JobStatus
+    progress: Progress | None
+
+
+@dataclass(frozen=True)
+class Content:
+    """An answer that is not one JSON class: its media types (each with its OpenAPI media type
+    object), what it is, and the classes it refers to (so that the document holds them)."""
+
+    media: Mapping[str, Mapping[str, Any]]
+    description: str | None = None
+    models: tuple[type[BaseModel], ...] = ()
+
+
+def _event(name: str, data: type[BaseModel]) -> dict[str, Any]:
+    """An event named `name` whose data is the JSON of `data`."""
+    return {
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{data.__name__}"},
+            },
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+        "additionalProperties": False,
+    }
+
+
+# OpenAPI 3.1 has no word for one item of a stream (3.2's itemSchema), so `schema` describes each
+# event, as server-sent events are read (WHATWG): its `event` name and its `data` text, here JSON
+# (a comment, or the opening `retry:` alone, is no event). Without a `type` of its own a client
+# generator reads the stream as text.
+EVENTS = Content(
+    {
+        "text/event-stream": {
+            "schema": {
+                "description": "Each event: `progress` (ProgressEvent) while the job runs, then "
+                "one `end` (the finished Job), or `error` (a ProblemDocument) if the job "
+                "expired under the stream.",
+                "required": ["event", "data"],
+                "if": {"properties": {"event": {"const": "progress"}}},
+                "then": _event("progress", ProgressEvent),
+                "else": {
+                    "if": {"properties": {"event": {"const": "end"}}},
+                    "then": _event("end", Job),
+                    "else": _event("error", ProblemDocument),
+                },
+            }
+        }
+    },
+    models=(ProgressEvent, Job, ProblemDocument),
+)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+NPZ = Content(
+    # the same bytes under either name: application/zip unless Accept prefers the other, which
+    # is the name client generators read as bytes
+    {"application/zip": _BINARY, "application/octet-stream": _BINARY},
+    "NumPy's .npz (a zip of .npy files): every array of the result under its name "
+    "(gradients/weights/0, wishes/2, ...), the rest in the member result.json",
+)
+HTML = Content({"text/html": {"schema": {"type": "string"}}})
+TEXT = Content({"text/plain": {"schema": {"type": "string"}}})

@@ -22,6 +22,9 @@ JOB_REQUESTS = [
     ("get", "/v1/jobs"),
     ("get", "/v1/jobs/some-id"),
     ("delete", "/v1/jobs/some-id"),
+    ("get", "/v1/jobs/some-id/events"),
+    ("get", "/v1/flashcards?job=some-id"),  # a key only when it names a job
+    ("get", "/metrics"),
 ]
 
 
@@ -65,7 +68,17 @@ def test_every_job_request_needs_a_valid_key(keyed, keys, method, url, headers, 
 
 
 @pytest.mark.parametrize(
-    "url", ["/v1/health", "/v1/datasets", "/v1/examples", "/openapi.json", "/docs", "/"]
+    "url",
+    [
+        "/v1/health",
+        "/v1/datasets",
+        "/v1/examples",
+        "/v1/flashcards",
+        "/problems/api-key",
+        "/openapi.json",
+        "/docs",
+        "/",
+    ],
 )
 def test_the_rest_stays_open(keyed, url):
     assert keyed.get(url).status_code == 200
