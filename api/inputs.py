@@ -21,7 +21,7 @@ from .errors import Problem, invalid
 from .jobs import services
 from .practice.schemas import AnswerBody
 from .results import RESULT_KEYS
-from .schemas import Job
+from .schemas import JOB_FIELDS
 
 Query = TypeVar("Query", bound=BaseModel)
 
@@ -38,7 +38,7 @@ class SubmitQuery(BaseModel):
 
 # the names ?fields= knows, in the document, so a schema-valid ?fields= is one the API takes
 # (the check itself stays api.results.wanted's, which names the unknown field)
-_NAME = "|".join(sorted({*Job.model_fields, "result", *RESULT_KEYS}, key=lambda n: (-len(n), n)))
+_NAME = "|".join(sorted({*JOB_FIELDS, "result", *RESULT_KEYS}, key=lambda n: (-len(n), n)))
 
 
 class JobQuery(BaseModel):

@@ -97,11 +97,14 @@ class JobFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str | None = None
+    job_class: Literal["interactive", "batch"] | None = Field(None, alias="class")
     status: JobStatus | None = None
     created_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     progress: Progress | None = None
+    layers: list[int] | None = None
+    methods: list[str] | None = None
     links: Links | None = None
     warnings: list[JobWarning] | None = None
     spec: dict[str, Any] | None = None
@@ -109,6 +112,10 @@ class JobFields(BaseModel):
     error: JobError | None = None
     result_size: ResultSize | None = None
     result_expired: str | None = None
+
+
+# a job's fields by their JSON names (`class`, not job_class): what ?fields= may name
+JOB_FIELDS = tuple(field.alias or name for name, field in Job.model_fields.items())
 
 
 class JobList(BaseModel):

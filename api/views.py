@@ -16,6 +16,7 @@ from .routes import route
 from .schemas import (
     EVENTS,
     HTML,
+    JOB_FIELDS,
     NPZ,
     TEXT,
     Datasets,
@@ -70,7 +71,7 @@ def submit_job(body: Submitted, query: SubmitQuery):
 )
 def get_job(job_id: str, query: JobQuery):
     """A job: status, progress, timestamps, its spec, and the result or the error."""
-    job_fields, keys = results.wanted(query.names, Job.model_fields)
+    job_fields, keys = results.wanted(query.names, JOB_FIELDS)
     record, stored = jobs.read(job_id, owner(), keys, with_result=keys is None or bool(keys))
     return results.job_response(record, stored, job_fields, keys)
 

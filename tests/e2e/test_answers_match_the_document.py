@@ -1,6 +1,7 @@
 """Real answers of the running service, validated against its own /openapi.json with jsonschema:
 results of several specs and includes (every field typed: the result's objects forbid unknown
-fields), the job list, cancel and delete, and the error answers."""
+fields), the job list, cancel and delete, the error answers, result.npz by either name, and
+event streams read event by event as a browser reads them, each event against the document."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import re
 
 import pytest
 import requests
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
+from api import create_app
+from tests.support.observe import serve
 from tests.support.specs import example
+from worker.settings import Settings
 
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
@@ -48,9 +52,75 @@ SPECS = {
 }
 
 
+# a naive job of a second or two: several progress events before its end
+STEADY = LESSON | {
+    "batch": {"dataset": "digits", "resolution": 28, "size": 200, "seed": 0},
+    "naive": {"difference": "central", "sample": 2000, "seed": 2},
+}
+
+
 @pytest.fixture(scope="module")
 def document(live_api) -> dict:
     return requests.get(f"{live_api}/openapi.json", timeout=10).json()
+
+
+def events_of(text: str) -> list[dict]:
+    """The events of a text/event-stream as a browser's EventSource dispatches them (WHATWG
+    HTML, server-sent events): `event` (default "message"), `data` (its lines joined by a line
+    feed), `id`, `retry` (when a number); comments and an event without data lines are none."""
+    events, fields, data = [], {}, []
+    for line in re.split(r"\r\n|\r|\n", text):
+        if not line:
+            if data:
+                events.append({"event": fields.pop("event", "message"), "data": "\n".join(data)})
+                events[-1].update(fields)
+            fields, data = {}, []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name in ("event", "id") or (name == "retry" and value.isdigit()):
+            fields[name] = int(value) if name == "retry" else value
+    return events
+
+
+def _json_content(validator, schema, instance, parent):
+    """contentSchema, asserted: a string of contentMediaType application/json must parse, and
+    its value must be valid against the schema (2020-12 leaves it an annotation)."""
+    if parent.get("contentMediaType") != "application/json" or not isinstance(instance, str):
+        return
+    try:
+        value = json.loads(instance)
+    except ValueError as exc:
+        yield ValidationError(f"not JSON: {exc}")
+        return
+    yield from validator.descend(value, schema)
+
+
+Events = validators.extend(Draft202012Validator, {"contentSchema": _json_content})
+
+
+def event_validator(document: dict) -> Draft202012Validator:
+    content = document["paths"]["/v1/jobs/{job_id}/events"]["get"]["responses"]["200"]["content"]
+    schema = content["text/event-stream"]["schema"]
+    return Events(schema | {"components": document["components"]})
+
+
+def stream_conforms(document: dict, media: str, text: str) -> list[dict]:
+    """Each event of a stream is one the document's text/event-stream schema describes (its
+    data checked against the JSON schema of its kind); the events."""
+    assert media.split(";")[0] == "text/event-stream"
+    validator = event_validator(document)
+    events = events_of(text)
+    for i, event in enumerate(events):
+        errors = [
+            f"{list(e.absolute_path)}: {e.message[:300]}" for e in validator.iter_errors(event)
+        ]
+        assert not errors, (i, event["event"], errors)
+    return events
 
 
 def conforms(document: dict, method: str, template: str, reply: requests.Response) -> None:
@@ -217,3 +287,70 @@ def test_practice_answers_match_the_document(live_api, document):
         "/v1/flashcards",
         requests.get(f"{live_api}/v1/flashcards", params={"job": job["id"]}, timeout=10),
     )
+
+
+def test_event_streams_match_the_document_event_by_event(live_api, document):
+    job = requests.post(f"{live_api}/v1/jobs", json=STEADY, timeout=60).json()
+    reply = requests.get(f"{live_api}/v1/jobs/{job['id']}/events", timeout=120)
+    events = stream_conforms(document, reply.headers["Content-Type"], reply.text)
+    names = [e["event"] for e in events]
+    assert names[-1] == "end" and len(names) >= 3 and set(names[:-1]) == {"progress"}, names
+    assert json.loads(events[-1]["data"])["status"] == "succeeded"
+    # the checker sees what it should refuse: an end whose job lacks a field, a progress with one
+    # too many, an event of no kind
+    validator = event_validator(document)
+    end = json.loads(events[-1]["data"])
+    progress = json.loads(events[0]["data"])
+    for wrong in (
+        {"event": "end", "data": json.dumps({k: v for k, v in end.items() if k != "status"})},
+        {"event": "progress", "data": json.dumps(progress | {"cost": 1})},
+        {"event": "progress", "data": "{"},
+        {"event": "message", "data": json.dumps(progress)},
+    ):
+        assert not validator.is_valid(wrong), wrong
+
+
+def test_the_error_event_of_a_job_gone_under_its_stream_matches_the_document(redis_url):
+    # no worker takes this prefix's queues: the job stays queued until it is deleted
+    app = create_app(Settings(redis_url=redis_url, queue_prefix="conform-no-worker-", job_ttl=60))
+    with serve(app) as base:
+        doc = requests.get(f"{base}/openapi.json", timeout=10).json()
+        job = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()
+        with requests.get(f"{base}/v1/jobs/{job['id']}/events", stream=True, timeout=60) as reply:
+            assert requests.delete(f"{base}/v1/jobs/{job['id']}", timeout=10).status_code == 204
+            text = b"".join(reply.iter_content(None)).decode()  # to the stream's close
+            events = stream_conforms(doc, reply.headers["Content-Type"], text)
+    names = [e["event"] for e in events]  # a progress (queued) if it was read before the delete
+    assert names[-1] == "error" and set(names[:-1]) <= {"progress"}, names
+    assert json.loads(events[-1]["data"])["type"] == "/problems/job-not-found"
+
+
+@pytest.mark.parametrize(
+    "accept, media",
+    [
+        (None, "application/zip"),
+        ("application/zip", "application/zip"),
+        ("application/octet-stream", "application/octet-stream"),
+        ("application/octet-stream, */*;q=0.1", "application/octet-stream"),
+    ],
+)
+def test_result_npz_is_served_by_either_documented_name(live_api, document, accept, media):
+    job = requests.post(f"{live_api}/v1/jobs", json=TINY, params={"wait": 5}, timeout=60).json()
+    headers = {"Accept": accept} if accept else {}
+    reply = requests.get(f"{live_api}/v1/jobs/{job['id']}/result.npz", headers=headers, timeout=60)
+    assert reply.status_code == 200 and reply.headers["Content-Type"] == media
+    content = document["paths"]["/v1/jobs/{job_id}/result.npz"]["get"]["responses"]["200"][
+        "content"
+    ]
+    assert set(content) == {"application/zip", "application/octet-stream"}
+    assert reply.content[:4] == b"PK\x03\x04"  # a zip, whatever its name
+
+
+# `layers` names the result's per-layer detail (a result key wins over the job's widths)
+@pytest.mark.parametrize("fields", ["class,methods,progress", "status,cost,layers", "result", "id"])
+def test_a_job_with_fields_matches_the_document(live_api, document, fields):
+    job = requests.post(f"{live_api}/v1/jobs", json=TINY, params={"wait": 5}, timeout=60).json()
+    reply = requests.get(f"{live_api}/v1/jobs/{job['id']}", params={"fields": fields}, timeout=10)
+    conforms(document, "GET", "/v1/jobs/{job_id}", reply)
+    asked = set(fields.split(",")) & {"class", "methods", "progress", "status", "id"}
+    assert asked <= reply.json().keys()
