@@ -1,4 +1,5 @@
-"""The API's own documents: OpenAPI (from the schemas that validate), /docs, datasets, examples."""
+"""The API's own documents: OpenAPI (from the schemas that validate, saying every rule across
+fields JSON Schema can say), /docs, datasets, examples."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
+from jsonschema import Draft202012Validator
+
 import model
+from api import create_app
 from api.problems import TYPES
+from tests.support.problems import problem
 from worker.problems import Slug
 from worker.settings import Settings
 
@@ -209,3 +215,228 @@ def test_a_problems_type_resolves_against_the_answers_url_to_its_page(client):
     reply = client.post("/v1/jobs", json={"network": {"layers": [2, 2]}, "batch": {}})
     page = client.get(urljoin(reply.request.url, reply.get_json()["type"]))
     assert page.status_code == 200 and "Invalid request" in page.get_data(as_text=True)
+
+
+MNIST = {"dataset": "mnist", "size": 2}
+LESSON = {"layers": [784, 10]}
+PRESET = {"preset": "lesson-untrained"}
+INLINE = {"inputs": [[0.0, 1.0]], "labels": [1]}
+
+
+def job(network=None, batch=None, **rest) -> dict:
+    return {"network": network or {"layers": [2, 2]}, "batch": batch or INLINE, **rest}
+
+
+# each rule the document says: a body that breaks it alone, the field the service names, and
+# the body with that one thing mended
+RULES = {
+    "layers, unless a preset": (job({"activation": "tanh"}), "network.layers", job()),
+    "a preset brings its own init": (
+        job(PRESET | {"init": {"seed": 1}}, MNIST),
+        "network.init",
+        job(PRESET, MNIST),
+    ),
+    "a preset brings its own weights, even null": (
+        job(PRESET | {"weights": None}, MNIST),
+        "network.weights",
+        job(PRESET, MNIST),
+    ),
+    "a preset's layers": (job(PRESET | LESSON, MNIST), "network.layers", job(LESSON, MNIST)),
+    "a preset's cost": (
+        job(PRESET | {"cost": "cross_entropy"}, MNIST),
+        "network.cost",
+        job(PRESET | {"cost": "squared_error"}, MNIST),
+    ),
+    "weights with biases": (
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]]}),
+        "network.biases",
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]], "biases": [[0, 0]]}),
+    ),
+    "biases with weights": (
+        job({"layers": [2, 2], "biases": [[0, 0]], "weights": None}),
+        "network.weights",
+        job({"layers": [2, 2], "biases": None}),
+    ),
+    "softmax needs cross_entropy": (
+        job({"layers": [2, 2], "activation": "softmax"}),
+        "network.activation",
+        job({"layers": [2, 2], "activation": "softmax", "cost": "cross_entropy"}),
+    ),
+    "no softmax in a list without cross_entropy": (
+        job({"layers": [2, 3, 2], "activation": ["relu", "softmax"]}),
+        "network.activation",
+        job({"layers": [2, 3, 2], "activation": ["relu", "sigmoid"]}),
+    ),
+    "cross_entropy needs a softmax in a list": (
+        job({"layers": [2, 3, 2], "activation": ["relu", "relu"], "cost": "cross_entropy"}),
+        "network.activation",
+        job({"layers": [2, 3, 2], "activation": ["relu", "softmax"], "cost": "cross_entropy"}),
+    ),
+    "one name softmax is for one weighted layer": (
+        job({"layers": [2, 3, 2], "activation": "softmax", "cost": "cross_entropy"}),
+        "network.activation",
+        job({"layers": [2, 3, 2], "activation": "relu", "cost": "cross_entropy"}),
+    ),
+    "a list of activations is not empty": (
+        job({"layers": [2, 2], "activation": []}),
+        "network.activation",
+        job({"layers": [2, 2], "activation": ["relu"]}),
+    ),
+    "targets or labels, not both": (
+        job(batch=INLINE | {"targets": [[0, 1]]}),
+        "batch.targets",
+        job(batch=INLINE | {"labels": None, "targets": [[0, 1]]}),
+    ),
+    "targets or labels, one of them": (
+        job(batch={"inputs": [[0.0, 1.0]]}),
+        "batch.targets",
+        job(batch={"inputs": [[0.0, 1.0]], "targets": [[0, 1]]}),
+    ),
+    "inputs are not empty": (
+        job(batch={"inputs": [], "labels": []}),
+        "batch.inputs",
+        job(batch={"inputs": [[0, 0]], "labels": [0]}),
+    ),
+    "size or indices (the mnist example)": (
+        job(LESSON, {"dataset": "mnist"}),
+        "batch.size",
+        job(LESSON, MNIST),
+    ),
+    "size or indices, not both": (
+        job(LESSON, MNIST | {"indices": [0, 1]}),
+        "batch.size",
+        job(LESSON, MNIST | {"size": None, "indices": [0, 1]}),
+    ),
+    "indices are not empty": (
+        job(LESSON, {"dataset": "mnist", "indices": []}),
+        "batch.indices",
+        job(LESSON, {"dataset": "mnist", "indices": [7]}),
+    ),
+    "random needs size": (
+        job(batch={"dataset": "random", "seed": 1}),
+        "batch.size",
+        job(batch={"dataset": "random", "seed": 1, "size": 3}),
+    ),
+    "random takes no indices": (
+        job(batch={"dataset": "random", "size": 2, "indices": [0]}),
+        "batch.indices",
+        job(batch={"dataset": "random", "size": 2, "indices": None}),
+    ),
+    "resolution is the digits'": (
+        job(LESSON, MNIST | {"resolution": 28}),
+        "batch.resolution",
+        job(LESSON, MNIST | {"resolution": None}),
+    ),
+    "split is mnist's": (
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 2, "split": "test"}),
+        "batch.split",
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 2, "split": None}),
+    ),
+    "mnist test has 1,000": (
+        job(LESSON, {"dataset": "mnist", "split": "test", "size": 1001}),
+        "batch.size",
+        job(LESSON, {"dataset": "mnist", "split": "test", "size": 1000}),
+    ),
+    "mnist test indices below 1,000": (
+        job(LESSON, {"dataset": "mnist", "split": "test", "indices": [1000]}),
+        "batch.indices.0",
+        job(LESSON, {"dataset": "mnist", "split": "train", "indices": [1000]}),
+    ),
+    "mnist train indices below 4,000": (
+        job(LESSON, {"dataset": "mnist", "indices": [5, 4000]}),
+        "batch.indices.1",
+        job(LESSON, {"dataset": "mnist", "indices": [5, 3999]}),
+    ),
+    "digits has 1,797": (
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 1798}),
+        "batch.size",
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 1797}),
+    ),
+    "mnist's input width": (
+        job({"layers": [64, 10]}, MNIST),
+        "network.layers",
+        job(LESSON, MNIST),
+    ),
+    "8x8 digits' input width": (
+        job(LESSON, {"dataset": "digits", "size": 2, "resolution": 8}),
+        "network.layers",
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 2, "resolution": 8}),
+    ),
+    "28x28 digits' input width": (
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 2, "resolution": 28}),
+        "network.layers",
+        job(LESSON, {"dataset": "digits", "size": 2, "resolution": 28}),
+    ),
+    "digits' input width by itself": (
+        job({"layers": [100, 10]}, {"dataset": "digits", "size": 2}),
+        "network.layers",
+        job({"layers": [64, 10]}, {"dataset": "digits", "size": 2}),
+    ),
+    "a preset is not for 8x8 digits": (
+        job(PRESET, {"dataset": "digits", "size": 2, "resolution": 8}),
+        "network.layers",
+        job(PRESET, {"dataset": "digits", "size": 2}),
+    ),
+    "cross_entropy targets are not negative": (
+        job(
+            {"layers": [2, 2], "cost": "cross_entropy"},
+            {"inputs": [[0, 1]], "targets": [[-0.5, 1.5]]},
+        ),
+        "batch.targets.0",
+        job(
+            {"layers": [2, 2], "cost": "cross_entropy"},
+            {"inputs": [[0, 1]], "targets": [[0.5, 0.5]]},
+        ),
+    ),
+    "the trained parameters need train": (
+        job(include={"parameters": True}),
+        "include.parameters",
+        job(include={"parameters": True}, train={"steps": 1, "batch_size": 1}),
+    ),
+    "a mini-batch within mnist's train split": (
+        job(LESSON, MNIST, train={"steps": 1, "batch_size": 4001}),
+        "train.batch_size",
+        job(LESSON, MNIST, train={"steps": 1, "batch_size": 4000}),
+    ),
+    "averaging sizes within digits": (
+        job(
+            {"layers": [64, 10]},
+            {"dataset": "digits", "size": 2},
+            include={"averaging": True},
+            averaging={"sizes": [1, 1798]},
+        ),
+        "averaging.sizes.1",
+        job(
+            {"layers": [64, 10]},
+            {"dataset": "digits", "size": 2},
+            include={"averaging": False},
+            averaging={"sizes": [1, 1798]},
+        ),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def roomy(redis_url):
+    """The app with the default limits (presets and mnist fit) and no worker: jobs stay queued."""
+    app = create_app(Settings(redis_url=redis_url, queue_prefix="rules-no-worker-", job_ttl=60))
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def spec_schema(roomy):
+    doc = roomy.get("/openapi.json").get_json()
+    return Draft202012Validator(
+        {"$ref": "#/components/schemas/JobSpec", "components": doc["components"]}
+    )
+
+
+@pytest.mark.parametrize("bad, field, good", RULES.values(), ids=RULES.keys())
+def test_each_rule_the_document_says_refuses_what_the_service_refuses(
+    roomy, spec_schema, bad, field, good
+):
+    assert not spec_schema.is_valid(bad), "the document accepts it"
+    errors = problem(roomy.post("/v1/jobs", json=bad), 422)["errors"]
+    assert field in [e["field"] for e in errors], errors
+    assert spec_schema.is_valid(good), [e.message for e in spec_schema.iter_errors(good)][:3]
+    assert roomy.post("/v1/jobs", json=good).status_code == 202

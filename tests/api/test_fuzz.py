@@ -3,21 +3,25 @@ answer as documented, schema-valid requests accepted and invalid ones refused, a
 stateful checks on the links (a deleted job answers 404, a created one is found).
 
 The app runs in process (WSGI) on the test Redis, with API keys on and the fuzzer holding one,
-small limits so that a generated spec is refused or cheap, and a queue no worker takes: accepted
-jobs stay queued and expire. Rate limits are off, so the fuzzer meets the API and not only 429s
-(tests/api/test_clients.py covers those). Examples are bounded and derandomized: the same cases
-every run; FUZZ_EXAMPLES=200 runs deeper (see docs/testing.md, the fuzz test).
+the default limits, and a queue no worker takes: accepted jobs stay queued and expire. Rate
+limits are off, so the fuzzer meets the API and not only 429s (tests/api/test_clients.py covers
+those). Every phase runs: the document's examples, coverage, fuzzing (bounded and
+derandomized: the same cases every run; FUZZ_EXAMPLES=200 runs deeper, see docs/testing.md)
+and the stateful links.
 
-One check is configured, not off: a job spec can be valid in the document's shape and still
-break a rule JSON Schema cannot say (rows as long as network.layers[0], weights shaped like the
-layers, the digits' 64 or 784 inputs) or a limit (parameters, the naive cost estimate), so
-POST /v1/jobs may answer a schema-valid body with its documented 422.
+One check is configured, and narrowed by one of our own: a job spec can be valid by the
+document and still break a rule JSON Schema cannot say (rows as long as network.layers[0],
+weights shaped like the layers, an output width of 10 for mnist) or a limit (parameters, the
+naive cost estimate), so positive data acceptance lets POST /v1/jobs answer 422, and
+`refused_only_for_listed_rules` (tests/api/refusals.py) fails every such 422 that names a rule
+not in docs/contract.md's table "What the document cannot say".
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -25,6 +29,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from api import create_app
+from tests.api import refusals
 from worker.settings import Settings
 
 KEY = secrets.token_urlsafe(24)
@@ -50,11 +55,8 @@ def fuzz_app(redis_url: str):
 # The document does not depend on Redis, so it is read at collection from an app that never
 # connects; the requests go to an app on the test Redis (pytest 9 and schemathesis' lazy
 # `from_fixture` loader do not agree yet).
-CONFIG = SchemathesisConfig.from_str("""
-[[operations]]
-include-operation-id = "submit_job"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409", "422", "429"]
-""")
+CONFIG = SchemathesisConfig.from_path(Path(__file__).with_name("schemathesis.toml"))
+
 schema = schemathesis.openapi.from_wsgi(
     "/openapi.json", fuzz_app("redis://127.0.0.1:1/0"), config=CONFIG
 )
@@ -92,7 +94,7 @@ SETTINGS = settings(
 @schema.parametrize()
 @SETTINGS
 def test_every_answer_is_documented(case, app):
-    case.call_and_validate(app=app)
+    case.call_and_validate(app=app)  # every check, refusals' (registered at import) too
 
 
 def test_jobs_followed_by_their_links_answer_as_documented(app):
@@ -128,3 +130,23 @@ def test_a_real_job_through_every_operation_passes_every_check(app):
         case.call_and_validate(app=app)
     gone = schema["/v1/jobs/{job_id}"]["GET"].Case(path_parameters={"job_id": job_id}, headers=key)
     assert gone.call_and_validate(app=app).status_code == 404
+
+
+def test_only_the_rules_the_contract_lists_may_refuse_a_valid_body(app):
+    """The narrowing check itself: it reads docs/contract.md's table, and fails a 422 to a
+    schema-valid body that names a rule the document says (here: size or indices)."""
+    assert len(refusals.listed_rules()) >= 20
+    listed = {"field": "network.layers", "message": "width 5000 is over the limit of 4096"}
+    said = {"field": "batch.size", "message": "a dataset needs 'size' (or, for mnist and ...)"}
+    assert refusals.unlisted([listed, said]) == [said]
+    submit = schema["/v1/jobs"]["POST"]
+    sized = {"network": {"layers": [784, 10]}, "batch": {"dataset": "mnist", "size": 2}}
+    case = submit.Case(body=sized, query={}, headers={"X-API-Key": KEY})
+    reply = case.call(app=app)
+    assert reply.status_code == 202
+    refused = type("Reply", (), {"status_code": 422, "json": lambda self: {"errors": [said]}})()
+    with pytest.raises(AssertionError, match="could say"):
+        refusals.refused_only_for_listed_rules(None, refused, case)
+    # a body the document refuses is not this check's to judge
+    unsized = submit.Case(body={**sized, "batch": {"dataset": "mnist"}}, query={})
+    assert refusals.refused_only_for_listed_rules(None, refused, unsized) is None
