@@ -1,19 +1,24 @@
 """A client nobody here wrote: openapi-python-client generates one from the running service's
-/openapi.json (with no warning: --fail-on-warning), and submit / wait / get / cancel / delete /
-list go through it against the real API, Redis and worker.
+/openapi.json with its defaults (no config file, no option but --fail-on-warning: not one
+warning), and every operation of the document goes through it against the real API, Redis and
+worker, result.npz included.
 
-The generator runs offline (a local file in, no post hooks, so no formatter is needed either).
+Its default post hooks run ruff (`ruff check --fix`, `ruff format`), the dev extra's, found on
+the PATH of this environment.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 
@@ -22,67 +27,57 @@ from tests.support.specs import example
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
-PACKAGE = "backprop_lab_generated"
+PACKAGE = "backprop_lab_client"  # the generator's name for a document titled backprop-lab
 PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
 
 
 @pytest.fixture(scope="module")
-def generated(live_api, tmp_path_factory):
-    """The generated package, imported; its Client pointed at the live API."""
+def document(live_api) -> dict:
+    return requests.get(f"{live_api}/openapi.json", timeout=10).json()
+
+
+@pytest.fixture(scope="module")
+def generated(live_api, document, tmp_path_factory):
+    """The generated package, imported; its Client pointed at the live API; and its operation
+    modules by operationId."""
     folder = tmp_path_factory.mktemp("generated")
-    (folder / "openapi.json").write_text(requests.get(f"{live_api}/openapi.json", timeout=10).text)
-    # no post hooks (no formatter needed); result.npz's application/zip read as bytes, which the
-    # generator's own setting says (it does not know the type by that name)
-    (folder / "config.json").write_text(
-        json.dumps(
-            {
-                "post_hooks": [],
-                "content_type_overrides": {"application/zip": "application/octet-stream"},
-            }
-        )
-    )
-    generator = Path(sys.executable).parent / "openapi-python-client"
+    (folder / "openapi.json").write_text(json.dumps(document))
+    tools = Path(sys.executable).parent  # openapi-python-client, and ruff for its post hooks
     run = subprocess.run(
-        [
-            str(generator),
-            "generate",
-            "--path",
-            "openapi.json",
-            "--config",
-            "config.json",
-            "--meta",
-            "none",
-            "--output-path",
-            PACKAGE,
-            "--fail-on-warning",
-        ],
+        [str(tools / "openapi-python-client"), "generate", "--path", "openapi.json"]
+        + ["--fail-on-warning"],
         cwd=folder,
+        env=os.environ | {"PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Warning" not in run.stdout + run.stderr, run.stdout + run.stderr
-    sys.path.insert(0, str(folder))
+    project = folder / "backprop-lab-client"
+    sys.path.insert(0, str(project))
     try:
         package = importlib.import_module(PACKAGE)
-        names = (
-            "submit_job",
-            "get_job",
-            "cancel_job",
-            "delete_job",
-            "list_jobs",
-            "exercises_for_job",
-            "answer_exercise",
-            "flashcards",
-        )
-        api = {n: importlib.import_module(f"{PACKAGE}.api.default.{n}") for n in names}
+        operations = [
+            op["operationId"] for ops in document["paths"].values() for op in ops.values()
+        ]
+        api = {n: importlib.import_module(f"{PACKAGE}.api.default.{n}") for n in operations}
         models = importlib.import_module(f"{PACKAGE}.models")
         yield package.Client(base_url=live_api, raise_on_unexpected_status=True), api, models
     finally:
-        sys.path.remove(str(folder))
+        sys.path.remove(str(project))
         for name in [m for m in sys.modules if m.startswith(PACKAGE)]:
             del sys.modules[name]
+
+
+def test_every_operation_of_the_document_is_generated(generated, document):
+    _, api, _ = generated
+    generated_modules = {
+        p.stem for p in Path(next(iter(api.values())).__file__).parent.glob("*.py")
+    } - {"__init__"}
+    operations = {op["operationId"] for ops in document["paths"].values() for op in ops.values()}
+    assert generated_modules == operations and len(operations) == 17
+    assert all(hasattr(module, "sync_detailed") for module in api.values())
 
 
 def test_submit_and_wait_give_a_typed_job_with_every_field(generated):
@@ -159,3 +154,50 @@ def test_practice_through_the_generated_client(generated):
     assert isinstance(cards, models.Flashcards) and "17 parameters" in " ".join(
         c.back for c in cards.cards
     )
+
+
+def test_result_npz_through_the_generated_client_loads_in_numpy(generated):
+    client, api, models = generated
+    spec = TINY | {"methods": ["backprop", "naive"]}
+    job = api["submit_job"].sync(client=client, body=models.JobSpec.from_dict(spec), wait=5)
+    assert job.status == models.JobStatus.SUCCEEDED
+    reply = api["get_result_npz"].sync_detailed(job.id, client=client)
+    assert reply.status_code == 200
+    assert type(reply.parsed).__name__ == "File"  # the generator's bytes, not a model
+    arrays = np.load(io.BytesIO(reply.parsed.payload.read()), allow_pickle=False)
+    result = job.result.to_dict()
+    for l in range(2):
+        for part in ("weights", "biases"):
+            got = arrays[f"gradients/{part}/{l}"]
+            np.testing.assert_array_equal(got, np.array(result["gradients"][part][l]))
+    for l in range(3):
+        np.testing.assert_array_equal(arrays[f"wishes/{l}"], np.array(result["wishes"][l]))
+    # the rest is in the member result.json: the cost, and where each array was
+    rest = json.loads(arrays["result.json"])
+    assert rest["cost"] == result["cost"]
+    assert rest["wishes"][0] == {"$array": "wishes/0", "shape": [2]}
+
+
+def test_the_rest_of_the_operations_through_the_generated_client(generated, live_api):
+    client, api, models = generated
+    job = api["submit_job"].sync(client=client, body=models.JobSpec.from_dict(TINY), wait=5)
+    # the event stream of a finished job: its one end event, the job as get_job gives it
+    stream = api["job_events"].sync(job.id, client=client)
+    end = stream.split("event: end\ndata: ", 1)[1].split("\n", 1)[0]
+    assert json.loads(end) == api["get_job"].sync(job.id, client=client).to_dict()
+    assert isinstance(api["health"].sync(client=client), models.Health)
+    ready = api["ready"].sync(client=client)
+    assert isinstance(ready, models.Ready) and ready.workers >= 1
+    names = [d.name for d in api["datasets"].sync(client=client).datasets]
+    assert names == ["mnist", "digits", "random"]
+    presets = api["presets"].sync(client=client).presets
+    assert [p.name for p in presets] == [
+        "lesson-untrained",
+        "lesson-partly-trained",
+        "lesson-trained",
+    ]
+    examples = api["examples"].sync(client=client).examples
+    assert "tiny-2-3-2" in [e.name for e in examples]
+    assert "backprop_lab_jobs_submitted_total" in api["metrics"].sync(client=client)
+    page = api["problem_type"].sync(models.ProblemTypeSlug.JOB_NOT_FOUND, client=client)
+    assert "Job not found" in page
