@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from bench import common
 from model.backprop import backprop
 
@@ -41,14 +39,6 @@ def torch_gradient(j: common.Job) -> Callable[[], list]:
     return gradient
 
 
-def check(j: common.Job, gradient: Callable[[], list]) -> None:
-    result = backprop(j.net, j.x, j.y, input_wishes=False)
-    ours = [g for pair in zip(result.weight_gradients, result.bias_gradients) for g in pair]
-    rtol = 1e-10 if j.net.dtype == np.float64 else 1e-4
-    for got, want in zip(gradient(), ours):
-        np.testing.assert_allclose(got.numpy(), want, rtol=rtol, atol=rtol * np.abs(want).max())
-
-
 # more than one thread: numpy's and torch's thread pools would fight if called alternately
 BLOCK = 0.2 if common.THREADS > 1 else 0.0
 
@@ -57,7 +47,7 @@ def timers(j: common.Job) -> dict[str, Callable[[], object]]:
     if torch is None:
         return {}
     gradient = torch_gradient(j)
-    check(j, gradient)
+    common.check_gradient(j, gradient())
     return {"backprop": lambda: backprop(j.net, j.x, j.y, input_wishes=False), "torch": gradient}
 
 

@@ -9,17 +9,24 @@ the noise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 import model
 from bench import THREADS
+from model import products
 from model.run import Job
 
 LESSON, WIDE = [784, 16, 16, 10], [784, 128, 128, 10]
@@ -52,6 +59,31 @@ def job(layers: list[int], batch: int, dtype: str = "float64") -> Job:
     )
 
 
+def import_tree(ref: str, name: str = "model_before") -> ModuleType:
+    """The `model` package as it is at git revision `ref` of this repository, imported under
+    `name` beside the current one, so that old and new code run in the same process and are
+    timed in the same rounds. Its modules import each other relatively, so they stay within
+    the old tree; its data files (read through importlib.resources as "model") are the current
+    tree's, which hold the same numbers."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "model"], capture_output=True, check=True
+    ).stdout
+    where = Path(tempfile.mkdtemp(prefix="bench-tree-"))
+    with tempfile.TemporaryFile() as raw:
+        raw.write(archive)
+        raw.seek(0)
+        with tarfile.open(fileobj=raw) as tar:
+            tar.extractall(where, filter="data")
+    spec = importlib.util.spec_from_file_location(
+        name, where / "model" / "__init__.py", submodule_search_locations=[str(where / "model")]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def twin_activations(j: Job, twin: str) -> list[str]:
     """The activation names of a job that a twin in another library (torch, JAX) rewrites with
     its own functions of the same names: squared error with sigmoid, tanh or relu."""
@@ -59,6 +91,22 @@ def twin_activations(j: Job, twin: str) -> list[str]:
     if j.net.cost_name != "squared_error" or not set(names) <= {"sigmoid", "tanh", "relu"}:
         raise ValueError(f"the {twin} twin covers squared error with sigmoid, tanh or relu")
     return names
+
+
+def check_gradient(j: Job, got: list) -> None:
+    """A partner's [dW1, db1, dW2, ...] (NumPy arrays, or anything np.asarray takes: torch
+    tensors, JAX arrays) equals backprop's, in the job's dtype: rtol 1e-10 in float64, 1e-4 in
+    float32, relative to each array's largest entry."""
+    from model.backprop import backprop
+
+    result = backprop(j.net, j.x, j.y, input_wishes=False)
+    ours = [g for pair in zip(result.weight_gradients, result.bias_gradients) for g in pair]
+    rtol = 1e-10 if j.net.dtype == np.float64 else 1e-4
+    for g, want in zip(got, ours, strict=True):
+        g = np.asarray(g)
+        if g.dtype != want.dtype:
+            raise AssertionError(f"a {g.dtype} gradient against our {want.dtype}")
+        np.testing.assert_allclose(g, want, rtol=rtol, atol=rtol * np.abs(want).max())
 
 
 def interleaved(
@@ -143,11 +191,40 @@ def environment() -> str:
     return "; ".join(parts)
 
 
+def kernel() -> str:
+    """NumPy's OpenBLAS kernel, as OpenBLAS reports it, with the OPENBLAS_CORETYPE that asked
+    for it where the two differ (this OpenBLAS build runs Zen as its Haswell kernel)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        found = next(
+            (i.get("architecture") for i in threadpool_info() if "numpy" in i["filepath"]), None
+        )
+    except ImportError:
+        found = None
+    asked = os.environ.get("OPENBLAS_CORETYPE")
+    if found is None:
+        return asked or "unknown"
+    return found if asked in (None, "", found) else f"{asked} (runs {found})"
+
+
+def cpu_info() -> str:
+    try:
+        return open("/proc/cpuinfo").read()
+    except OSError:
+        return ""
+
+
+def cpu_flags() -> set[str]:
+    """The processor's feature flags (avx2, avx512f, ...), where the system tells them."""
+    line = next((x for x in cpu_info().splitlines() if x.startswith("flags")), "")
+    return set(line.split(":", 1)[-1].split())
+
+
 def cpu() -> str:
     """The processor's name, and whether it has AVX-512 (OpenBLAS's SkylakeX kernels need it)."""
-    try:
-        info = open("/proc/cpuinfo").read()
-    except OSError:
+    info = cpu_info()
+    if not info:
         return platform.processor() or platform.machine()
     name = next(
         (
@@ -157,10 +234,20 @@ def cpu() -> str:
         ),
         platform.machine(),
     )
-    return f"{name} ({'AVX-512' if 'avx512f' in info else 'no AVX-512'}, {os.cpu_count()} cores)"
+    avx512 = "AVX-512" if "avx512f" in cpu_flags() else "no AVX-512"
+    return f"{name} ({avx512}, {os.cpu_count()} cores)"
 
 
-def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:
+def arguments(
+    description: str,
+    full_limit: bool = False,
+    more: Callable[[argparse.ArgumentParser], None] | None = None,
+    announce: bool = True,
+    dtypes: tuple[str, ...] = ("float64", "float32"),
+) -> argparse.Namespace:
+    """The options every script shares (--dtype one of `dtypes`, the first by default), and
+    `more` of the script's own; sets the clock and the threads, and prints the environment
+    line unless `announce` is False."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--budget",
@@ -168,7 +255,7 @@ def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:
         default=2.0,
         help="seconds of timing per network and batch (default 2)",
     )
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    parser.add_argument("--dtype", default=dtypes[0], choices=dtypes)
     if full_limit:
         parser.add_argument(
             "--full-limit",
@@ -184,10 +271,15 @@ def arguments(description: str, full_limit: bool = False) -> argparse.Namespace:
         help="time calls by the wall clock (default) or by the process's CPU "
         "time, steadier on a shared machine (single-threaded runs)",
     )
+    if more is not None:
+        more(parser)
     args = parser.parse_args()
     use_clock(time.process_time if args.clock == "cpu" else time.perf_counter)
     limit_threads()
-    print(f"{environment()}; {args.clock} clock")
+    if announce:
+        print(f"{environment()}; {args.clock} clock")
+        if args.dtype in ("float64", "float32"):
+            print(f"products chosen at start: {products.describe(np.dtype(args.dtype))}")
     return args
 
 

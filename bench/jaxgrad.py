@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from bench import common
 
 try:
@@ -41,9 +39,3 @@ def jax_gradient(j: common.Job) -> Callable[[], list]:
         return [g.block_until_ready() for g in grad(params)]
 
     return gradient
-
-
-def check(j: common.Job, gradient: Callable[[], list], ours: list[np.ndarray]) -> None:
-    rtol = 1e-10 if j.net.dtype == np.float64 else 1e-4
-    for got, want in zip(gradient(), ours, strict=True):
-        np.testing.assert_allclose(np.asarray(got), want, rtol=rtol, atol=rtol * np.abs(want).max())

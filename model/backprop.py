@@ -16,16 +16,13 @@ The batch gradient averages over examples, so consistent patterns add up and qui
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.linalg import blas
 
-from . import costs, workspace
+from . import costs, products, workspace
 from .network import Network
 
 Array = np.ndarray
@@ -92,7 +89,9 @@ def backprop(
     z_gradients: list = [None] * layers
     weight_gradients: list = [None] * layers
     bias_gradients: list = [None] * layers
-    gemm = _gemm(net.dtype)
+    # the form of the weight gradient's product measured fastest on this BLAS kernel
+    forms = products.chosen(net.dtype)
+    mean_outer = forms.outer if batch == 1 else forms.mean_outer
     means = None
     if batch > 1:  # a row of 1/B: the mean over the batch as one matrix-vector product
         means = workspace.rows(1, (batch,), net.dtype)[0][0]
@@ -103,7 +102,7 @@ def backprop(
     for l in range(layers - 1, -1, -1):
         if grad_z is None:
             grad_z = net.activations[l].grad(activations[l + 1], grad_a)
-        weight_gradients[l] = _mean_outer(gemm, grad_z, activations[l], batch)
+        weight_gradients[l] = mean_outer(grad_z, activations[l])
         bias_gradients[l] = _batch_mean(means, grad_z)
         if l > 0:
             grad_a = a_gradients[l] = np.dot(grad_z, net.weights[l])
@@ -127,27 +126,10 @@ def backprop(
     )
 
 
-@functools.cache
-def _gemm(dtype: np.dtype) -> Callable:
-    return blas.get_blas_funcs("gemm", dtype=dtype)
-
-
 def _batch_mean(means: Array | None, g: Array) -> Array:
     """The mean over the batch (rows) of g, a new array: a matrix-vector product with the row
     of 1/B (numpy's mean is several times slower); for one example, a copy of the row."""
     return g[0].copy() if means is None else np.dot(means, g)
-
-
-def _mean_outer(gemm: Callable, grad_z: Array, a: Array, batch: int) -> Array:
-    """grad_z^T @ a / B, (n_l, n_{l-1}): the batch mean of dC_i/dz(l) outer a_i(l-1).
-
-    BLAS gemm directly: its alpha does the division in the same pass, and for one example
-    (k = 1, an outer product) it is several times faster than numpy's matmul or a broadcast
-    multiplication here. BLAS is column-major, so it computes the transpose, a^T @ grad_z,
-    from the transposed views (no copies); the result's transpose is the C-ordered
-    (n_l, n_{l-1}) array.
-    """
-    return gemm(1 / batch, a.T, grad_z.T, trans_b=True).T
 
 
 def example_gradients(result: Backprop) -> tuple[list[Array], list[Array]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import costs, workspace
+from . import costs, products, workspace
 from .activations import ACTIVATIONS, Activation
 
 Array = np.ndarray
@@ -125,22 +125,16 @@ class Network:
         return costs.batch_cost(self.cost_name, z, a, y, scratch)
 
 
-BIG_BATCH = 256  # rows from which `affine` takes W @ a^T
-
-
 def affine(a: Array, w: Array, b: Array, out: Array | None = None) -> Array:
     """z = a @ W^T + b, (B, n_l) in C order, in `out` (a new array when None).
 
-    np.dot rather than @ (less overhead per call on small arrays), and b added as a (1, n_l)
-    row (numpy adds that faster than an (n_l,) one). For large batches OpenBLAS computes the
-    transposed product, W @ a^T (n_l, B), about 10 % faster here than a @ W^T; its transpose
-    returns to rows in the same pass that adds the bias.
+    np.dot rather than @ (less overhead per call on small arrays), the bias added as a (1, n_l)
+    row. From `products.BIG_BATCH` rows, the orientation (a @ W^T, or W @ a^T turned back into
+    rows) is the one measured faster on this machine's BLAS kernel (`model.products`).
     """
-    if len(a) >= BIG_BATCH:
-        return np.add(np.dot(w, a.T).T, b[None], out=out, order="C")
-    z = np.dot(a, w.T, out=out)
-    z += b[None]
-    return z
+    if len(a) >= products.BIG_BATCH:
+        return products.chosen(w.dtype).affine(a, w, b, out)
+    return products.affine_rows(a, w, b, out)
 
 
 def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:
