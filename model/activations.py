@@ -88,17 +88,20 @@ def _sigmoid(z: Array) -> Array:
     NumPy's exp is vectorised (AVX-512 or AVX2), so on large arrays the four steps below take
     about a third of expit's time. Small arrays keep expit: its one call costs less there, and
     the presets' training (mini-batches of 20) keeps the arithmetic its shipped parameters were
-    written with (model/presets.py reproduces them bit for bit). exp(-z) overflows to inf for
-    z below -709 (float64) or -88 (float32), and 1 / (1 + inf) is 0, which is the sigmoid
-    there to within 1e-308 (1e-38): the overflow is expected, so it is not reported. (Clipping
-    z first would do the same, but NumPy's maximum with a scalar is a slow, unvectorised pass;
-    so is np.reciprocal, against a division of 1.0.)"""
+    written with (model/presets.py reproduces them bit for bit).
+
+    exp(-z) overflows to inf for z below -709 (float64) or -88 (float32), and 1 / (1 + inf)
+    is 0, the sigmoid there to within 1e-308 (1e-38); exp(-z) underflows to 0 for large z,
+    where a is 1. Both are expected, so neither is reported, even where the caller has NumPy
+    raise on floating-point errors. (Clipping z first, as before, costs a pass: NumPy's
+    maximum with a scalar is not vectorised, and np.reciprocal is slower than dividing 1.0.)
+    """
     if z.size < SMALL:
         return expit(z, out=z)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         np.exp(np.negative(z, out=z), out=z)
-    z += 1.0
-    return np.divide(1.0, z, out=z)
+        z += 1.0
+        return np.divide(1.0, z, out=z)
 
 
 ACTIVATIONS = {

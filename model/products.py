@@ -109,8 +109,9 @@ class Chosen:
         return f"Chosen({self.dtype}, {self.names})"
 
 
-_chosen: dict[np.dtype, Chosen] = {}
-_forced: dict[str, str] = {}
+_measured: dict[np.dtype, Chosen] = {}  # per dtype, as measured
+_forced: dict[str, str] = {}  # product -> form, inside `forced`
+_chosen: dict[np.dtype, Chosen] = {}  # what is used: the measured forms, unless forced
 _lock = threading.Lock()
 
 
@@ -121,9 +122,13 @@ def chosen(dtype: np.dtype) -> Chosen:
         return found
     dtype = np.dtype(dtype)
     with _lock:
-        if dtype not in _chosen:
-            _chosen[dtype] = _measure(dtype)
-        return _chosen[dtype]
+        if dtype not in _measured:
+            _measured[dtype] = _measure(dtype)
+        measured = _measured[dtype]
+        if _forced:
+            measured = Chosen(dtype, {**measured.names, **_forced}, measured.seconds)
+        _chosen[dtype] = measured
+        return measured
 
 
 def _samples(dtype: np.dtype) -> dict[str, list[tuple]]:
@@ -163,7 +168,7 @@ def _measure(dtype: np.dtype) -> Chosen:
         for name in forms:
             if total[name] < total[pick] * (1 - TIE):
                 pick = name
-        names[product] = _forced.get(product, pick)
+        names[product] = pick
         seconds[product] = total
     return Chosen(dtype, names, seconds)
 
@@ -189,10 +194,9 @@ def forced(**names: str):
         if name not in FORMS[product]:
             raise ValueError(f"{product} has no form {name!r}: one of {list(FORMS[product])}")
     with _lock:
-        saved, before = dict(_chosen), dict(_forced)
+        before = dict(_forced)
         _forced.update(names)
-        for dtype, c in saved.items():
-            _chosen[dtype] = Chosen(dtype, {**c.names, **names}, c.seconds)
+        _chosen.clear()
     try:
         yield
     finally:
@@ -200,4 +204,3 @@ def forced(**names: str):
             _forced.clear()
             _forced.update(before)
             _chosen.clear()
-            _chosen.update(saved)
