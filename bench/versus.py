@@ -6,6 +6,8 @@ interleaved run (see `common.interleaved`) times:
 - forward: one pass, `Network.cost`, the pass the naive method repeats;
 - ours: `backprop(..., input_wishes=False)`, the gradient as `run()` times it;
 - floor: plain vectorised NumPy backprop, one matmul per product (`bench.floor`);
+- products: the floor's matrix products alone, on arrays made beforehand (`floor.products_only`),
+  the bound below which no NumPy backprop of this gradient can go;
 - JAX: `jax.jit(jax.grad)` of the same cost (`bench.jaxgrad`), when JAX is importable;
 - torch: `torch.autograd.grad` of the same cost (`bench.autograd`), when torch is importable;
 - report: what `model.run` computes for a job's result besides the JSON lists (`report_path`);
@@ -62,6 +64,7 @@ PAGE_JOB = {
 PAIRS = {  # ratio column: (top, bottom)
     "ours/forward": ("ours", "forward"),
     "ours/floor": ("ours", "floor"),
+    "products/floor": ("products", "floor"),
     "ours/JAX": ("ours", "JAX"),
     "ours/torch": ("ours", "torch"),
     "report/ours": ("report", "ours"),
@@ -128,6 +131,7 @@ def timers(
         "forward": lambda: j.net.cost(j.x, j.y),
         "ours": lambda: backprop(j.net, j.x, j.y, input_wishes=False),
         "floor": floor.floor_gradient(j),
+        "products": floor.products_only(j),
         "report": report_path(j),
     }
     common.check_gradient(j, fns["floor"]())
