@@ -89,9 +89,8 @@ def backprop(
     z_gradients: list = [None] * layers
     weight_gradients: list = [None] * layers
     bias_gradients: list = [None] * layers
-    # the form of the weight gradient's product measured fastest on this BLAS kernel
+    # the products in the forms measured fastest on this BLAS kernel
     forms = products.chosen(net.dtype)
-    mean_outer = forms.outer if batch == 1 else forms.mean_outer
     means = None
     if batch > 1:  # a row of 1/B: the mean over the batch as one matrix-vector product
         means = workspace.rows(1, (batch,), net.dtype)[0][0]
@@ -102,7 +101,7 @@ def backprop(
     for l in range(layers - 1, -1, -1):
         if grad_z is None:
             grad_z = net.activations[l].grad(activations[l + 1], grad_a)
-        weight_gradients[l] = mean_outer(grad_z, activations[l])
+        weight_gradients[l] = forms.weight_gradient(grad_z, activations[l])
         bias_gradients[l] = _batch_mean(means, grad_z)
         if l > 0:
             grad_a = a_gradients[l] = np.dot(grad_z, net.weights[l])

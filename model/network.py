@@ -129,12 +129,13 @@ def affine(a: Array, w: Array, b: Array, out: Array | None = None) -> Array:
     """z = a @ W^T + b, (B, n_l) in C order, in `out` (a new array when None).
 
     np.dot rather than @ (less overhead per call on small arrays), the bias added as a (1, n_l)
-    row. From `products.BIG_BATCH` rows, the orientation (a @ W^T, or W @ a^T turned back into
-    rows) is the one measured faster on this machine's BLAS kernel (`model.products`).
+    row. From `products.MID_BATCH` rows, the orientation (a @ W^T, or W @ a^T turned back into
+    rows) is the one measured faster on this machine's BLAS kernel for layers of this width
+    (`model.products`).
     """
-    if len(a) >= products.BIG_BATCH:
-        return products.chosen(w.dtype).affine(a, w, b, out)
-    return products.affine_rows(a, w, b, out)
+    if len(a) < products.MID_BATCH:
+        return products.affine_rows(a, w, b, out)
+    return products.chosen(w.dtype).affine(a, w, b, out)
 
 
 def initial_parameters(sizes: list[int], seed: int, scheme: str) -> tuple[list[Array], list[Array]]:

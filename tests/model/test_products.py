@@ -24,7 +24,8 @@ NETS = [  # (layers, activation, cost)
     ([12, 9, 3], "tanh", "squared_error"),
     ([12, 9, 4], ["relu", "softmax"], "cross_entropy"),
 ]
-BATCHES = [1, 7, products.BIG_BATCH + 44]  # one example, a small batch, a large-batch product
+# one example; a small batch; the layer product's two ranges of chosen orientation
+BATCHES = [1, 7, products.MID_BATCH + 36, products.BIG_BATCH + 44]
 
 
 def job(layers, activation, cost, batch, dtype):
@@ -82,7 +83,8 @@ def test_every_form_forced_gives_the_same_gradient(layers, activation, cost, bat
     results = {}
     for choice in every_choice():
         with products.forced(**choice):
-            assert products.chosen(j.net.dtype).names == choice
+            names = products.chosen(j.net.dtype).names
+            assert names == {p: {"narrow": f, "wide": f} for p, f in choice.items()}
             results[tuple(choice.values())] = backprop(j.net, j.x, j.y, input_wishes="mean")
     first = next(iter(results.values()))
     for key, result in results.items():
@@ -101,32 +103,57 @@ def test_every_form_forced_gives_the_same_gradient(layers, activation, cost, bat
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(
+    "product, batch", [("affine", products.MID_BATCH), ("affine_big", products.BIG_BATCH)]
+)
 @pytest.mark.parametrize("form", list(products.FORMS["affine"]))
-def test_every_layer_product_form_gives_the_same_cost(dtype, form):
-    j = job([30, 20, 10], "sigmoid", "squared_error", products.BIG_BATCH + 44, dtype)
+def test_every_layer_product_form_gives_the_same_cost(dtype, product, batch, form):
+    j = job([30, 20, 10], "sigmoid", "squared_error", batch, dtype)
     names = [a.name for a in j.net.activations]
     a = j.x.astype(np.float64)
     for w, b, name in zip(j.net.weights, j.net.biases, names):
         a = F[name](a @ w.astype(np.float64).T + b)
     want = ((a - j.y) ** 2).sum(axis=1).mean()
-    with products.forced(affine=form):
+    with products.forced(**{product: form}):
+        assert set(products.chosen(j.net.dtype).names[product].values()) == {form}
         np.testing.assert_allclose(j.net.cost(j.x, j.y), want, rtol=RTOL[dtype])
         activations, _ = j.net.forward(j.x)
         assert all(z.flags.c_contiguous for z in activations[1:])
 
 
-def test_forms_are_written_out_and_restored():
+def test_forced_forms_are_used_and_the_measured_ones_return():
     measured = products.chosen(np.dtype("float64"))
     with products.forced(outer="broadcast", affine="columns"):
         inside = products.chosen(np.dtype("float64"))
-        assert inside.outer is products.FORMS["outer"]["broadcast"]
-        assert inside.affine is products.FORMS["affine"]["columns"]
-        assert inside.mean_outer is measured.mean_outer
-        assert "outer broadcast (forced)" in products.describe(np.dtype("float64"))
+        assert inside.names["outer"] == {"narrow": "broadcast", "wide": "broadcast"}
+        assert inside.names["affine"] == {"narrow": "columns", "wide": "columns"}
+        assert inside.names["mean_outer"] == measured.names["mean_outer"]
+        said = products.describe(np.dtype("float64"))
+        assert "outer: narrow broadcast (forced) (" in said
+        assert "wide broadcast (forced) (" in said
     assert products.chosen(np.dtype("float64")) is measured
     with pytest.raises(ValueError, match="outer has no form 'nope'"):
         with products.forced(outer="nope"):
             pass
+
+
+def test_each_width_class_gets_its_own_form():
+    """The table holds one form per width class, and a product goes to its layer's class:
+    a narrow layer (n_l below WIDE) to the narrow one, a wide layer to the wide one."""
+    rng = np.random.default_rng(0)
+    names = {p: {"narrow": next(iter(f)), "wide": list(f)[-1]} for p, f in products.FORMS.items()}
+    chosen = products.Chosen(np.dtype("float64"), names)
+    narrow, wide = products.WIDE - 1, products.WIDE
+    for width in (narrow, wide):
+        grad_z, a = rng.standard_normal((1, width)), rng.standard_normal((1, 30))
+        np.testing.assert_array_equal(chosen.weight_gradient(grad_z, a), np.outer(grad_z, a))
+        w, b = rng.standard_normal((width, 30)), rng.standard_normal(width)
+        x = rng.standard_normal((products.MID_BATCH, 30))
+        np.testing.assert_allclose(chosen.affine(x, w, b), x @ w.T + b, rtol=1e-13)
+    forms = chosen._table["outer"]
+    assert forms[0] is products.FORMS["outer"][names["outer"]["narrow"]]
+    assert forms[1] is products.FORMS["outer"][names["outer"]["wide"]]
+    assert forms[0] is not forms[1]
 
 
 def test_the_start_up_choice_is_one_measured_form_per_product_and_is_reported():
@@ -137,21 +164,22 @@ def test_the_start_up_choice_is_one_measured_form_per_product_and_is_reported():
         assert set(chosen.names) == set(products.FORMS)
         said = products.describe(dtype)
         assert said.startswith(f"{dtype}: ")
-        for product, name in chosen.names.items():
-            assert name in products.FORMS[product]
-            assert getattr(chosen, product) is products.FORMS[product][name]
-            assert f"{product} {name} [" in said
-            times = chosen.seconds[product]
-            assert set(times) == set(products.FORMS[product])  # every form was timed
-            assert all(0 < t < 1 for t in times.values())
-            for form in products.FORMS[product]:
-                assert f"{form} {times[form] * 1e6:.3g} us" in said
-            # the fastest form, unless the default is within TIE of it
-            default = next(iter(products.FORMS[product]))
-            fastest = min(times, key=times.get)
-            assert name in {fastest, default}
-            if name == default:
-                assert times[default] * (1 - products.TIE) <= times[fastest]
+        for product, by in chosen.names.items():
+            assert set(by) == set(products.SAMPLE_WIDTHS)
+            for width_class, name in by.items():
+                times = chosen.seconds[product][width_class]
+                assert set(times) == set(products.FORMS[product])  # every form was timed
+                assert all(0 < t < 1 for t in times.values())
+                shown = ", ".join(f"{n} {t * 1e6:.3g}" for n, t in times.items())
+                assert f"{width_class} {name} ({shown} us)" in said
+                assert name == products.pick(times)
+
+
+def test_the_pick_is_the_fastest_unless_the_default_is_within_the_tie():
+    tie = products.TIE
+    assert products.pick({"dot": 100.0, "gemm": 100 * (1 - tie) - 1}) == "gemm"
+    assert products.pick({"dot": 100.0, "gemm": 100 * (1 - tie) + 1}) == "dot"
+    assert products.pick({"dot": 90.0, "gemm": 95.0, "broadcast": 80.0}) == "broadcast"
 
 
 def test_threads_that_start_at_once_share_one_choice():
