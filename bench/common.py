@@ -1,9 +1,9 @@
 """What every benchmark shares: the jobs, interleaved timing, the environment line, tables.
 
 Things compared are timed side by side: one call of each in turn, round after round (the order
-rotating), so that drift and the load of other processes fall on all of them alike. Times are
-medians over the rounds; ratios are medians of the per-round ratios, with their quartiles as
-the noise.
+shuffled each round), so that drift and the load of other processes fall on all of them alike.
+Times are medians over the rounds; ratios are medians of the per-round ratios, with their
+quartiles as the noise.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import importlib.util
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -114,6 +115,10 @@ def interleaved(
 ) -> Times:
     """Seconds of each call, round after round, until `budget` seconds and `least` rounds.
 
+    Each round calls them in a new order (shuffled, seeded): in a fixed cyclic order, however
+    rotated, each call would always follow the same one, and find the caches as that one left
+    them (warm after a call on the same arrays, cold after JAX's), which biased every ratio.
+
     With `block` > 0 each turn is a stretch of calls lasting `block` seconds, and the turn
     counts as the median of the calls in its second half. That is for libraries whose thread
     pools spin after a call (OpenBLAS, OpenMP): called alternately they fight for the cores, so
@@ -123,9 +128,9 @@ def interleaved(
         fn()  # warm-up
     names = list(fns)
     times: Times = {name: [] for name in names}
-    began, rounds = time.perf_counter(), 0
+    order, began, rounds = random.Random(0), time.perf_counter(), 0
     while rounds < least or time.perf_counter() - began < budget:
-        for name in names[rounds % len(names) :] + names[: rounds % len(names)]:
+        for name in order.sample(names, len(names)):
             times[name].append(_turn(fns[name], block))
         rounds += 1
     return times
