@@ -6,9 +6,9 @@ a factor of six on one kernel and not at all on another: the weight gradient of 
 an outer product, which scipy's BLAS gemm (k = 1) computes fastest on SkylakeX and several
 times slower than a broadcast multiply on Haswell on some CPUs. So each product below has a few
 forms that compute the same numbers, and the first time a dtype is used in a process, a short
-measurement (about 50 ms on one thread: the fastest of a few rounds of each form on the shapes
-of a narrow 784-16 and a wide 784-128 layer) chooses one form per product and layer width
-class (n_l below WIDE, or not). It is never chosen by CPU name. The choice is kept for the
+measurement (tens of milliseconds on one thread: the fastest of a few rounds of each form on
+the shapes of a narrow 784-16 and a wide 784-128 layer) chooses one form per product and layer
+width class (n_l below WIDE, or not). It is never chosen by CPU name. The choice is kept for the
 process, and `describe` reports it (the benchmarks print it).
 
 For a layer l with B examples, dC_i/dz(l) rows `grad_z` (B, n_l) and a(l-1) rows `a`
