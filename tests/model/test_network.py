@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.network import BIG_BATCH, Network, initial_parameters
+from model import products
+from model.network import Network, initial_parameters
 
 
-@pytest.mark.parametrize("batch", [3, BIG_BATCH])  # both orders of `affine`'s product
+# the three ranges of `affine`: a @ W^T always, then each orientation range chosen apart
+@pytest.mark.parametrize("batch", [3, products.MID_BATCH, products.BIG_BATCH])
 @pytest.mark.parametrize(
     ("activations", "cost"),
     [(["sigmoid", "tanh"], "squared_error"), (["relu", "softmax"], "cross_entropy")],
