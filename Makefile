@@ -29,8 +29,7 @@ lint: $(BIN)/.installed node_modules/.installed
 # NumPy's own current OpenBLAS is measured without the pin (see README, Benchmarks).
 bench: $(BIN)/.installed
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus --dtype float32
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.versus --kernels all --clock cpu
 
 clean:
 	rm -rf $(VENV) node_modules var build *.egg-info

@@ -1,7 +1,9 @@
 """Benchmarks that print ratios (not part of the test run).
 
     python -m bench            everything, side by side in one run, one table
-    python -m bench.versus     ours vs torch autograd vs JAX's jitted gradient (docs/benchmarks.md)
+    python -m bench.versus     ours vs the plain NumPy floor (bench/floor.py), torch autograd and
+                               JAX's jitted gradient, float64 and float32; --kernels all runs it
+                               under every OpenBLAS kernel this CPU can run (docs/benchmarks.md)
     python -m bench.model      forward pass vs backprop
     python -m bench.loop       vectorised backprop vs a per-example loop (Nielsen's style)
     python -m bench.naive      naive nudging: one pass vs one forward pass, naive vs backprop

@@ -15,7 +15,7 @@ from worker.names import JOIN_PARTS, RUN_JOB, RUN_PART
 ROOT = Path(__file__).resolve().parents[2]
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 HOOKS = {
-    "worker_init": ["at_worker_start", "note_start"],
+    "worker_init": ["at_worker_start", "choose", "note_start"],
     "worker_ready": ["restore_at_ready"],
     "worker_process_init": ["lower_batch_priority"],
 }
