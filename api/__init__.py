@@ -19,7 +19,7 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, errors, openapi
+from . import clients, compression, errors, openapi
 from .jobs import Services
 from .views import site, v1
 from .workers import Workers
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(v1)
     app.register_blueprint(site)
     app.after_request(_untyped_when_empty)
+    compression.init(app, settings.compress_max_bytes)
     CORS(
         app,
         origins=list(settings.cors_origins),

@@ -46,7 +46,7 @@ def stream(job_id: str, owner: str | None, lifetime: float) -> Response:
     )
 
 
-def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
+def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str | bytes]:
     store = jobs.services().store
     deadline = time.monotonic() + lifetime
     with held(store.redis, "stream") as refresh:
@@ -76,7 +76,7 @@ def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str]:
             _sleep_until_end(store, job_id, TICK)
 
 
-def _end(job_id: str, owner: str | None) -> Iterator[str]:
+def _end(job_id: str, owner: str | None) -> Iterator[str | bytes]:
     """The `end` event: its name first, then the finished job as GET shows it, written from
     the stored result piece by piece (one line: JSON escapes every newline). A reader that
     only wants to know that the job ended has it before the job's megabytes are made."""

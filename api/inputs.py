@@ -26,27 +26,21 @@ from .schemas import JOB_FIELDS
 Query = TypeVar("Query", bound=BaseModel)
 
 
-class SubmitQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    wait: float = Field(
-        0,
-        ge=0,
-        allow_inf_nan=False,
-        description="Seconds to wait for the job to finish (capped by MAX_WAIT).",
-    )
-
-
 # the names ?fields= knows, in the document, so a schema-valid ?fields= is one the API takes
-# (the check itself stays api.results.wanted's, which names the unknown field)
-_NAME = "|".join(sorted({*JOB_FIELDS, "result", *RESULT_KEYS}, key=lambda n: (-len(n), n)))
+# (the check itself stays api.results.wanted's, which names the unknown field): job fields, and
+# result keys with an optional path into them (api/selection.py)
+_JOB = "|".join(sorted({*JOB_FIELDS, "result"}, key=lambda n: (-len(n), n)))
+_RESULT = "|".join(sorted(RESULT_KEYS, key=lambda n: (-len(n), n)))
+_NAME = rf"(?:{_RESULT})(?:\.[A-Za-z0-9_]+)*|{_JOB}"
 
 
 class JobQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     fields: str | None = Field(
         None,
-        description="Comma-separated job fields and top-level result keys to return, "
-        "e.g. `cost,timing` or `status,wishes`; the rest is left out.",
+        description="Comma-separated job fields and result keys to return, e.g. `cost,timing` "
+        "or `status,wishes`; a result key may name a path into it, e.g. `wishes.3` (layer 3's "
+        "wish alone, the others null) or `layers.consistency`; the rest is left out.",
         json_schema_extra={"pattern": rf"^ *({_NAME}) *(, *({_NAME}) *)*$"},
     )
 
@@ -54,6 +48,21 @@ class JobQuery(BaseModel):
     def names(self) -> list[str] | None:
         # empty names are kept, for api.results.wanted to refuse as the pattern does
         return None if self.fields is None else [f.strip() for f in self.fields.split(",")]
+
+
+class SubmitQuery(JobQuery):
+    wait: float = Field(
+        0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds to wait for the job to finish (capped by MAX_WAIT).",
+    )
+    cache: bool = Field(
+        True,
+        description="false: compute the job even when the result cache holds its result "
+        "(the new result is then the one kept); true (the default): served from the cache "
+        "when it can be.",
+    )
 
 
 class ListQuery(BaseModel):

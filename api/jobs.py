@@ -50,10 +50,15 @@ def submit(
     wait: float,
     owner: str | None = None,
     holder: str | None = None,
+    use_cache: bool = True,
+    keys: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """Classify the spec (`data` validated), admit it against `holder`'s quota (if given),
-    record, then queue; with `wait`, wait for its end. The job (with links) and, once it
-    succeeded, its stored result's fields (as `read` gives them)."""
+    record, then serve it from the result cache (worker/cache.py) or queue it; with `wait`,
+    wait for its end. The job (with links) and, once it succeeded, its stored result's fields
+    (as `read` gives them). `use_cache` False computes the job even when its result is kept
+    (RESULT_CACHE off: none is); `keys` are the result names asked for (?fields=), the stored
+    fields read for them."""
     s = services()
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
@@ -65,6 +70,7 @@ def submit(
     if too_big:
         raise invalid([too_big])
     reserve = result_codec.reserve(size)
+    cache_use = ("serve" if use_cache else "store") if s.settings.result_cache else None
     job_id = records.new_id()  # first: the quota counts it before its record exists
     if holder is not None:
         admit(job_id, job_class, holder)
@@ -79,6 +85,7 @@ def submit(
             job_class=job_class,
             job_id=job_id,
             holder=holder,
+            cache_use=cache_use,
         )
     except StoreFull as full:
         if holder is not None:
@@ -102,6 +109,8 @@ def submit(
             ],
             headers={"Retry-After": "30"},
         ) from None
+    if cache_use == "serve" and s.store.cache.serve(job_id, model.result_key(spec)):
+        return read(job_id, owner, keys)  # served: it has ended, and nothing is queued
     try:
         s.celery.send_task(RUN_JOB, args=[job_id], task_id=job_id, queue=s.queues[job_class])
     except Exception:
@@ -112,7 +121,7 @@ def submit(
         )
         raise
     if wait > 0:
-        return wait_for(record["id"], min(wait, s.settings.max_wait), owner)
+        return wait_for(record["id"], min(wait, s.settings.max_wait), owner, keys)
     return with_links(record), None
 
 
@@ -138,13 +147,14 @@ def wait_for(
     job_id: str,
     seconds: float,
     owner: str | None = None,
+    keys: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """The job once it has finished, or as it is after `seconds` (woken by its end), with its
-    stored result's fields as `read` gives them."""
+    stored result's fields as `read` gives them (those `keys` need)."""
     store = services().store
     with held(store.redis, "wait", seconds + HOLD_MARGIN):
         store.wait(job_id, seconds)
-    return read(job_id, owner)
+    return read(job_id, owner, keys)
 
 
 def stream_lifetime() -> float:

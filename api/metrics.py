@@ -90,6 +90,14 @@ class ServiceCollector:
             "passes, and a training job's passes.",
             value=float(passes or 0),
         )
+        made = CounterMetricFamily(
+            "backprop_lab_results",
+            "Results made: computed by model.run, or served from the result cache.",
+            labels=["source"],
+        )
+        for source, count in sorted(self.redis.hgetall(keyspace.RESULTS_MADE).items()):
+            made.add_metric([source], float(count))
+        yield made
         yield self._held()
         depths, reason = self._depths()
         up = GaugeMetricFamily(

@@ -75,8 +75,14 @@ class ExampleDetail(_Block):
     activations: list[Matrix] = Field(description="L+1 arrays of B rows of n_l numbers.")
     targets: Matrix
     costs: Vector
-    wishes: list[Matrix] = Field(description="L+1 arrays of B rows of n_l numbers.")
-    gradients: ExampleGradients
+    wishes: list[Matrix] | None = Field(
+        None,
+        description="L+1 arrays of B rows of n_l numbers; left out for one example, whose "
+        "wishes are the batch's `wishes`.",
+    )
+    gradients: ExampleGradients | None = Field(
+        None, description="Left out for one example, whose gradients are the batch's."
+    )
 
 
 class NaiveReport(_Block):
@@ -228,6 +234,11 @@ class TimingReport(_Block):
     backprop: BackpropTiming
     naive: NaiveTiming
     speedup: float = Field(description="timing.naive.full_seconds over backprop seconds.")
+    from_cache: bool | None = Field(
+        None,
+        description="true when the job was served from the result cache: these times are "
+        "those the run that computed the result measured, not this job's.",
+    )
 
 
 class Result(_Block):

@@ -62,6 +62,12 @@ class JobSummary(BaseModel):
     )
     layers: list[int] | None = Field(None, description="The network's widths n_0 .. n_L.")
     methods: list[str] | None = Field(None, description="The methods the job runs.")
+    cache: Literal["hit", "computed"] | None = Field(
+        None,
+        description="`hit`: served from the result cache, the result (its timing too) that "
+        "of an earlier run of the same job; `computed`: computed and kept for the same job "
+        "to come; null while it runs, when it did not succeed or when the cache is off.",
+    )
     links: Links
     warnings: list[JobWarning] = Field(
         description="Empty, or why a queued job has not started (no worker alive)."
@@ -112,6 +118,7 @@ class JobFields(BaseModel):
     error: JobError | None = None
     result_size: ResultSize | None = None
     result_expired: str | None = None
+    cache: Literal["hit", "computed"] | None = None
 
 
 # a job's fields by their JSON names (`class`, not job_class): what ?fields= may name
@@ -294,3 +301,27 @@ NPZ = Content(
 )
 HTML = Content({"text/html": {"schema": {"type": "string"}}})
 TEXT = Content({"text/plain": {"schema": {"type": "string"}}})
+
+
+class NeuronWays(BaseModel):
+    """What neuron j of layer l asks of its bias, its incoming weights and the previous layer:
+    -dC/db_j, the row -dC/dW_j (n_{l-1}), and its shares of the previous layer's wishes."""
+
+    model_config = ConfigDict(extra="forbid")
+    bias: float
+    weights: list[float]
+    previous: list[float]
+
+
+class Neuron(BaseModel):
+    """One neuron of a succeeded job's result: what the page shows for a clicked neuron."""
+
+    model_config = ConfigDict(extra="forbid")
+    layer: int = Field(description="0 (input) .. L (output).")
+    neuron: int
+    wish: float | None = Field(description="wishes[layer][neuron]; null without wishes.")
+    three_ways: NeuronWays | None = Field(description="Null for the input layer.")
+    received: list[float] | None = Field(
+        description="The shares each neuron of the next layer sends back (n_{l+1}), whose "
+        "sum is this neuron's wish; null for the output layer."
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from . import catalog, events, exercises, jobs, problems, results
+from . import catalog, events, exercises, jobs, neurons, problems, results
 from .clients import owner, rate_key
 from .inputs import ANSWER, SPEC, JobQuery, ListQuery, SubmitQuery, Submitted
 from .metrics import CONTENT_TYPE, ServiceCollector, exposition
@@ -25,6 +25,7 @@ from .schemas import (
     Job,
     JobFields,
     JobList,
+    Neuron,
     Presets,
     Ready,
 )
@@ -47,7 +48,7 @@ def spec_examples() -> dict:
     "/jobs",
     body=SPEC,
     query=SubmitQuery,
-    answers={202: Job, 200: Job},
+    answers={202: (Job, JobFields), 200: (Job, JobFields)},  # ?fields= as GET
     headers={"Location": "The job's URL."},
     links=FOLLOW_THE_JOB,
     errors=(400, 413, 415, 422, 429, 503, 507),
@@ -56,9 +57,13 @@ def spec_examples() -> dict:
 )
 def submit_job(body: Submitted, query: SubmitQuery):
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
-    job, stored = jobs.submit(body.data, body.spec, query.wait, owner(), rate_key())
+    job_fields, keys = results.wanted(query.names, JOB_FIELDS)
+    job, stored = jobs.submit(
+        body.data, body.spec, query.wait, owner(), rate_key(), query.cache, keys
+    )
     status = 200 if job["status"] in jobs.TERMINAL else 202
-    return results.job_response(job, stored, None, None), status, {"Location": job["links"]["self"]}
+    answer = results.job_response(job, stored, job_fields, keys)
+    return answer, status, {"Location": job["links"]["self"]}
 
 
 @route(
@@ -89,6 +94,21 @@ def get_result_npz(job_id: str):
     if stored is None:
         raise jobs.no_result(record)
     return results.npz_response(job_id, stored)
+
+
+@route(
+    v1.get,
+    "/jobs/<job_id>/layers/<int:layer>/neurons/<int:neuron>",
+    answers={200: Neuron},
+    errors=(404, 409, 410, 422, 503),
+    key="required",
+)
+def job_neuron(job_id: str, layer: int, neuron: int):
+    """One neuron of a succeeded job: its wish, its three ways and the shares it receives."""
+    record, stored = jobs.read(job_id, owner(), neurons.READS)
+    if stored is None:
+        raise jobs.no_result(record)
+    return neurons.response(stored, layer, neuron)
 
 
 @route(

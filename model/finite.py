@@ -1,9 +1,10 @@
 """Every number of a result must be finite: a job that says `succeeded` never holds NaN or inf.
 
-`first_not_finite` walks the JSON-ready result (dicts, lists, numbers) and names the first
+`first_not_finite` walks a result (dicts, lists, NumPy arrays, numbers) and names the first
 number that is not finite by its path, such as `training.cost.17` or `wishes.2.3`, so the
-refusal says where the overflow surfaced. Lists of numbers are checked as whole arrays, so a
-result of millions of numbers takes milliseconds.
+refusal says where the overflow surfaced. An array is checked whole (`numpy.isfinite`), and
+only a failing one is searched for its first bad entry, so a result of millions of numbers
+takes milliseconds and is never turned into lists.
 """
 
 from __future__ import annotations
@@ -13,37 +14,43 @@ from typing import Any
 
 import numpy as np
 
+SCALARS = (str, int)  # bool is an int: none of them can be NaN or infinite
+
 
 def first_not_finite(value: Any, path: str = "") -> tuple[str, float] | None:
     """(path, number) of the first NaN or infinity in `value`, or None when all are finite."""
+    found = _first(value)
+    if found is None:
+        return None
+    steps, number = found
+    return ".".join([*([path] if path else []), *reversed(steps)]), number
+
+
+def _first(value: Any) -> tuple[list[str], float] | None:
+    """The first non-finite number's path (its steps, innermost first) and the number. The path
+    is only built for a number that is found: a walk that finds none costs a call per part."""
     if isinstance(value, float):
-        return None if math.isfinite(value) else (path, value)
+        return None if math.isfinite(value) else ([], value)
     if isinstance(value, np.ndarray):
-        if np.isfinite(value).all():  # the usual answer, without making lists of the array
-            return None
-        value = value.tolist()
+        return _in_array(value)
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list | tuple):
-        if _all_finite_array(value):
-            return None
         items = enumerate(value)
     else:
         return None  # int, bool, str, None: finite or not a number
     for key, item in items:
-        found = first_not_finite(item, f"{path}.{key}" if path else str(key))
+        if isinstance(item, SCALARS) or item is None:
+            continue
+        found = _first(item)
         if found is not None:
+            found[0].append(str(key))
             return found
     return None
 
 
-def _all_finite_array(values: list | tuple) -> bool:
-    """A fast yes for a (nested) list of numbers, read as one array; False when it is ragged,
-    holds something else, or holds a number that is not finite (then the walk finds it)."""
-    if not values or not isinstance(values[0], float | int | list):
-        return False
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return bool(np.isfinite(array).all())
+def _in_array(array: np.ndarray) -> tuple[list[str], float] | None:
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return None
+    where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])  # row-major: the first
+    return [str(i) for i in reversed(where)], float(array[where])

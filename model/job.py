@@ -62,12 +62,19 @@ def prepare(spec: Any, limits: Limits | None = None) -> Job:
     parsed = as_spec(spec, limits)
     x, y, info = build_batch(parsed)
     dtype = parsed.network.dtype
-    return Job(parsed, build_network(parsed.network), x.astype(dtype), y.astype(dtype), info)
+    # training and nudging change the parameters in place; nothing else does
+    writes = parsed.train is not None or "naive" in parsed.methods
+    net = build_network(parsed.network, writes)
+    return Job(parsed, net, x.astype(dtype), y.astype(dtype), info)
 
 
-def build_network(spec: NetworkSpec) -> Network:
+def build_network(spec: NetworkSpec, writable: bool = True) -> Network:
+    """The spec's network. A preset's parameters are shared by every job of the process
+    (read-only); `writable` gives the network its own copy."""
     if spec.preset is not None:
         weights, biases = presets.parameters(spec.preset)
+        if writable:
+            weights, biases = [w.copy() for w in weights], [b.copy() for b in biases]
     elif spec.weights is not None:
         weights = [np.array(w, dtype=np.float64) for w in spec.weights]
         biases = [np.array(b, dtype=np.float64) for b in spec.biases]

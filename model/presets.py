@@ -64,8 +64,12 @@ PRESETS = {
 
 
 def network(recipe: Recipe, weights: list[Array], biases: list[Array]) -> Network:
+    """The recipe's network with its own (writable) copies of these parameters."""
     return Network.from_arrays(
-        weights, biases, [recipe.activation] * (len(recipe.layers) - 1), recipe.cost
+        [w.copy() for w in weights],
+        [b.copy() for b in biases],
+        [recipe.activation] * (len(recipe.layers) - 1),
+        recipe.cost,
     )
 
 
@@ -93,20 +97,31 @@ def reproduce(name: str) -> Network:
 def _shipped() -> dict[str, Array]:
     with resources.files("model").joinpath(FILE).open("rb") as raw:
         with np.load(raw) as data:
-            return {key: data[key] for key in data.files}
+            return {key: _read_only(data[key]) for key in data.files}
 
 
-def parameters(name: str) -> tuple[list[Array], list[Array]]:
-    """A preset's weights and biases (float64 copies): from the file, or the seeded start."""
+@cache
+def parameters(name: str) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
+    """A preset's weights and biases (float64): from the file, or the seeded start. Read once
+    per process and shared by every caller, so they are read-only: a caller that changes
+    parameters (training, nudging) works on its own copy."""
     recipe = PRESETS[name]
     if recipe.steps == 0:
-        return initial_parameters(list(recipe.layers), recipe.init_seed, recipe.init_scheme)
+        weights, biases = initial_parameters(
+            list(recipe.layers), recipe.init_seed, recipe.init_scheme
+        )
+        return tuple(map(_read_only, weights)), tuple(map(_read_only, biases))
     count = len(recipe.layers) - 1
     stored = _shipped()
     return (
-        [stored[f"{name}/W{l}"].copy() for l in range(1, count + 1)],
-        [stored[f"{name}/b{l}"].copy() for l in range(1, count + 1)],
+        tuple(stored[f"{name}/W{l}"] for l in range(1, count + 1)),
+        tuple(stored[f"{name}/b{l}"] for l in range(1, count + 1)),
     )
+
+
+def _read_only(array: Array) -> Array:
+    array.flags.writeable = False
+    return array
 
 
 @cache

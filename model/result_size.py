@@ -124,14 +124,17 @@ class _Shape:
         return count, _floats(count, 0) + other, other
 
     def _examples(self) -> tuple[int, float, float]:
+        """Activations, targets and costs; with two or more examples also their wishes and
+        gradients (one example's are the batch's, not repeated)."""
         b, inner = self.batch, self.neurons - self.sizes[0]
-        count = b * (2 * self.neurons + self.sizes[-1] + 1 + self.weights + self.biases)
-        zeros = self.zero_inputs * self.sizes[1]  # dC_i/dW(1) at each example's 0 inputs
-        other = 2 * b * (2 * len(self.sizes) + self.neurons) + 120
+        own = 0 if b == 1 else self.neurons + self.weights + self.biases
+        count = b * (self.neurons + self.sizes[-1] + 1 + own)
+        zeros = 0 if b == 1 else self.zero_inputs * self.sizes[1]  # dC_i/dW(1) at 0 inputs
+        other = 2 * b * (len(self.sizes) + (len(self.sizes) + self.neurons if own else 0)) + 120
         chars = (
             self.input_chars
             + self.target_chars  # activations a(0), targets
-            + _floats(b * (inner + 1 + self.neurons + self.weights + self.biases), zeros)
+            + _floats(b * (inner + 1 + own), zeros)
         )
         return count, chars + other, other
 

@@ -1,4 +1,9 @@
-"""`run(spec) -> result`: the one entry point, JSON-ready in and out.
+"""`run(spec) -> result`: the one entry point. The spec is JSON-ready data (or a JobSpec); the
+result is JSON's shape (dicts, lists, numbers, strings) with NumPy arrays where the numbers
+are arrays: `gradients`, `wishes`, `layers[...].three_ways`, `examples`, the naive method's
+values, the training's costs. They stay arrays to the edge, where one encoder writes them
+(the service's API), or `jsonable(result)` makes plain lists for `json.dumps`. Each array is
+the result's own (no later call writes into it) and keeps the network's dtype.
 
 The naive method can also run in parts (`naive_part`) that `run` joins (`naive_parts=`), so
 ranges of parameters can be nudged by several workers and give the same result as one process.
@@ -99,11 +104,11 @@ def run(
     }
     if spec.include.gradients:
         out["gradients"] = {
-            "weights": _json(result.weight_gradients),
-            "biases": _json(result.bias_gradients),
+            "weights": result.weight_gradients,
+            "biases": result.bias_gradients,
         }
     if spec.include.wishes:
-        out["wishes"] = _json(result.wishes)
+        out["wishes"] = result.wishes
     if spec.include.layers:
         out["layers"] = _layers(job, result)
     if spec.include.per_example:
@@ -194,9 +199,9 @@ def _compare(job: Job, result: Backprop, nudged: Nudged) -> dict[str, Any]:
         out["gradients"] = _unflatten(job.net, nudged.values)
     else:
         out["indices"] = nudged.indices.tolist()
-        out["labels"] = [job.net.label(int(k)) for k in nudged.indices]
-        out["values"] = nudged.values.tolist()
-        out["backprop_values"] = reference.tolist()
+        out["labels"] = _labels(job.net, nudged.indices)
+        out["values"] = nudged.values
+        out["backprop_values"] = reference
     return out
 
 
@@ -265,45 +270,75 @@ def _layers(job: Job, result: Backprop) -> list[dict[str, Any]]:
             "width": job.net.sizes[l],
             "activation": job.net.activations[l - 1].name,
             "consistency": c,
-            "three_ways": {k: v.tolist() for k, v in way.items()},
+            "three_ways": way,
         }
         for l, (way, c) in enumerate(zip(ways, consistency(result)), start=1)
     ]
 
 
 def _examples(job: Job, result: Backprop) -> dict[str, Any]:
-    weights, biases = example_gradients(result)
-    return {
-        "activations": _json(result.activations),
-        "targets": job.y.tolist(),
-        "costs": result.example_costs.tolist(),
-        "wishes": _json(result.example_wishes),
-        "gradients": {"weights": _json(weights), "biases": _json(biases)},
+    """Every example's detail. With one example its wishes and gradients are the batch's
+    (the mean of one), so they are left out: `wishes` and `gradients` say them."""
+    out = {
+        "activations": result.activations,
+        "targets": job.y,
+        "costs": result.example_costs,
     }
+    if len(job.x) > 1:
+        weights, biases = example_gradients(result)
+        out["wishes"] = result.example_wishes
+        out["gradients"] = {"weights": weights, "biases": biases}
+    return out
 
 
 def _interleave(result: Backprop) -> list[Array]:
     return [g for pair in zip(result.weight_gradients, result.bias_gradients) for g in pair]
 
 
-def _unflatten(net: Network, values: Array) -> dict[str, list]:
-    out: dict[str, list] = {"weights": [], "biases": []}
+def _unflatten(net: Network, values: Array) -> dict[str, list[Array]]:
+    out: dict[str, list[Array]] = {"weights": [], "biases": []}
     at = 0
     for w, b in zip(net.weights, net.biases):
-        out["weights"].append(values[at : at + w.size].reshape(w.shape).tolist())
+        out["weights"].append(values[at : at + w.size].reshape(w.shape))
         at += w.size
-        out["biases"].append(values[at : at + b.size].tolist())
+        out["biases"].append(values[at : at + b.size])
         at += b.size
     return out
 
 
-def _json(arrays: list[Array]) -> list:
-    return [a.tolist() for a in arrays]
+def _labels(net: Network, indices: Array) -> list[str]:
+    """Readable names of flat parameter indices (W2[3,0], b1[4], as `Network.label`), found
+    for all of them at once: the parameter array each falls in, then its row and column."""
+    arrays = net.parameters()
+    starts = np.cumsum([0] + [p.size for p in arrays])
+    which = np.searchsorted(starts, indices, side="right") - 1
+    at = indices - starts[which]
+    columns = np.array([p.shape[1] if p.ndim == 2 else 1 for p in arrays])[which]
+    rows, cols = np.divmod(at, columns)
+    return [
+        f"W{k // 2 + 1}[{r},{c}]" if k % 2 == 0 else f"b{k // 2 + 1}[{i}]"
+        for k, r, c, i in zip(which.tolist(), rows.tolist(), cols.tolist(), at.tolist())
+    ]
+
+
+def jsonable(value: Any) -> Any:
+    """`value` (a result, or any part of one) with its arrays as lists and NumPy numbers as
+    Python's: plain data for `json.dumps`, which then writes the numbers the service's JSON
+    holds (float32 arrays as the float64 values they are)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def check_finite(result: dict[str, Any], dtype: str) -> None:
-    """Raise SpecError naming the first number of `result` (JSON-ready, or holding NumPy
-    arrays) that is NaN or infinite."""
+    """Raise SpecError naming the first number of `result` (its arrays included) that is NaN
+    or infinite."""
     found = first_not_finite(result)
     if found is not None:
         path, number = found

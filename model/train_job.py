@@ -62,17 +62,14 @@ def training_block(
         "learning_rate": options.learning_rate,
         "seed": options.seed,
         "evaluated_on": evaluated_on,
-        "cost": done.cost,
+        "cost": np.array(done.cost, dtype=np.float64),
         "accuracy": done.accuracy,
         "seconds": done.seconds,
         "passes": done.passes,
         "step_timing": _step_timing(job, pool, done.seconds / options.steps),
     }
     if spec.include.parameters:
-        out["parameters"] = {
-            "weights": [w.tolist() for w in net.weights],
-            "biases": [b.tolist() for b in net.biases],
-        }
+        out["parameters"] = {"weights": list(net.weights), "biases": list(net.biases)}
     return out
 
 

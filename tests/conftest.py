@@ -22,6 +22,10 @@ import os
 # difference divides that rounding by its epsilon).
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+# The services the tests start keep no result cache (worker/cache.py) unless a test turns it
+# on (result_cache=True): the tests submit the same few specs again and again, and each means
+# its job to be queued and computed, not served from an earlier test's result.
+os.environ.setdefault("RESULT_CACHE", "false")
 
 from collections.abc import Iterator  # noqa: E402
 from contextlib import ExitStack  # noqa: E402

@@ -158,6 +158,7 @@ def test_importing_the_api_does_not_configure_the_worker():
     assert worker_modules == {
         "worker",
         "worker.accounting",
+        "worker.cache",
         "worker.celery_config",
         "worker.keyspace",
         "worker.names",

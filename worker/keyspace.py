@@ -7,6 +7,8 @@
     metrics:*                the counts behind GET /metrics (worker/accounting.py)
     inflight:<class>:<holder>  sorted set: a holder's unfinished jobs of one class (the quota)
     held:<kind>              sorted set: the API's held requests (api/metrics.py)
+    cache:<key>              string: the job whose stored result is kept for a result key
+    cache:running:<key>      string: the job computing that key now (worker/cache.py)
 
 The Lua scripts (worker/lua/) are given the keys they know before they run, and PREFIX for the
 ones they learn while running (another job's record, an owner's index, a class's histogram),
@@ -21,6 +23,7 @@ RESULTS_TOTAL = PREFIX + "results:total"
 SUBMITTED = PREFIX + "metrics:submitted"  # hash: class -> jobs accepted
 FINISHED = PREFIX + "metrics:finished"  # hash: class:status -> jobs ended
 NAIVE_PASSES = PREFIX + "metrics:naive_passes"
+RESULTS_MADE = PREFIX + "metrics:results"  # hash: computed, cache -> results made each way
 
 
 def job(job_id: str) -> str:
@@ -49,3 +52,11 @@ def inflight(job_class: str, holder: str) -> str:
 
 def held(kind: str) -> str:
     return f"{PREFIX}held:{kind}"
+
+
+def cache_entry(result_key: str) -> str:
+    return f"{PREFIX}cache:{result_key}"
+
+
+def cache_running(result_key: str) -> str:
+    return f"{PREFIX}cache:running:{result_key}"

@@ -20,6 +20,7 @@ from typing import Any
 import redis
 
 from . import accounting, keyspace, result_codec
+from .cache import ResultCache
 from .problems import Slug, problem
 from .results import ResultStore
 from .scripts import Script
@@ -28,7 +29,11 @@ from .settings import Budget, Settings
 TERMINAL = ("succeeded", "failed", "cancelled")
 ENDED_SECONDS = 60  # an ended list's life: its waiters BLPOP on it in slices of a second
 _JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods", "result_size")
-_INTERNAL = ("ttl", "cancel", "owner", "reserve", "stored", "inflight", "started", "worker")
+_INTERNAL = (
+    *("ttl", "cancel", "owner", "reserve", "stored", "inflight", "started", "worker"),
+    *("cache_use", "cache_key"),  # how the job takes part in the result cache (worker/cache.py)
+)
+DEFAULT_CLAIM_SECONDS = 330  # a job's hard time limit by default (JOB_SOFT_TIME_LIMIT + 30)
 
 
 class StoreFull(Exception):
@@ -64,9 +69,16 @@ class JobStore:
     ended_key = staticmethod(keyspace.ended)
     index = staticmethod(keyspace.index)
 
-    def __init__(self, client: redis.Redis, ttl: int, budget: Budget):
+    def __init__(
+        self,
+        client: redis.Redis,
+        ttl: int,
+        budget: Budget,
+        claim_seconds: float = DEFAULT_CLAIM_SECONDS,
+    ):
         self.redis, self.ttl, self.budget = client, ttl, budget
         self.results = ResultStore(_binary(client))
+        self.cache = ResultCache(client, budget, claim_seconds, ENDED_SECONDS, now)
         self._admit = Script(client, "admit")
         self._create = Script(client, "create")
         self._start = Script(client, "start")
@@ -90,7 +102,7 @@ class JobStore:
             decode_responses=True,
             max_connections=connections,
         )
-        return cls(client, settings.job_ttl, settings.budget)
+        return cls(client, settings.job_ttl, settings.budget, settings.hard_time_limit)
 
     # -- the API's side
     def admit(self, job_id: str, job_class: str, holder: str, limit: int) -> tuple[bool, int]:
@@ -122,11 +134,14 @@ class JobStore:
         job_class: str = "interactive",
         job_id: str | None = None,
         holder: str | None = None,
+        cache_use: str | None = None,
     ) -> dict[str, Any]:
         """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
         say what each job is without reading its spec. Its result may take `size["reserved"]`
         stored bytes: StoreFull is raised when that does not fit beside the reserves of the
-        jobs in flight. `holder` names whose in-flight count it was admitted to (admit)."""
+        jobs in flight. `holder` names whose in-flight count it was admitted to (admit);
+        `cache_use` how it takes part in the result cache ("serve", "store" or None:
+        worker/cache.py)."""
         job_id, created = job_id or new_id(), time.time()
         reserve = (size or {}).get("reserved", 0)
         record = {
@@ -143,9 +158,11 @@ class JobStore:
             "error": None,
             "result_size": size,
             "result_expired": None,
+            "cache": None,
         }
         internal = (
             {"ttl": self.ttl, "reserve": reserve}
+            | ({"cache_use": cache_use} if cache_use else {})
             | ({"owner": owner} if owner else {})
             | ({"inflight": keyspace.inflight(job_class, holder)} if holder else {})
         )
@@ -219,6 +236,7 @@ class JobStore:
             "progress",
             "layers",
             "methods",
+            "cache",
         )
         with self.redis.pipeline() as pipe:
             for job_id, _ in scored[:limit]:
@@ -273,6 +291,10 @@ class JobStore:
                 record=keyspace.job(job_id), now=now(), now_epoch=time.time(), worker=worker
             )
         )
+
+    def cache_use(self, job_id: str) -> str | None:
+        """How the job takes part in the result cache: "serve", "store" or None (create)."""
+        return self.redis.hget(keyspace.job(job_id), "cache_use")
 
     def cancel_requested(self, job_id: str) -> bool:
         """Cancel asked, or the job deleted."""

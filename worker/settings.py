@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     # -- what results may take in Redis (worker/results.py; API and worker)
     result_store_bytes: Count = 4 * 1024**3  # every stored (compact) result together
     result_owner_bytes: Count = -1  # one API key's results; -1: a quarter of the store; 0: none
+    result_cache: bool = True  # a job whose result is stored is served it (worker/cache.py)
 
     # -- job classes (API): see api/classes.py
     interactive_seconds: float = 0.5  # estimated seconds of one core up to which a job is
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
     naive_split_passes: Count = 10_000  # a naive job of this many passes runs as parts
     naive_parts: Count = 4  # ... cut into this many parts (worker/split.py)
     batch_nice: int = 10  # a batch-only worker's CPU priority step (worker/priority.py)
+
+    # -- answers (API): see api/compression.py
+    compress_max_bytes: Count = 16 * 1024**2  # a job answer whose result's JSON is estimated
+    #                                          above this is sent uncompressed; 0: none are
 
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes

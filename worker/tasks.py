@@ -87,10 +87,16 @@ def run_job(self: JobTask, job_id: str) -> str:
     jobs = self.jobs
     if not jobs.start(job_id, self.request.hostname or ""):
         return end_task_as_recorded(self, job_id, "skipped")
-    spec = jobs.get(job_id)["spec"]
+    spec = jobs.get(job_id, result=False)["spec"]
     parsed = model.parse_spec(spec)  # once, for the plan and the run
-    cut = split.plan(parsed, self.settings.naive_split_passes, self.settings.naive_parts)
     limit = self.settings.job_soft_time_limit
+    turn = cache_turn(jobs, job_id, parsed, limit / 2)
+    if turn in ("hit", "ended"):
+        return end_task_as_recorded(self, job_id, "succeeded" if turn == "hit" else "skipped")
+    if turn == "cancelled":
+        return end_task_as_recorded(self, job_id, record_end(jobs, job_id, CANCELLED))
+    jobs.cache.computed()
+    cut = split.plan(parsed, self.settings.naive_split_passes, self.settings.naive_parts)
     if cut is None:
         probe = JobProbe(jobs, job_id)
         outcome = run_work(job_id, limit, model.run, parsed, probe.progress, probe.should_stop)
@@ -145,6 +151,28 @@ def join_parts(self: JobTask, parts: list[dict], job_id: str, base: dict | None 
     return end_task_as_recorded(self, job_id, record_end(jobs, job_id, outcome))
 
 
+def cache_turn(jobs: JobStore, job_id: str, parsed: model.JobSpec, patience: float) -> str:
+    """The job's turn at the result cache (worker/cache.py), with the key this worker's BLAS
+    gives: "hit" (served, ended), "compute" (claimed, or the cache is not used), "ended" (by a
+    delete) or "cancelled" (while it waited). A job computing the same key is waited for, at
+    most `patience` seconds; after that this one computes too."""
+    use = jobs.cache_use(job_id)
+    if use is None:
+        return "compute"
+    key, deadline = model.result_key(parsed), time.monotonic() + patience
+    while True:
+        late = time.monotonic() > deadline
+        wait = use == "serve" and not late
+        turn = jobs.cache.turn(job_id, key, serve=use == "serve", claim=True, wait=wait)
+        if turn.outcome in ("hit", "ended"):
+            return turn.outcome
+        if turn.outcome != "wait":
+            return "compute"
+        jobs.wait(turn.other, min(1.0, max(deadline - time.monotonic(), 0.0)))
+        if jobs.cancel_requested(job_id):
+            return "cancelled"
+
+
 def run_work(job_id: str, soft_time_limit: float, work: Callable, *args: Any) -> Outcome:
     """Run the job's `work(*args)`: succeeded with what it returns, cancelled, or failed with
     the reason (a spec that cannot run, the soft time limit, a bug, which is logged)."""
@@ -191,7 +219,7 @@ def end_task_as_recorded(task: JobTask, job_id: str, status: str) -> str:
     SUCCESS for succeeded, FAILURE with the reason for failed, REVOKED for cancelled or
     deleted. `status` is what this task recorded (record_end), or why it ran nothing."""
     try:
-        record = task.jobs.get(job_id)
+        record = task.jobs.get(job_id, result=False)  # its status and error, not its result
     except RedisError:  # the end was recorded; Redis went away since: go by what we know
         record = {"status": status, "error": None}
     ended = record["status"] if record else "cancelled"

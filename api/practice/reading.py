@@ -52,7 +52,10 @@ class Reading:
 
     @property
     def has_examples(self) -> bool:
-        return self.result.get("examples") is not None
+        """Per-example detail, each example's wishes included (one example's are the batch's
+        `wishes`, which the result then does not repeat in `examples`)."""
+        examples = self.result.get("examples")
+        return examples is not None and ("wishes" in examples or self.has_wishes)
 
     def wishes(self, l: int) -> list[float]:
         return self.result["wishes"][l]
@@ -66,7 +69,8 @@ class Reading:
         return self.result["layers"][l - 1]["consistency"]
 
     def example_wishes(self, l: int, i: int) -> list[float]:
-        return self.result["examples"]["wishes"][l][i]
+        examples = self.result["examples"]
+        return examples["wishes"][l][i] if "wishes" in examples else self.result["wishes"][l]
 
     def example_activations(self, l: int, i: int) -> list[float]:
         return self.result["examples"]["activations"][l][i]

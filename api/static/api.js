@@ -50,10 +50,12 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
 });
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+const OWN = "id,status,progress,error"; // what runJob itself reads of a job
 
 // Follow a job's server-sent events (GET v1/jobs/<id>/events) until its `end` event, which
-// carries the finished job. fetch, not EventSource: it can send the API key. Resolves null if
-// the stream breaks off before the end (the caller then polls).
+// carries the finished job. fetch, not EventSource: it can send the API key. Resolves true once
+// the end event's name arrives (its data, the whole job, is not read: the caller fetches the
+// fields it draws), null if the stream breaks off before the end (the caller then polls).
 async function follow(job, onUpdate, signal) {
   let response;
   try {
@@ -77,6 +79,10 @@ async function follow(job, onUpdate, signal) {
     }
     if (chunk.done) return null;
     buffer += chunk.value;
+    if (/(^|\n\n)event: ?end\n/.test(buffer)) {
+      reader.cancel().catch(() => {});
+      return true;
+    }
     let cut;
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, cut);
@@ -85,20 +91,20 @@ async function follow(job, onUpdate, signal) {
       const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
       if (!data) continue; // a keep-alive comment
       const body = JSON.parse(data);
-      if (name === "end") {
-        reader.cancel().catch(() => {});
-        return body;
-      }
       if (name === "progress") onUpdate({ ...job, status: body.status, progress: body.progress });
     }
   }
 }
 
-// Run one job to the end. onUpdate(job) sees every state it passes through.
-export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
+// Run one job to the end. onUpdate(job) sees every state it passes through. `fields` (e.g.
+// "id,status,wishes") are the job fields and result names the caller draws: the service sends
+// those alone (?fields=), always with what this function reads itself.
+export async function runJob(spec, { onUpdate = () => {}, signal, fields = null } = {}) {
+  const asked = fields ? `fields=${encodeURIComponent(`${OWN},${fields}`)}` : "";
+  const read = (id) => call(`v1/jobs/${encodeURIComponent(id)}${asked ? `?${asked}` : ""}`, { signal });
   // The submit is not aborted by a stop: only its answer names the job, and a stopped job
   // must be cancelled on the service too, not merely forgotten by the page.
-  let job = await call("v1/jobs?wait=10", {
+  let job = await call(`v1/jobs?wait=10${asked ? `&${asked}` : ""}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(spec),
@@ -108,16 +114,13 @@ export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
     throw new DOMException("stopped", "AbortError");
   }
   onUpdate(job);
-  if (!FINISHED.has(job.status)) {
-    const ended = await follow(job, onUpdate, signal);
-    if (ended) {
-      job = ended;
-      onUpdate(job);
-    }
+  if (!FINISHED.has(job.status) && await follow(job, onUpdate, signal)) {
+    job = await read(job.id);
+    onUpdate(job);
   }
   while (!FINISHED.has(job.status)) { // no stream: poll
     await sleep(400, signal);
-    job = await call(`v1/jobs/${encodeURIComponent(job.id)}`, { signal });
+    job = await read(job.id);
     onUpdate(job);
   }
   if (job.status === "failed") {
@@ -126,6 +129,12 @@ export async function runJob(spec, { onUpdate = () => {}, signal } = {}) {
   }
   if (job.status === "cancelled") throw new ServiceError("Cancelled", "the job was cancelled");
   return job;
+}
+
+// One neuron of a succeeded job: its wish, its three ways and the shares it receives, fetched
+// when it is clicked rather than every neuron's with the job.
+export function neuron(jobId, layer, index) {
+  return call(`v1/jobs/${encodeURIComponent(jobId)}/layers/${layer}/neurons/${index}`);
 }
 
 export function cancelJob(id) {

@@ -1,7 +1,7 @@
 // The page's controller: build a job spec from the form, run it through the service, and hand
 // the result to the three views. State lives here; the views only draw what they are given.
 
-import { ServiceError, cancelJob, examples, runJob } from "./api.js";
+import { ServiceError, cancelJob, examples, neuron, runJob } from "./api.js";
 import * as catalog from "./catalog.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
@@ -14,11 +14,21 @@ const form = $("setup");
 
 // the lesson's network as one of the service's presets (catalog.js)
 const lesson = () => ({ preset: $("preset").value });
-const NAIVE_SAMPLE = 200; // parameters the naive method nudges; the full cost is estimated from them
+// Parameters the naive method nudges: 40 passes, timed against backprop and extrapolated to
+// every parameter (timing.naive.basis "sample"), a millisecond of the job's work where 200
+// took the most of it; the agreement is still checked on each of them.
+const NAIVE_SAMPLE = 20;
+// What each view draws (?fields=): the network and cost views read the one example's detail
+// (a batch of one sends no per-example wishes: they are `wishes`), the naive check and the
+// timing, never the three ways of every neuron (a clicked neuron's come alone: neuron());
+// the batch view, each example's image and wishes and each layer's consistency.
+const SINGLE_FIELDS = "network,batch,wishes,examples,naive,timing";
+const BATCH_FIELDS = "network,batch,wishes,examples.activations.0,examples.wishes,layers.layer,layers.consistency";
 
 const state = {
   tiny: null, // the service's tiny 2-3-2 example spec (GET v1/examples); without it, no such choice
   job: null, lesson: null, revealedFrom: 0, selected: null,
+  neurons: new Map(), // "layer/neuron" -> its detail (GET .../layers/<l>/neurons/<j>), per job
   batchJob: null, batchStale: true,
   running: null, // {controller, id}
 };
@@ -115,6 +125,7 @@ async function submitJob(kind) {
   setStatus("running", `${what}: sending\u2026`);
   try {
     const job = await runJob(kind === "single" ? singleSpec() : batchSpec(), {
+      fields: kind === "single" ? SINGLE_FIELDS : BATCH_FIELDS,
       signal: controller.signal,
       onUpdate: (update) => { running.id = update.id; showProgress(update, what); },
     });
@@ -145,6 +156,7 @@ function showSingle(job) {
   state.lesson = lessonFrom(job.result);
   state.revealedFrom = state.lesson.sizes.length - 1;
   state.selected = null;
+  state.neurons = new Map();
   state.batchStale = true;
   $("net").dataset.jobId = job.id;
   $("cost").dataset.jobId = job.id;
@@ -199,18 +211,37 @@ function renderNetwork() {
   if (!state.lesson || $("panel-network").hidden) return;
   const width = Math.floor($("net-figure").clientWidth);
   if (width <= 0) return;
-  drawNetwork($("net"), state.lesson, { revealedFrom: state.revealedFrom, selected: state.selected }, width);
+  const { selected } = state;
+  const detail = selected && state.neurons.get(`${selected.layer}/${selected.neuron}`); // once here
+  drawNetwork($("net"), state.lesson, { revealedFrom: state.revealedFrom, selected, detail }, width);
   $("step-text").textContent = stepText();
   $("step-back").disabled = state.revealedFrom === 0;
   $("show-all").disabled = state.revealedFrom === 0;
   $("restart").disabled = state.revealedFrom === state.lesson.sizes.length - 1;
 }
 
-function select(layer, neuron) {
-  state.selected = { layer, neuron };
-  showDetail($("detail"), state.lesson, layer, neuron);
+// A clicked neuron: its three ways are fetched (once per job and neuron), then shown.
+async function select(layer, index) {
+  const job = state.job;
+  state.selected = { layer, neuron: index };
+  const id = `${layer}/${index}`;
+  if (!state.neurons.has(id)) {
+    clear($("detail"));
+    $("detail").append(html("p", { class: "hint", text: "Fetching this neuron's three ways\u2026" }));
+    let detail;
+    try {
+      detail = await neuron(job.id, layer, index);
+    } catch (err) {
+      if (state.job === job) showError(err);
+      return;
+    }
+    if (state.job !== job) return; // another job came meanwhile
+    state.neurons.set(id, detail);
+    if (state.selected.layer !== layer || state.selected.neuron !== index) return; // clicked on
+  }
+  showDetail($("detail"), state.lesson, layer, index, state.neurons.get(id));
   renderNetwork();
-  const again = $("net").querySelector(`.neuron[data-layer="${layer}"][data-neuron="${neuron}"]`);
+  const again = $("net").querySelector(`.neuron[data-layer="${layer}"][data-neuron="${index}"]`);
   if (again) again.focus({ preventScroll: true });
 }
 

@@ -19,7 +19,6 @@ export function lessonFrom(result) {
     target: result.examples.targets[0],
     label: digits ? result.batch.labels[0] : null,
     index: digits ? result.batch.indices[0] : null,
-    ways: result.layers.map((layer) => layer.three_ways),
     activations: result.network.activations,
   };
 }
@@ -100,7 +99,7 @@ export function drawNetwork(root, lesson, view, width) {
       }
     }
   }
-  if (view.selected) drawShares(svg("g", { "aria-hidden": "true" }, root), lesson, box, view.selected);
+  if (view.detail) drawShares(svg("g", { "aria-hidden": "true" }, root), box, view.detail);
 
   for (let l = 0; l <= L; l++) {
     const p = box.pos[l];
@@ -189,23 +188,21 @@ function drawOutputNotes(root, lesson, box, shown) {
   });
 }
 
-// Lines from the chosen neuron: the shares it sends back to the previous layer, and the shares
-// it receives from the next layer (whose sum is its own wish).
-function drawShares(group, lesson, box, { layer, neuron }) {
-  const L = lesson.sizes.length - 1;
+// Lines from the chosen neuron (its detail: GET .../layers/<l>/neurons/<j>): the shares it
+// sends back to the previous layer, and the shares it receives from the next layer (whose sum
+// is its own wish).
+function drawShares(group, box, { layer, neuron, three_ways: ways, received }) {
   const line = (a, b, value, scale) => svg("line", {
     x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: wishColour(value, scale),
     "stroke-width": (1 + 3 * Math.sqrt(Math.min(1, Math.abs(value) / (scale || 1)))).toFixed(2),
   }, group);
-  if (layer >= 1 && !box.pos[layer - 1].image) {
-    const shares = lesson.ways[layer - 1].previous[neuron];
-    const scale = maxAbs(shares);
-    box.pos[layer - 1].points.forEach((pt, k) => line(pt, box.pos[layer].points[neuron], shares[k], scale));
+  if (ways && !box.pos[layer - 1].image) {
+    const scale = maxAbs(ways.previous);
+    box.pos[layer - 1].points.forEach((pt, k) => line(pt, box.pos[layer].points[neuron], ways.previous[k], scale));
   }
-  if (layer < L && !box.pos[layer].image) {
-    const shares = lesson.ways[layer].previous.map((row) => row[neuron]);
-    const scale = maxAbs(shares);
-    box.pos[layer + 1].points.forEach((pt, j) => line(box.pos[layer].points[neuron], pt, shares[j], scale));
+  if (received && !box.pos[layer].image) {
+    const scale = maxAbs(received);
+    box.pos[layer + 1].points.forEach((pt, j) => line(box.pos[layer].points[neuron], pt, received[j], scale));
   }
 }
 
@@ -242,8 +239,9 @@ function signedSpan(value) {
   return html("strong", { class: value >= 0 ? "up-text" : "down-text", text: fmt.signed(value), "data-value": value });
 }
 
-export function showDetail(aside, lesson, layer, neuron) {
-  const { sizes, wishes, acts, ways } = lesson;
+// A neuron's facts and its three ways, from its detail (GET .../layers/<l>/neurons/<j>).
+export function showDetail(aside, lesson, layer, neuron, detail) {
+  const { sizes, wishes, acts } = lesson;
   const L = sizes.length - 1;
   const name = layerName(layer, sizes.length);
   clear(aside);
@@ -255,16 +253,16 @@ export function showDetail(aside, lesson, layer, neuron) {
   const prevSide = layer === 1 ? lesson.side : null;
 
   if (layer >= 1) {
-    const way = ways[layer - 1];
+    const way = detail.three_ways;
     const prevName = layerName(layer - 1, sizes.length);
     aside.append(
       html("h4", { text: "1 \u00b7 Raise its bias" }),
-      html("p", { "data-way": "bias" }, "\u2212\u2202C/\u2202b = ", signedSpan(way.bias[neuron])),
+      html("p", { "data-way": "bias" }, "\u2212\u2202C/\u2202b = ", signedSpan(way.bias)),
       html("h4", { text: "2 \u00b7 Raise the weights on its bright inputs" }),
       html("p", { class: "hint", text: "\u2212\u2202C/\u2202w for each incoming weight: proportional to that "
         + "input's activation, so the bright inputs count most." }),
     );
-    const weights = way.weights[neuron];
+    const { weights } = way;
     if (prevSide) aside.append(heat(weights, prevSide, "Weight changes over the input pixels"));
     else {
       aside.append(bars(weights.map((value, k) => ({
@@ -277,7 +275,7 @@ export function showDetail(aside, lesson, layer, neuron) {
       html("p", { class: "hint", text: `Its share of each ${prevName} neuron's wish, w f\u2032(z) \u00d7 wish. `
         + `Each ${prevName} neuron's wish is the sum of such shares from every neuron here.` }),
     );
-    const shares = way.previous[neuron];
+    const shares = way.previous;
     if (prevSide) aside.append(heat(shares, prevSide, "Shares of the input pixels' wishes"));
     else {
       aside.append(bars(shares.map((value, k) => ({
@@ -287,7 +285,7 @@ export function showDetail(aside, lesson, layer, neuron) {
     }
   }
   if (layer < L) {
-    const received = ways[layer].previous.map((row) => row[neuron]);
+    const { received } = detail;
     const total = received.reduce((a, b) => a + b, 0);
     aside.append(
       html("h4", { text: "Where its wish comes from" }),

@@ -57,6 +57,13 @@ function trainSpec(steps) {
   return spec;
 }
 
+// What the training view draws of each run (?fields=): the output layer's wishes alone (the
+// others stay null), the digit's label, and the training block
+function trainingFields() {
+  const top = catalog.preset($("train-preset").value).layers.length - 1;
+  return `batch,wishes.${top},training`;
+}
+
 // 0 steps, then an eighth, a quarter, half and all of them
 function checkpoints(steps) {
   const parts = [1 / 8, 1 / 4, 1 / 2, 1].map((f) => Math.max(1, Math.round(steps * f)));
@@ -88,7 +95,7 @@ async function train() {
   try {
     for (const [i, step] of points.entries()) {
       say("train-status", `Training: ${fmt.int(step)} steps (${i + 1} of ${points.length} runs)\u2026`);
-      const job = await runJob(trainSpec(step), { signal });
+      const job = await runJob(trainSpec(step), { signal, fields: trainingFields() });
       const wishes = job.result.wishes;
       state.checkpoints.push({ step, wishes: wishes[wishes.length - 1], label: job.result.batch.labels[0] });
       if (step === steps) state.training = job;
@@ -113,7 +120,7 @@ async function measureAveraging() {
     averaging: { sizes: SIZES, draws: 5, seed: 0 },
   };
   try {
-    state.averaging = await runJob(spec, { signal });
+    state.averaging = await runJob(spec, { signal, fields: "batch,averaging" });
     say("averaging-status", `job ${state.averaging.id}`);
     redraw();
   } catch (err) {

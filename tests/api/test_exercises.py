@@ -55,11 +55,17 @@ def answer(client, job_id: str, exercise: dict, value) -> dict:
 # -- the answers, worked out from the job's JSON -------------------------------------------------
 
 
+def example_wishes(res: dict, l: int) -> list:
+    """Every example's wishes of layer l: one example's are the batch's `wishes[l]`."""
+    examples = res["examples"]
+    return examples["wishes"][l] if "wishes" in examples else [res["wishes"][l]]
+
+
 def z_gradient(name: str, l: int) -> np.ndarray:
     """-dC_i/dz_j(l) per example (B, n_l), from the per-example activations and wishes."""
     res, spec = result(name), SPECS[name]
     a = np.array(res["examples"]["activations"][l])
-    wish = np.array(res["examples"]["wishes"][l])
+    wish = np.array(example_wishes(res, l))
     f = res["network"]["activations"][l - 1]
     if f == "softmax":  # with cross-entropy: -dC/dz = y - a (one-hot targets)
         return np.array(res["examples"]["targets"]) - a
@@ -87,7 +93,7 @@ def expected(name: str, exercise: dict):
             a, y = np.array(data["activations"]), np.array(data["targets"])
             wishes = -2 * (a - y) if res["network"]["cost"] == "squared_error" else y - a
             np.testing.assert_allclose(
-                wishes, res["examples"]["wishes"][top][data["example"]], rtol=1e-9, atol=1e-12
+                wishes, example_wishes(res, top)[data["example"]], rtol=1e-9, atol=1e-12
             )
         return int(np.argmax(wishes) if data["direction"] == "rise" else np.argmin(wishes))
     if kind == "output-wish-size":
@@ -118,7 +124,7 @@ def expected(name: str, exercise: dict):
     if data["variant"] == "layer":
         consistency = [layer["consistency"] for layer in res["layers"]]
         return int(np.argmax(consistency)) + 1
-    each = np.array(res["examples"]["wishes"][data["layer"]])[:, data["neuron"]]
+    each = np.array(example_wishes(res, data["layer"]))[:, data["neuron"]]
     return "agrees" if np.sign(each[data["example"]]) == np.sign(each.mean()) else "disagrees"
 
 

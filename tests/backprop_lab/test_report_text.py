@@ -18,7 +18,7 @@ def job(spec: dict) -> dict:
         "id": "abc",
         "status": "succeeded",
         "spec": spec,
-        "result": model.run(spec),
+        "result": model.jsonable(model.run(spec)),  # as the client reads it
         "error": None,
         "progress": None,
         "created_at": "2024-01-01T00:00:00Z",

@@ -83,7 +83,7 @@ def test_the_lessons_spec_gives_what_model_run_gives(broker_api):
     )  # absolute: a page on another origin can follow it
     assert body["status"] == "succeeded" and body["spec"] == SAMPLED
     assert body["progress"] == {"done": 400, "total": 400}
-    expected = model.run(SAMPLED)
+    expected = model.jsonable(model.run(SAMPLED))
     for result in (body["result"], job(broker_api, body["id"])["result"]):
         close(
             {k: v for k, v in result.items() if k != "timing"},

@@ -105,6 +105,8 @@ def test_counters_move_by_exactly_the_jobs_that_ran(service):
     for job in jobs:
         expected[submitted(job["class"])] += 1
         expected[finished(job["class"], job["status"])] += 1
+        source = "cache" if job["cache"] == "hit" else "computed"  # the result cache's count
+        expected[("backprop_lab_results_total", (("source", source),))] += 1
     # the counters (not the histogram, below, nor queue depth: the cancelled job's parts may
     # still wait in the batch queue until the worker drops them)
     counters = {k: v for k, v in rise.items() if k[0].endswith("_total")}
@@ -126,7 +128,9 @@ def test_counters_move_by_exactly_the_jobs_that_ran(service):
 def test_queue_depth_counts_the_jobs_no_worker_has_taken(idle):
     depth = ("backprop_lab_queue_depth", (("queue", f"{IDLE}interactive"),))
     before = scrape(idle)
-    jobs = [requests.post(f"{idle}/v1/jobs", json=TINY, timeout=10).json() for _ in range(3)]
+    jobs = [
+        requests.post(f"{idle}/v1/jobs?cache=false", json=TINY, timeout=10).json() for _ in range(3)
+    ]
     assert {job["class"] for job in jobs} == {"interactive"}
     assert scrape(idle)[depth] == before[depth] + 3
     for job in jobs:
@@ -147,7 +151,7 @@ def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redi
     answers = []
     holder = threading.Thread(
         target=lambda: answers.append(
-            requests.post(f"{idle}/v1/jobs?wait=3", json=TINY, timeout=PATIENCE).json()
+            requests.post(f"{idle}/v1/jobs?wait=3&cache=false", json=TINY, timeout=PATIENCE).json()
         )
     )
     holder.start()
@@ -189,7 +193,10 @@ def test_queue_depth_on_rabbitmq_counts_the_waiting_messages(own_redis, rabbitmq
     depth = ("backprop_lab_queue_depth", (("queue", f"{prefix}interactive"),))
     with api_server(own_redis, prefix, rabbitmq_url) as base:
         before = scrape(base)[depth]
-        jobs = [requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json() for _ in range(2)]
+        jobs = [
+            requests.post(f"{base}/v1/jobs?cache=false", json=TINY, timeout=10).json()
+            for _ in range(2)
+        ]
         assert scrape(base)[depth] == before + 2
         for job in jobs:
             requests.delete(f"{base}/v1/jobs/{job['id']}", timeout=10)

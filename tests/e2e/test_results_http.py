@@ -243,7 +243,7 @@ def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
     assert reply.status_code == 422 and reply.mimetype == "application/problem+json"
     error = reply.get_json()["errors"][0]
     assert error["field"] == "include" and error["limit"] == 2_000_000
-    actual = len(json.dumps(model.run(spec), separators=(",", ":")))  # about 14.5 MB
+    actual = len(json.dumps(model.jsonable(model.run(spec)), separators=(",", ":")))  # 14.5 MB
     assert abs(error["estimate"]["result_bytes"] - actual) < 0.1 * actual
     assert error["fit"] == ["include.layers", "include.gradients"]
     assert "include.layers" in error["message"]
@@ -254,9 +254,79 @@ def test_a_result_over_max_result_bytes_is_refused_with_the_estimate(redis_url):
 def test_the_full_job_is_written_out_in_pieces(live_api, jobs):
     """Streamed as it is written (no Content-Length: chunked), not built whole first."""
     job = jobs["lesson"]
-    with requests.get(f"{live_api}/v1/jobs/{job['id']}", stream=True, timeout=PATIENCE) as reply:
+    plain = {"Accept-Encoding": "identity"}  # the pieces as written, not compressed
+    with requests.get(
+        f"{live_api}/v1/jobs/{job['id']}", headers=plain, stream=True, timeout=PATIENCE
+    ) as reply:
         assert "Content-Length" not in reply.headers
         assert reply.headers["Transfer-Encoding"] == "chunked"
         pieces = list(reply.raw.read_chunked(decode_content=False))
     assert len(pieces) > 5  # 64 kB pieces of about 0.9 MB
     assert json.loads(b"".join(pieces)) == job
+
+
+def test_a_submit_with_wait_answers_only_the_fields_asked(live_api, jobs):
+    spec = SHAPES["naive"]
+    reply = requests.post(
+        f"{live_api}/v1/jobs",
+        json=spec,
+        params={"wait": 5, "fields": "id,status,wishes.2,layers.consistency,timing.speedup"},
+        timeout=PATIENCE,
+    )
+    assert reply.status_code == 200 and reply.headers["Location"].endswith(reply.json()["id"])
+    got = reply.json()
+    assert set(got) == {"id", "status", "result"} and got["status"] == "succeeded"
+    whole = requests.get(f"{live_api}/v1/jobs/{got['id']}", timeout=PATIENCE).json()["result"]
+    assert got["result"] == {
+        "wishes": [None, None, whole["wishes"][2]],
+        "layers": [{"consistency": layer["consistency"]} for layer in whole["layers"]],
+        "timing": {"speedup": whole["timing"]["speedup"]},
+    }
+
+
+@pytest.mark.parametrize("fields", ["wishes.3", "cost.value", "wishes.0.1", "layers..3"])
+def test_a_path_that_leads_nowhere_is_a_422_naming_it(live_api, jobs, fields):
+    job = jobs["naive"]  # a 64-10-10 net: wishes 0..2
+    reply = requests.get(
+        f"{live_api}/v1/jobs/{job['id']}", params={"fields": fields}, timeout=PATIENCE
+    )
+    assert reply.status_code == 422 and reply.headers["Content-Type"].startswith(
+        "application/problem+json"
+    )
+    assert reply.json()["errors"][0]["field"] == "fields"
+
+
+@pytest.mark.parametrize("layer, neuron", [(0, 12), (1, 3), (2, 9)])
+def test_one_neurons_three_ways_are_its_rows_of_the_whole_result(live_api, jobs, layer, neuron):
+    job = jobs["naive"]  # 64-10-10
+    url = f"{live_api}/v1/jobs/{job['id']}/layers/{layer}/neurons/{neuron}"
+    got = requests.get(url, timeout=PATIENCE)
+    assert got.status_code == 200, got.text
+    got, result = got.json(), job["result"]
+    assert got["wish"] == result["wishes"][layer][neuron]
+    if layer:
+        ways = result["layers"][layer - 1]["three_ways"]
+        assert got["three_ways"] == {k: ways[k][neuron] for k in ("bias", "weights", "previous")}
+    else:
+        assert got["three_ways"] is None
+    if layer < 2:
+        below = result["layers"][layer]["three_ways"]["previous"]
+        assert got["received"] == [row[neuron] for row in below]
+    else:
+        assert got["received"] is None
+
+
+def test_a_neuron_out_of_range_or_without_three_ways_is_refused(live_api, jobs):
+    base = f"{live_api}/v1/jobs/{jobs['naive']['id']}/layers"
+    reply = requests.get(f"{base}/1/neurons/10", timeout=PATIENCE)
+    assert reply.status_code == 422 and reply.json()["errors"][0] == {
+        "field": "neuron",
+        "message": "layer 1 has neurons 0..9",
+        "limit": 9,
+    }
+    assert requests.get(f"{base}/3/neurons/0", timeout=PATIENCE).json()["errors"][0]["limit"] == 2
+    bare = f"{live_api}/v1/jobs/{jobs['no-layers']['id']}/layers/1/neurons/0"
+    assert requests.get(bare, timeout=PATIENCE).status_code == 409
+    assert (
+        requests.get(f"{live_api}/v1/jobs/nope/layers/1/neurons/0", timeout=10).status_code == 404
+    )

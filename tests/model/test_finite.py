@@ -22,14 +22,14 @@ def test_softmax_cross_entropy_output_wish_is_finite_where_the_gradient_is():
                 "weights": [[[400, 0], [-400, 0]]],
                 "biases": [[0, 0]],
             },
-            "batch": {"inputs": [[1, 0]], "labels": [1]},
+            "batch": {"inputs": [[1, 0], [1, 0]], "labels": [1, 1]},
             "include": {"per_example": True},
         }
     )
     np.testing.assert_allclose(out["cost"], 800, rtol=1e-15)
     # the wish at the softmax's input: y - a = [0 - 1, 1 - 0]
     np.testing.assert_allclose(out["wishes"][1], [-1, 1], atol=1e-300)
-    np.testing.assert_allclose(out["examples"]["wishes"][1], [[-1, 1]], atol=1e-300)
+    np.testing.assert_allclose(out["examples"]["wishes"][1], [[-1, 1]] * 2, atol=1e-300)
     # dC/dW = (a - y) outer x, the input's wish W^T (y - a) = [-800, 0]
     np.testing.assert_allclose(out["gradients"]["weights"][0], [[1, 0], [-1, 0]], atol=1e-300)
     np.testing.assert_allclose(out["wishes"][0], [-800, 0], atol=1e-300)

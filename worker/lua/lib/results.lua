@@ -69,12 +69,9 @@ local function make_room(p, id, owner, size, budget, per_owner, now)
   return true
 end
 
--- stores a result's `fields` (a flat list of names and values) and accounts its `size` bytes
-local function store_result(p, id, owner, size, now_ms, ttl, fields)
-  local key = p .. 'result:' .. id
-  redis.call('DEL', key)
-  redis.call('HSET', key, unpack(fields))
-  redis.call('EXPIRE', key, ttl)
+-- accounts the `size` bytes of job `id`'s result, stored at its key, and gives it `ttl`
+local function account_result(p, id, owner, size, now_ms, ttl)
+  redis.call('EXPIRE', p .. 'result:' .. id, ttl)
   redis.call('ZADD', p .. 'results', now_ms, id)
   redis.call('HSET', p .. 'results:size', id, size)
   redis.call('INCRBY', p .. 'results:total', size)
@@ -83,4 +80,12 @@ local function store_result(p, id, owner, size, now_ms, ttl, fields)
     redis.call('ZADD', p .. 'results:by:' .. owner, now_ms, id)
     redis.call('HINCRBY', p .. 'results:owners', owner, size)
   end
+end
+
+-- stores a result's `fields` (a flat list of names and values) and accounts its `size` bytes
+local function store_result(p, id, owner, size, now_ms, ttl, fields)
+  local key = p .. 'result:' .. id
+  redis.call('DEL', key)
+  redis.call('HSET', key, unpack(fields))
+  account_result(p, id, owner, size, now_ms, ttl)
 end
