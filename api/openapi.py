@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from worker.settings import Settings
 
@@ -128,6 +128,13 @@ def _ref(m: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{m.__name__}"}
 
 
+def _path_schema(rule: Rule, name: str) -> dict[str, Any]:
+    """A path part's type: a whole number where the route's converter takes one (<int:layer>)."""
+    if isinstance(rule._converters.get(name), IntegerConverter):
+        return {"type": "integer", "minimum": 0}
+    return {"type": "string"}
+
+
 def _operation(rule: Rule, view: Any, route: Route, guards: tuple[int, ...]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": rule.endpoint.split(".")[-1],
@@ -135,7 +142,7 @@ def _operation(rule: Rule, view: Any, route: Route, guards: tuple[int, ...]) -> 
         "responses": {},
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(rule, name)}
         | (
             {"schema": {"type": "string", "enum": list(v)}}
             if (v := route.path_values.get(name))

@@ -38,7 +38,7 @@ def test_openapi_covers_every_route_and_every_ref_resolves(client):
     # every route the app serves, but the page, its files and the documents themselves
     rules = client.application.url_map.iter_rules()
     served = {
-        re.sub(r"<(\w+)>", r"{\1}", rule.rule)
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # <int:layer> too
         for rule in rules
         if rule.endpoint not in ("static", "index", "docs", "openapi")
     }
