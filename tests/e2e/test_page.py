@@ -72,8 +72,9 @@ def test_lesson_run_draws_the_apis_wishes_and_steps_backward(wide):
         assert_coloured_by_sign(wide.neurons(layer), wishes[layer])
     assert wide.page.is_disabled("#step-back")
 
-    # a neuron's three ways come from result.layers
+    # a neuron's three ways are the job's result.layers
     wide.page.click("#net circle.neuron[data-layer='2'][data-neuron='5']")
+    wide.page.wait_for_selector("#detail [data-way=bias]")  # fetched for this neuron
     detail = wide.page.inner_text("#detail")
     for heading in ("Raise its bias", "bright inputs", "previous layer", "wish comes from"):
         assert heading in detail

@@ -41,7 +41,10 @@ def cache_api(redis_url: str, tmp_path_factory):
     with ExitStack() as stack:
         for name in ("one", "two"):
             stack.enter_context(worker_process(redis_url, QUEUE, folder, name=name))
-        url = stack.enter_context(api_server(redis_url, QUEUE, max_wait=10.0, result_cache=True))
+        # a quota of its own: the fifty at once come from one address, beside whatever other
+        # tests left in flight on it
+        settings = {"max_wait": 10.0, "result_cache": True, "interactive_quota": 10_000}
+        url = stack.enter_context(api_server(redis_url, QUEUE, **settings))
         store = JobStore.from_settings(Settings(redis_url=redis_url))
         yield url, store
 
