@@ -6,16 +6,15 @@ import json
 import secrets
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 
 from backprop_lab import ApiError, Client, JobError
+from tests.support.specs import EXAMPLES as FOLDER
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
-TINY = ROOT / "examples" / "tiny-2-3-2.json"
-LESSON = ROOT / "examples" / "lesson-784-16-16-10.json"
+EXAMPLES = sorted(FOLDER.glob("*.json"))
+TINY = FOLDER / "tiny-2-3-2.json"
+LESSON = FOLDER / "lesson-784-16-16-10.json"
 
 
 @pytest.fixture

@@ -3,25 +3,15 @@ cancel between steps, and the training limit refused before the job is queued.""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import requests
 
 import model
 from api.schemas import Job
 from tests.support.specs import example
+from tests.support.waiting import PATIENCE, poll
 
 TRAIN = example("lesson-train")
-PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
-
-
-def poll(api: str, job_id: str, until) -> dict:
-    deadline = time.monotonic() + PATIENCE
-    while not until(current := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json()):
-        assert time.monotonic() < deadline, current["status"]
-        time.sleep(0.05)
-    return current
 
 
 def test_a_training_job_gives_what_model_run_gives(live_api):
