@@ -3,7 +3,7 @@
 OpenBLAS picks a kernel per CPU (OPENBLAS_CORETYPE forces one). Kernels sum a matrix product's
 terms in different orders, so two kernels agree to rounding, not bit for bit. The tests compare
 bit for bit only numbers made with one kernel: this process's own, its workers' (they inherit
-its environment; tests/e2e/test_blas_kernel.py checks that they report its kernel) and the
+its environment; tests/worker/test_blas_kernel.py checks that they report its kernel) and the
 shipped presets' where the file's fingerprint says the kernel that wrote it is this one.
 """
 
