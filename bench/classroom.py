@@ -24,20 +24,18 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
 
 from bench.common import print_table
-from tests.support.observe import hold
-from tests.support.processes import ROOT, free_port, stop, wait_until
+from bench.processes import PATIENCE, service
 
+ROOT = Path(__file__).resolve().parents[1]
 LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
 RESEARCH = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
 STUDENTS, ARRIVAL, HELD, HEALTH_REQUESTS = 100, 5.0, 200, 300
@@ -53,43 +51,6 @@ def page_job(digit: int) -> dict:
         "naive": {"difference": "central", "sample": 200, "seed": 0},
         "include": {"gradients": False, "wishes": True, "layers": True, "per_example": True},
     }
-
-
-@contextmanager
-def service(folder: Path):
-    """`backprop-lab run` on a free port with a Redis of its own; yields the URL when ready."""
-    port = free_port()
-    env = os.environ | {
-        "PORT": str(port),
-        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-        "BACKPROP_LAB_VAR": str(folder / "var"),
-    }
-    log = folder / "run.log"
-    cli = Path(sys.executable).with_name("backprop-lab")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(cli), "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"backprop-lab run exited:\n{log.read_text()[-3000:]}")
-        try:
-            return requests.get(f"{url}/v1/ready", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(ready, "backprop-lab run", seconds=120)
-        yield url
-    finally:
-        stop(process, grace=20)
 
 
 def storm(url: str, students: int, arrival: float) -> list[float]:
@@ -162,7 +123,10 @@ def main() -> None:
             requests.post(f"{url}/v1/jobs", json=RESEARCH, timeout=30).json()["id"]
             for _ in range(2)
         ]
-        wait_until(lambda: all(progress(url, j) > 0 for j in research), "the research jobs", 120)
+        deadline = time.monotonic() + PATIENCE
+        while not all(progress(url, j) > 0 for j in research):
+            assert time.monotonic() < deadline, "the research jobs did not start"
+            time.sleep(0.2)
         before = [progress(url, j) for j in research]
         began = time.perf_counter()
         loaded = storm(url, args.students, args.arrival)
@@ -170,11 +134,15 @@ def main() -> None:
         after = [progress(url, j) for j in research]
 
         calm = health_times(url, HEALTH_REQUESTS)
-        streams = [hold(url, f"/v1/jobs/{research[i % 2]}/events") for i in range(args.held)]
-        time.sleep(1.0)  # every stream is open and has sent its first event
+        # each stream's answer has begun (its headers read) and is left unread: held open
+        streams = [
+            requests.get(f"{url}/v1/jobs/{research[i % 2]}/events", stream=True, timeout=60)
+            for i in range(args.held)
+        ]
+        time.sleep(1.0)  # every stream has sent its first event
         crowded = health_times(url, HEALTH_REQUESTS)
-        for client in streams:
-            client.close()
+        for stream in streams:
+            stream.close()
         for job_id in research:
             requests.post(f"{url}/v1/jobs/{job_id}/cancel", timeout=30)
 

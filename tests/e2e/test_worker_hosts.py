@@ -1,5 +1,5 @@
 """Workers on other hosts, for real: two worker hosts (network namespaces,
-tests/support/hosts.py) that reach Redis, RabbitMQ and nothing else over their own veth links,
+bench/hosts.py) that reach Redis, RabbitMQ and nothing else over their own veth links,
 and lose one mid-job.
 
 This namespace is the server host: a redis-server of the test's own and the run's own
