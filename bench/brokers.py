@@ -3,45 +3,52 @@ parts on 1 vs 2 worker hosts.
 
     python -m bench.brokers [--budget 30] [--naive-runs 5]      (the hosts part needs root)
 
-Everything runs on processes this script starts: a redis-server and a rabbitmq-server node of
-its own (tests/support/rabbitmq.py), each broker with its own API (gunicorn, one process) and worker
-(one pool process). Measured, side by side in one run:
+Everything runs on processes this script starts with the service's own commands, configured by
+their environment (bench/processes.py). Measured, side by side in one run:
 
-- round trip of the tiny 2-3-2 job, `POST /v1/jobs?wait=10`, Redis as the broker against
-  RabbitMQ as the broker (Redis holding the records either way), request after request in
-  turn: medians with quartiles.
+- round trip of the tiny 2-3-2 job, `POST /v1/jobs?wait=10`, on two `backprop-lab run`
+  services (each with its embedded Redis for the records): one with Redis as the broker, one
+  with RabbitMQ at BROKER_URL (default: the machine's, amqp://guest:guest@127.0.0.1:5672//,
+  whose queues `interactive` and `batch` it then uses: name a vhost of the benchmark's own
+  where others share that RabbitMQ), request after request in turn: medians with quartiles.
 - the lesson's naive job (784-16-16-10, 100 digits, central differences, all 13,002
   parameters, cut into 4 parts) from submit to result, on worker hosts: network namespaces
-  (tests/support/hosts.py) that reach Redis and RabbitMQ over a veth link each, one worker with one
-  pool process per host. Host two stops and starts consuming (Celery's cancel_consumer and
-  add_consumer) so that 1-host and 2-host jobs alternate. The machine has two cores: the ideal
-  is 2x, less the parts of a job that do not split (parse, plan and send; the join, which runs
-  backprop and its timing once).
+  (bench/hosts.py) that reach the server host's redis-server (records and broker) over a veth
+  link each, one `backprop-lab worker` of one pool process per host, and `backprop-lab serve`
+  here. Host two stops and starts consuming (Celery's cancel_consumer and add_consumer) so
+  that 1-host and 2-host jobs alternate. The machine has two cores: the ideal is 2x, less the
+  parts of a job that do not split (parse, plan and send; the join, which runs backprop and
+  its timing once).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import statistics
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import interleaved, print_table, ratio, seconds
-from bench.service import QUEUE, gunicorn, naive_job, tiny_job
-from tests.support import hosts, rabbitmq
-from tests.support.processes import (
-    api_server,
-    free_port,
-    sender_app,
-    start_redis,
-    stop,
-    worker_process,
-)
+from kombu import Connection
 
+from bench import hosts, processes
+from bench.common import interleaved, print_table, ratio, seconds
+from bench.service import naive_job, tiny_job
+from worker.celery_config import sender
+from worker.settings import Settings
+
+RABBITMQ = os.environ.get("BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//"
 HOSTS_QUEUE = "bench-hosts-"  # the queues' prefix
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def answers(url: str) -> bool:
+    try:
+        with Connection(url, connect_timeout=2) as connection:
+            connection.connect()
+        return True
+    except Exception:  # refused, unknown host, bad credentials: no broker to measure
+        return False
 
 
 def quartiles(times: list[float]) -> str:
@@ -49,17 +56,11 @@ def quartiles(times: list[float]) -> str:
     return f"{seconds(q2)} [{seconds(q1)}-{seconds(q3)}]"
 
 
-def round_trips(
-    stack: ExitStack, folder: Path, redis_url: str, amqp_url: str, budget: float
-) -> None:
-    apis = {}
-    for name, broker_url in (("Redis", ""), ("RabbitMQ", amqp_url)):
-        stack.enter_context(
-            worker_process(
-                redis_url, QUEUE, folder, f"-{name}", broker_url=broker_url, **ONE_THREAD
-            )
-        )
-        apis[name] = stack.enter_context(gunicorn(redis_url, folder, broker_url))
+def round_trips(stack: ExitStack, folder: Path, budget: float) -> None:
+    apis = {
+        name: stack.enter_context(processes.service(folder, BROKER_URL=url))
+        for name, url in (("Redis", ""), ("RabbitMQ", RABBITMQ))
+    }
     times = interleaved(
         {name: (lambda api=api: tiny_job(api)) for name, api in apis.items()}, budget, least=50
     )
@@ -72,29 +73,25 @@ def round_trips(
 
 def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
     one, two = stack.enter_context(hosts.worker_hosts(2))
-    port = free_port()
-    stack.callback(stop, start_redis(port, folder, bind=f"127.0.0.1 {one.server} {two.server}"))
-    broker = stack.enter_context(
-        rabbitmq.node(folder / "hosts-rabbitmq", ("127.0.0.1", one.server, two.server))
+    redis_url = stack.enter_context(
+        processes.redis_server(folder, bind=("127.0.0.1", one.server, two.server))
     )
-    workers = []
-    for host in (one, two):
-        process = stack.enter_context(
-            worker_process(
-                f"redis://{host.server}:{port}/0",
-                HOSTS_QUEUE,
+    workers = [
+        stack.enter_context(
+            processes.worker(
                 folder,
-                f"-{host.namespace}",
-                broker_url=broker.url.replace("127.0.0.1", host.server),
-                host=host.namespace,
+                f"bench-{host.namespace}",
                 prefix=host.prefix,
-                **ONE_THREAD,
+                REDIS_URL=redis_url.replace("127.0.0.1", host.server),
+                QUEUE_PREFIX=HOSTS_QUEUE,
             )
         )
-        workers.append(process.name)
-    redis_url = f"redis://127.0.0.1:{port}/0"
-    api = stack.enter_context(api_server(redis_url, HOSTS_QUEUE, broker.url))
-    control = sender_app(redis_url, HOSTS_QUEUE, broker.url).control
+        for host in (one, two)
+    ]
+    api = stack.enter_context(
+        processes.api(folder, REDIS_URL=redis_url, QUEUE_PREFIX=HOSTS_QUEUE, WEB_CONCURRENCY="1")
+    )
+    control = sender(Settings(redis_url=redis_url, queue_prefix=HOSTS_QUEUE)).control
     consuming = {True: control.add_consumer, False: control.cancel_consumer}
 
     def on(count: int) -> float:
@@ -127,17 +124,16 @@ def on_hosts(stack: ExitStack, folder: Path, runs: int) -> None:
 
 
 def main() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the in-process API's request log
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=30, help="seconds of round trips")
     parser.add_argument("--naive-runs", type=int, default=5, help="naive jobs per host count")
     args = parser.parse_args()
-    with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        port = free_port()
-        stack.callback(stop, start_redis(port, folder))
-        broker = stack.enter_context(rabbitmq.node(folder / "rabbitmq"))
-        round_trips(stack, folder, f"redis://127.0.0.1:{port}/0", broker.url, args.budget)
+    if answers(RABBITMQ):
+        with ExitStack() as stack:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            round_trips(stack, folder, args.budget)
+    else:
+        print("brokers: skipped (no RabbitMQ answers at BROKER_URL)")
     reason = hosts.why_no_hosts()
     if reason:
         print(f"worker hosts: skipped ({reason})")

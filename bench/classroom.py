@@ -32,21 +32,19 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
 
 from bench.common import cpu, print_table
+from bench.processes import PATIENCE, service_process
 from bench.results import finished
-from tests.support.observe import hold
-from tests.support.processes import ROOT, free_port, stop, wait_until
 
+ROOT = Path(__file__).resolve().parents[1]
 LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
 
 
@@ -79,41 +77,12 @@ def page_request(digit: int) -> tuple[str, dict]:
     }
 
 
-@contextmanager
-def service(folder: Path):
-    """`backprop-lab run` on a free port with a Redis of its own; yields (URL, its pid)."""
-    port = free_port()
-    env = os.environ | {
-        "PORT": str(port),
-        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-        "BACKPROP_LAB_VAR": str(folder / "var"),
-    }
-    log = folder / "run.log"
-    cli = Path(sys.executable).with_name("backprop-lab")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(cli), "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"backprop-lab run exited:\n{log.read_text()[-3000:]}")
-        try:
-            return requests.get(f"{url}/v1/ready", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(ready, "backprop-lab run", seconds=120)
-        yield url, process.pid
-    finally:
-        stop(process, grace=20)
+def wait_for(check, what: str, seconds: float = PATIENCE) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not happen within {seconds:g} s")
+        time.sleep(0.2)
 
 
 # -- the service's processes and their CPU counters -----------------------------------------
@@ -306,7 +275,8 @@ def main() -> None:
     rows = []
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        url, root = stack.enter_context(service(folder))
+        url, process = stack.enter_context(service_process(folder))
+        root = process.pid
         storm(url, list(range(900, 910)), 1.0)  # warm-up: every process has loaded the data
         first = measured_storm(url, root, list(range(n)), arrival)
         rows.append(report("different digits, quiet", first, TARGETS["p95"], arrival))
@@ -320,7 +290,7 @@ def main() -> None:
             for seed in range(2)
         ]
         try:
-            wait_until(lambda: all(progress(url, j) > 0 for j in research), "research", 300)
+            wait_for(lambda: all(progress(url, j) > 0 for j in research), "research", 300)
         except RuntimeError:
             states = [requests.get(f"{url}/v1/jobs/{j}", timeout=30).json() for j in research]
             raise RuntimeError(f"the research jobs did not start: {states}") from None
@@ -336,7 +306,11 @@ def main() -> None:
         rows.append(report("different digits, 2 research jobs", loaded, TARGETS["p95"], arrival))
 
         calm = health_times(url, HEALTH_REQUESTS)
-        streams = [hold(url, f"/v1/jobs/{research[i % 2]}/events") for i in range(args.held)]
+        # each stream's answer has begun (its headers read) and is left unread: held open
+        streams = [
+            requests.get(f"{url}/v1/jobs/{research[i % 2]}/events", stream=True, timeout=60)
+            for i in range(args.held)
+        ]
         time.sleep(1.0)  # every stream is open and has sent its first event
         crowded = health_times(url, HEALTH_REQUESTS)
         for client in streams:

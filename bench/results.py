@@ -1,7 +1,8 @@
 """Big results: the 784-1000-200-10 network (986,000 parameters) on 10 digits, backprop only.
 
-Everything runs on processes this script starts: a redis-server of its own, one Celery worker
-and the API under gunicorn, all with RESULT_STORE_BYTES = --budget. Measured:
+Everything runs on the processes `backprop-lab run` starts (bench/processes.py): its own
+embedded redis-server, the interactive and the batch worker and the API, all with
+RESULT_STORE_BYTES = --budget. Measured:
 
 - the result's JSON bytes, the estimate made at submit, and the bytes stored in Redis (MEMORY
   USAGE of the result's key, and what the store accounted);
@@ -27,10 +28,8 @@ import redis
 import requests
 
 from bench.common import print_table
-from bench.service import gunicorn
-from tests.support.processes import redis_server, worker_process
+from bench.processes import free_port, service
 
-QUEUE = "bench-results-"  # the queues' prefix
 SPEC = {
     "network": {"layers": [784, 1000, 200, 10]},
     "batch": {"dataset": "digits", "resolution": 28, "size": 10},
@@ -108,13 +107,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the three reads")
     args = parser.parse_args()
     budget = int(args.budget)
-    env = {"RESULT_STORE_BYTES": str(budget), "QUEUE_PREFIX": QUEUE}
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        url = stack.enter_context(redis_server(folder))
+        url = f"redis://127.0.0.1:{free_port()}/0"  # the run command starts Redis there
+        api = stack.enter_context(service(folder, REDIS_URL=url, RESULT_STORE_BYTES=str(budget)))
         client = redis.Redis.from_url(url)
-        stack.enter_context(worker_process(url, QUEUE, folder, **env))
-        api = stack.enter_context(gunicorn(url, folder, **env))
         before = client.info("memory")["used_memory"]
 
         job = finished(api, SPEC)

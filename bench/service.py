@@ -1,14 +1,15 @@
-"""The service end to end: job round trips against a bare Celery no-op, and the naive method
+"""The service end to end: job round trips against a bare Celery task, and the naive method
 split over 1 vs 2 worker processes.
 
-Everything runs on processes this script starts: a redis-server of its own, Celery workers
-(`celery -A bench.noop worker`: the service's tasks plus a no-op, one pool process each) and
-the API under gunicorn (one process, threads). Measured:
+Everything runs on processes this script starts, the service's own commands configured by
+their environment (bench/processes.py): the embedded redis-server, `backprop-lab worker`
+processes (one pool process each) and `backprop-lab serve` (one gunicorn process). Measured:
 
-- round trip of a bare no-op task (`apply_async().get()`, the floor of any Celery job) against
+- round trip of a bare task (Celery's built-in `celery.accumulate`, which every app has and
+  which only returns its argument: `send_task().get()`, the floor of any Celery job) against
   a tiny job (the 2-3-2 net) through the API, `POST /v1/jobs?wait=10`, one at a time:
   median and p95 latency, jobs per second; and `?wait` requests per second with CLIENTS
-  concurrent clients. Target: the job within 1.5x of the no-op.
+  concurrent clients. Target: the job within 1.5x of the bare task.
 - the lesson's naive job (784-16-16-10, 100 digits, central differences, all 13,002
   parameters) on 1 and then 2 worker processes, wall time from submit to result. Target: 2
   workers at least 1.7x faster than 1.
@@ -18,73 +19,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
 
+from bench import processes
 from bench.common import print_table, seconds
-from bench.noop import NOOP
-from tests.support.processes import ROOT, free_port, redis_server, stop, wait_until, worker_process
 from worker.celery_config import sender
 from worker.settings import Settings
 
-EXAMPLES = ROOT / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TINY = json.loads((EXAMPLES / "tiny-2-3-2.json").read_text())
 LESSON = json.loads((EXAMPLES / "lesson-784-16-16-10.json").read_text())
 QUEUE = "bench-service-"  # the queues' prefix: a worker of another run never takes these jobs
 CLIENTS = 4
 ROUND_TRIP_TARGET, SPEEDUP_TARGET = 1.5, 1.7
 SESSIONS = threading.local()
-WORKER_ENV = {"BENCH_THREADS": "1"}  # bench's import would otherwise give BLAS every core
-
-
-@contextmanager
-def gunicorn(redis_url: str, folder: Path, broker_url: str = "", **settings: str):
-    """The API under gunicorn (one process, threads) on a free port; yields its URL.
-    `settings` add to its environment (RESULT_STORE_BYTES=..., QUEUE=...)."""
-    port = free_port()
-    env = (
-        os.environ
-        | {
-            "REDIS_URL": redis_url,
-            "BROKER_URL": broker_url,
-            "QUEUE_PREFIX": QUEUE,
-            "WEB_CONCURRENCY": "1",
-        }
-        | settings
-    )
-    with (folder / f"gunicorn-{port}.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "api:create_app()", "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return requests.get(f"{url}/v1/health", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(up, "gunicorn")
-        yield url
-    finally:
-        stop(process)
+BARE = "celery.accumulate"  # built into every Celery app: returns its argument
 
 
 def timed(fn: Callable[[], object], count: int) -> list[float]:
@@ -135,23 +93,20 @@ def main() -> None:
     args = parser.parse_args()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        redis_url = stack.enter_context(redis_server(folder))
-        stack.enter_context(
-            worker_process(redis_url, QUEUE, folder, "-1", app="bench.noop", **WORKER_ENV)
-        )
-        api = stack.enter_context(gunicorn(redis_url, folder))
+        redis_url = stack.enter_context(processes.redis_server(folder))
+        env = {"REDIS_URL": redis_url, "QUEUE_PREFIX": QUEUE}
+        stack.enter_context(processes.worker(folder, "bench-1", **env))
+        api = stack.enter_context(processes.api(folder, WEB_CONCURRENCY="1", **env))
         celery = sender(Settings(redis_url=redis_url, queue_prefix=QUEUE))
 
         def noop() -> None:
-            celery.send_task(NOOP).get(timeout=10)
+            celery.send_task(BARE, args=[None]).get(timeout=10)
 
         bare, job = timed(noop, args.count), timed(lambda: tiny_job(api), args.count)
         bare_rate = concurrent_rate(noop, args.count, CLIENTS)
         wait_rate = concurrent_rate(lambda: tiny_job(api), args.count, CLIENTS)
         one = [naive_job(api) for _ in range(args.naive_runs)]
-        stack.enter_context(
-            worker_process(redis_url, QUEUE, folder, "-2", app="bench.noop", **WORKER_ENV)
-        )
+        stack.enter_context(processes.worker(folder, "bench-2", **env))
         two = [naive_job(api) for _ in range(args.naive_runs)]
 
     ratio = statistics.median(job) / statistics.median(bare)
@@ -166,7 +121,7 @@ def main() -> None:
         ],
         [
             [
-                "bare Celery no-op",
+                "bare Celery task",
                 seconds(statistics.median(bare)),
                 seconds(p95(bare)),
                 f"{len(bare) / sum(bare):.0f}",
@@ -194,7 +149,7 @@ def main() -> None:
         ],
     )
     print(
-        f"\ntiny job / no-op round trip {ratio:.2f} (target <= {ROUND_TRIP_TARGET}): "
+        f"\ntiny job / bare task round trip {ratio:.2f} (target <= {ROUND_TRIP_TARGET}): "
         f"{'ok' if ratio <= ROUND_TRIP_TARGET else 'MISSED'}"
     )
     print(

@@ -20,7 +20,9 @@ import os
 # One BLAS thread here as in the workers (worker/celery.py), set before NumPy loads: a test that
 # recomputes a worker's result then does the same arithmetic, rounding included (a forward
 # difference divides that rounding by its epsilon).
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+from tests.support.processes import THREAD_VARIABLES  # (it imports no NumPy)
+
+for _name in THREAD_VARIABLES:
     os.environ.setdefault(_name, "1")
 # The services the tests start keep no result cache (worker/cache.py) unless a test turns it
 # on (result_cache=True): the tests submit the same few specs again and again, and each means

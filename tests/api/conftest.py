@@ -16,7 +16,13 @@ SMALL = Settings(
 
 
 @pytest.fixture
-def client(redis_url):
+def no_worker_prefix() -> str:
+    """The queue prefix of `client`'s app: queues that no worker takes."""
+    return "unit-no-worker-"
+
+
+@pytest.fixture
+def client(redis_url, no_worker_prefix):
     """The app with small limits, on the test Redis but with no worker: submit only bad input."""
-    settings = SMALL.model_copy(update={"redis_url": redis_url, "queue_prefix": "unit-no-worker-"})
+    settings = SMALL.model_copy(update={"redis_url": redis_url, "queue_prefix": no_worker_prefix})
     return create_app(settings).test_client()

@@ -7,6 +7,9 @@ import json
 import pytest
 
 from api import create_app
+from tests.support.problems import problem
+from tests.support.written import unqueue, written
+from worker.records import JobStore
 from worker.settings import Settings
 
 RANDOM = {"dataset": "random", "size": 4}
@@ -22,15 +25,6 @@ def spec(**changes):
             node = node.setdefault(p, {})
         node[last] = value
     return out
-
-
-def problem(reply, status: int) -> dict:
-    assert reply.status_code == status, reply.get_data(as_text=True)
-    assert reply.mimetype == "application/problem+json"
-    body = reply.get_json(force=True)
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    return body
 
 
 @pytest.mark.parametrize(
@@ -116,12 +110,35 @@ def test_invalid_specs_are_422_naming_the_field(client, body, field):
         ),
     ],
 )
-def test_over_every_limit_is_refused_before_queueing(client, body, field, limit):
+def test_over_every_limit_is_refused_before_queueing(
+    client, redis_url, no_worker_prefix, body, field, limit
+):
+    before = written(redis_url, no_worker_prefix)
     reply = problem(client.post("/v1/jobs", json=body), 422)
     error = next(e for e in reply["errors"] if e["field"] == field)
     assert limit is None or error["limit"] == limit
     if field == "naive":
         assert error["estimate"]["naive_passes"] == 2 * (150 + 2550 + 102)
+    # nothing reached the queue, and no record or index entry was written
+    assert written(redis_url, no_worker_prefix) == before
+
+
+def test_an_accepted_job_is_seen_queued_recorded_and_indexed(client, redis_url, no_worker_prefix):
+    """The check above can see a job: one that passes every limit is in all three."""
+    before = written(redis_url, no_worker_prefix)
+    reply = client.post("/v1/jobs", json=TINY)
+    assert reply.status_code == 202, reply.get_data(as_text=True)
+    job_id = reply.get_json()["id"]
+    after = written(redis_url, no_worker_prefix)
+    try:
+        queue = f"{no_worker_prefix}{reply.get_json()['class']}"
+        assert after["queued"] == before["queued"] | {queue: before["queued"][queue] + 1}
+        assert after["records"] == before["records"] | {JobStore.key(job_id).encode()}
+        index = JobStore.index().encode()
+        assert after["index"][index] == before["index"].get(index, 0) + 1
+    finally:
+        assert client.delete(f"/v1/jobs/{job_id}").status_code == 204
+        unqueue(redis_url, queue, job_id)  # no worker takes these queues
 
 
 @pytest.mark.parametrize(

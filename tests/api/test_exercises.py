@@ -12,13 +12,12 @@ from api import create_app
 from api.clients import owner_id
 from api.practice.schemas import AnswerCheck, Exercises
 from model import prepare
-from tests.support.practice_jobs import SPECS, finished, result
+from tests.support.practice_jobs import KINDS, SPECS, finished, result
 from tests.support.problems import problem
 from worker.records import JobStore
 from worker.results import ResultStore
 from worker.settings import Settings
 
-KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost", "averaging")
 WAYS = ("bias", "weight", "previous")
 
 

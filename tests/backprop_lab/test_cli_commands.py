@@ -5,19 +5,18 @@ from __future__ import annotations
 import io
 import json
 import secrets
-import time
 from pathlib import Path
 
 from backprop_lab.cli import main
 from backprop_lab.client import Client
 from backprop_lab.progress import ProgressBar
+from tests.support.specs import EXAMPLES
+from tests.support.waiting import PATIENCE, wait_until
 from worker.records import JobStore, new_id
 from worker.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = str(ROOT / "examples" / "tiny-2-3-2.json")
-LESSON = str(ROOT / "examples" / "lesson-784-16-16-10.json")
-PATIENCE = 60  # a bound on waiting for the shared worker, not a speed claim
+TINY = str(EXAMPLES / "tiny-2-3-2.json")
+LESSON = str(EXAMPLES / "lesson-784-16-16-10.json")
 
 
 def test_submit_wait_prints_progress_and_the_summary_tables(cli):
@@ -61,10 +60,9 @@ def test_cancel_prints_the_state_it_left_the_job_in(cli, live_api, redis_url):
     code, out, _ = cli("submit", LESSON)
     running = out.strip()
     client = Client(live_api)
-    deadline = time.monotonic() + PATIENCE
-    while (status := client.get(running)["status"]) == "queued":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    status = wait_until(
+        lambda: (s := client.get(running)["status"]) != "queued" and s, "the lesson's job started"
+    )
     assert status == "running"  # the lesson's naive pass takes seconds
     code, out, _ = cli("cancel", running)
     assert code == 0 and out.startswith(f"job {running} is running and asked to stop")

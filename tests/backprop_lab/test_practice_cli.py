@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from backprop_lab.client import Client
 from backprop_lab.practice import parse
+from tests.support.specs import example
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text()) | {
-    "include": {"per_example": True}
-}
+TINY = example("tiny-2-3-2") | {"include": {"per_example": True}}
 
 
 @pytest.fixture(scope="module")

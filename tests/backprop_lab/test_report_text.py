@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import model
 from backprop_lab import report
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.specs import example
 
 
 def job(spec: dict) -> dict:
@@ -26,7 +22,7 @@ def job(spec: dict) -> dict:
 
 
 def test_tiny_summary_has_timing_naive_check_and_one_row_per_layer():
-    spec = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
+    spec = example("tiny-2-3-2")
     text = report.summary(job(spec))
     assert text.startswith("abc  succeeded  2-3-2  backprop+naive")
     assert "naive central, all parameters (measured)" in text

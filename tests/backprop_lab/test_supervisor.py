@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import free_port
+from tests.support.specs import EXAMPLES
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("backprop-lab"))
@@ -88,7 +90,7 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         again = requests.post(
             f"{url}/v1/jobs?wait=10",
             timeout=30,
-            data=(ROOT / "examples" / "tiny-2-3-2.json").read_bytes(),
+            data=(EXAMPLES / "tiny-2-3-2.json").read_bytes(),
             headers={"Content-Type": "application/json"},
         )
         assert again.status_code == 200 and again.json()["status"] == "succeeded"

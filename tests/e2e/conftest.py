@@ -6,7 +6,7 @@ the live API's address.
 The rabbitmq-server node is shared by the tests that stop it or cut its links.
 
 It listens on loopback and, where network namespaces can be made (root), on the links of two
-worker hosts (tests/support/hosts.py), so that one node boot (several seconds) serves the broker
+worker hosts (bench/hosts.py), so that one node boot (several seconds) serves the broker
 restart test and the worker hosts test alike. Its heartbeat is short, so that a worker host
 cut off loses its messages to the others within seconds.
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support import hosts, rabbitmq
+from bench import hosts
+from tests.support import rabbitmq
 from tests.support.browser import chromium
 from tests.support.processes import unavailable
 

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from api import create_app
 from tests.support.observe import serve
+from tests.support.practice_jobs import KINDS
 from tests.support.specs import example
 from worker.settings import Settings
 
@@ -264,14 +265,7 @@ def test_practice_answers_match_the_document(live_api, document):
                 json={"answer": options[0] if options else 0.5},
             )
             conforms(document, "POST", "/v1/jobs/{job_id}/exercises/{exercise_id}/answer", check)
-    assert kinds == {
-        "output-wish",
-        "output-wish-size",
-        "trace-back",
-        "three-ways",
-        "naive-cost",
-        "averaging",
-    }
+    assert kinds == set(KINDS)
     template = "/v1/jobs/{job_id}/exercises/{exercise_id}/answer"
     for reply in (
         requests.post(f"{base}/not-an-exercise/answer", json={"answer": 1}, timeout=10),

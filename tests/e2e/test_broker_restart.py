@@ -7,30 +7,16 @@ port and data folder), so stopping it disturbs no one else's; Redis stays up thr
 
 from __future__ import annotations
 
-import time
-
 import requests
 
-from tests.support.processes import api_server, wait_until, worker_process
+from tests.support.processes import api_server, worker_process
 from tests.support.specs import example
+from tests.support.waiting import ended, job, wait_until
 
 LESSON = example("lesson-784-16-16-10")
 TINY = example("tiny-2-3-2")
 # one task of many seconds (no split) that keeps the only worker busy while others queue
 BUSY = LESSON | {"batch": LESSON["batch"] | {"size": 1000}}
-PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)
-
-
-def job(base: str, job_id: str) -> dict:
-    return requests.get(f"{base}/v1/jobs/{job_id}", timeout=15).json()
-
-
-def ended(base: str, job_id: str) -> dict:
-    deadline = time.monotonic() + PATIENCE
-    while (current := job(base, job_id))["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline, current
-        time.sleep(0.1)
-    return current
 
 
 def ready(base: str) -> bool:
@@ -53,7 +39,7 @@ def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
         ),
     ):
         busy = requests.post(f"{base}/v1/jobs", json=BUSY, timeout=15).json()["id"]
-        wait_until(lambda: job(base, busy)["status"] == "running", "the long job", PATIENCE)
+        wait_until(lambda: job(base, busy)["status"] == "running", "the long job")
         waiting = [
             requests.post(f"{base}/v1/jobs", json=TINY, timeout=15).json()["id"] for _ in range(3)
         ]
@@ -71,6 +57,6 @@ def test_a_rabbitmq_restart_loses_no_queued_job_and_everything_reconnects(
         for job_id in waiting:
             assert ended(base, job_id)["status"] == "succeeded"
         assert ended(base, busy)["status"] == "cancelled"
-        wait_until(lambda: ready(base), "/v1/ready", PATIENCE)
+        wait_until(lambda: ready(base), "/v1/ready")
         after = requests.post(f"{base}/v1/jobs?wait=10", json=TINY, timeout=15)
         assert after.status_code == 200 and after.json()["status"] == "succeeded"

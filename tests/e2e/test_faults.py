@@ -16,7 +16,6 @@ import redis
 import requests
 
 import model
-from tests.support import observe
 from tests.support.parts import ends, in_mid_part
 from tests.support.processes import (
     api_server,
@@ -24,18 +23,13 @@ from tests.support.processes import (
     sender_app,
     start_redis,
     stop,
-    wait_until,
     worker_process,
 )
 from tests.support.specs import example
+from tests.support.waiting import poll, wait_until
 
 LESSON = example("lesson-784-16-16-10")
 TINY = example("tiny-2-3-2")
-PATIENCE = 180  # a bound on waiting, not a speed claim (2 shared cores can be 4x busy)
-
-
-def poll(url: str, job_id: str, until) -> dict:
-    return observe.poll(url, job_id, until, PATIENCE)
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
@@ -57,9 +51,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     ):
         job_id = requests.post(f"{url}/v1/jobs", json=LESSON, timeout=10).json()["id"]
         control = sender_app(redis_url, prefix, broker_url).control
-        wait_until(
-            lambda: in_mid_part(redis_url, control, a.name), "A in the middle of a part", PATIENCE
-        )
+        wait_until(lambda: in_mid_part(redis_url, control, a.name), "A in the middle of a part")
         os.killpg(a.pid, signal.SIGKILL)
         a.wait()
         killed_at = time.monotonic()

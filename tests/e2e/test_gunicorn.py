@@ -3,17 +3,14 @@ with gevent workers: requests held by ?wait or an event stream cost no thread.""
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
-
 import requests
 
-from tests.support.observe import PATIENCE, held, hold
+from tests.support.observe import held, hold
 from tests.support.processes import gunicorn
+from tests.support.specs import example
+from tests.support.waiting import PATIENCE, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
+TINY = example("tiny-2-3-2")
 
 
 def test_gunicorn_serves_the_app_from_the_environment(redis_url, queue_prefix, worker, tmp_path):
@@ -26,13 +23,6 @@ def test_gunicorn_serves_the_app_from_the_environment(redis_url, queue_prefix, w
         assert "up to 3.0 s" in requests.get(f"{base}/openapi.json", timeout=5).text
         reply = requests.post(f"{base}/v1/jobs?wait=3", json=TINY, timeout=10)
         assert reply.status_code == 200 and reply.json()["status"] == "succeeded"
-
-
-def wait_for(check, what: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tmp_path):
@@ -52,7 +42,7 @@ def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tm
         waits = [hold(base, "/v1/jobs?wait=60", TINY) for _ in range(50)]
         streams = [hold(base, f"/v1/jobs/{job['id']}/events") for _ in range(150)]
         try:
-            wait_for(
+            wait_until(
                 lambda: (
                     held(base) == {"wait": before["wait"] + 50, "stream": before["stream"] + 150}
                 ),
@@ -65,7 +55,7 @@ def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tm
             assert held(base) == {"wait": before["wait"] + 50, "stream": before["stream"] + 150}
             for client in streams:
                 client.close()
-            wait_for(lambda: held(base)["stream"] == before["stream"], "streams freed")
+            wait_until(lambda: held(base)["stream"] == before["stream"], "streams freed")
         finally:
             for client in waits + streams:
                 client.close()

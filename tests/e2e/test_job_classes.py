@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.observe import PATIENCE, poll
 from tests.support.specs import example
+from tests.support.waiting import PATIENCE, poll
 from worker.records import TERMINAL, JobStore
 from worker.settings import Settings
 

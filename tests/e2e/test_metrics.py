@@ -19,7 +19,7 @@ import requests
 
 from api.metrics import REASONS
 from tests.support import rabbitmq
-from tests.support.observe import PATIENCE, poll, scrape
+from tests.support.observe import scrape
 from tests.support.processes import (
     api_server,
     celery_worker,
@@ -28,7 +28,8 @@ from tests.support.processes import (
     start_redis,
     stop,
 )
-from tests.support.specs import example
+from tests.support.specs import OVERFLOW, example
+from tests.support.waiting import PATIENCE, poll, wait_until
 from worker import keyspace
 from worker.queues import CLASSES
 from worker.records import TERMINAL
@@ -36,15 +37,6 @@ from worker.records import TERMINAL
 TINY = example("tiny-2-3-2")
 LESSON = example("lesson-784-16-16-10")
 LONG = LESSON | {"batch": {"dataset": "digits", "resolution": 28, "size": 1000, "seed": 0}}
-OVERFLOW = {
-    "network": {
-        "layers": [1, 1],
-        "activation": "identity",
-        "weights": [[[1e200]]],
-        "biases": [[0.0]],
-    },
-    "batch": {"inputs": [[1e200]], "targets": [[0.0]]},
-}
 PREFIX, IDLE = "metrics-", "metrics-no-worker-"  # queue prefixes: the idle ones have no worker
 WAITS = ("backprop_lab_held_requests", (("kind", "wait"),))
 DEPTH, UP = "backprop_lab_queue_depth", "backprop_lab_queue_depth_up"
@@ -155,10 +147,8 @@ def test_the_held_waits_gauge_rises_during_a_wait_and_falls_after(idle, own_redi
         )
     )
     holder.start()
-    deadline = time.monotonic() + PATIENCE
-    while scrape(idle)[WAITS] != 1:
-        assert time.monotonic() < deadline and holder.is_alive()
-        time.sleep(0.02)
+    wait_until(lambda: scrape(idle)[WAITS] == 1 or not holder.is_alive(), "the held wait")
+    assert holder.is_alive(), "the ?wait answered before the gauge counted it"
     holder.join()
     assert answers[0]["status"] == "queued" and scrape(idle)[WAITS] == 0
     requests.delete(f"{idle}/v1/jobs/{answers[0]['id']}", timeout=10)

@@ -4,10 +4,7 @@ it. A Redis of its own, so that no other test's worker answers the ping."""
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-from pathlib import Path
 
 import requests
 from werkzeug.serving import make_server
@@ -15,11 +12,11 @@ from werkzeug.serving import make_server
 from api import create_app
 from backprop_lab.cli import main
 from tests.support.processes import celery_worker, redis_server
+from tests.support.specs import example
+from tests.support.waiting import poll
 from worker.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
-PATIENCE = 60  # seconds before a poll gives up: a timeout, not a speed claim
+TINY = example("tiny-2-3-2")
 
 
 def test_a_job_submitted_with_no_worker_waits_with_a_warning_then_runs(tmp_path, capsys):
@@ -39,12 +36,7 @@ def test_a_job_submitted_with_no_worker_waits_with_a_warning_then_runs(tmp_path,
             assert "not started: no worker answers" in capsys.readouterr().out
 
             with celery_worker(url, "no-worker-yet-", tmp_path):
-                deadline = time.monotonic() + PATIENCE
-                while (job := requests.get(f"{api}/v1/jobs/{job['id']}", timeout=10).json())[
-                    "status"
-                ] != "succeeded":
-                    assert time.monotonic() < deadline, job["status"]
-                    time.sleep(0.05)
+                job = poll(api, job["id"], lambda j: j["status"] == "succeeded")
                 assert job["warnings"] == [] and job["result"]["cost"] > 0
         finally:
             server.shutdown()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import pytest
 import requests
 
 from tests.support.browser import DONE, Page, needs_chromium, screenshot
+from tests.support.waiting import ended
 
 GREY = (201, 204, 211)  # the page's colour for a wish not reached yet
 
@@ -225,12 +225,5 @@ def test_a_stop_before_the_submit_answers_cancels_the_job_on_the_service(wide, b
     assert outcome == "AbortError"
     newest = requests.get(f"{base_url}/v1/jobs", params={"limit": 1}, timeout=10).json()["jobs"][0]
     assert newest["layers"] == [784, 100, 10]
-    deadline = time.monotonic() + 60
-    while (
-        status := requests.get(
-            f"{base_url}/v1/jobs/{newest['id']}", params={"fields": "status"}, timeout=10
-        ).json()["status"]
-    ) not in ("succeeded", "failed", "cancelled") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert status == "cancelled"
+    assert ended(base_url, newest["id"])["status"] == "cancelled"
     assert wide.errors == []

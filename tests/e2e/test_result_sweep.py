@@ -13,6 +13,8 @@ import requests
 
 from api import create_app
 from tests.support.processes import celery_worker, free_port, redis_server
+from tests.support.waiting import PATIENCE
+from tests.support.waiting import job as get
 from worker.settings import Settings
 
 BUDGET = 12 * 1024**2  # room for about four big results (2.6 MB stored each), or two and reserves
@@ -28,7 +30,6 @@ TINY = {
     "timing": {"repeats": 1},
 }
 SWEEP = 6
-PATIENCE = 120  # seconds: a timeout, not a speed claim
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +59,6 @@ def results_memory(client: redis.Redis) -> int:
     """MEMORY USAGE of every stored result and of the store's accounting keys."""
     keys = client.keys("backprop-lab:result:*") + client.keys("backprop-lab:results*")
     return sum(client.memory_usage(k, samples=0) or 0 for k in keys)
-
-
-def get(api: str, job_id: str, **params) -> dict:
-    return requests.get(f"{api}/v1/jobs/{job_id}", params=params, timeout=PATIENCE).json()
 
 
 def test_a_sweep_stays_within_the_budget_and_drops_the_oldest_first(service):

@@ -11,9 +11,9 @@ import requests
 
 import model
 from api import create_app
+from tests.support.waiting import PATIENCE
 from worker.settings import Settings
 
-PATIENCE = 120  # seconds: a timeout, not a speed claim
 SHAPES = {
     "lesson": {
         "network": {"layers": [784, 16, 16, 10]},

@@ -7,8 +7,6 @@ runs on both brokers (`broker_api`); on RabbitMQ its parts' results still meet i
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import redis
@@ -16,24 +14,16 @@ import requests
 
 import model
 from tests.support.specs import example
+from tests.support.waiting import ended
 from worker.records import JobStore
 
 LESSON = example("lesson-784-16-16-10")
 FORWARD = LESSON | {"naive": {"difference": "forward"}}
 TINY = example("tiny-2-3-2")
-PATIENCE = 60
 
 
 def finished(api: str, spec) -> dict:
-    job_id = requests.post(f"{api}/v1/jobs", json=spec, timeout=10).json()["id"]
-    deadline = time.monotonic() + PATIENCE
-    while (job := requests.get(f"{api}/v1/jobs/{job_id}", timeout=10).json())["status"] in (
-        "queued",
-        "running",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    return job
+    return ended(api, requests.post(f"{api}/v1/jobs", json=spec, timeout=10).json()["id"])
 
 
 def relative_error(result: dict) -> float:

@@ -9,6 +9,7 @@ from model.network import Network
 from model.spec import parse_spec
 from model.three_ways import three_ways
 from tests.support.reference import central_gradient, relative_error
+from tests.support.specs import seeded
 
 PAIRS = [
     ("sigmoid", "squared_error"),
@@ -24,18 +25,7 @@ SHAPES = [[3, 2], [4, 5, 3], [6, 4, 4, 2], [2, 7, 1, 3]]
 
 
 def build(layers, activation, cost, batch=5, seed=0, dtype="float64"):
-    spec = parse_spec(
-        {
-            "network": {
-                "layers": layers,
-                "activation": activation,
-                "cost": cost,
-                "init": {"seed": seed},
-                "dtype": dtype,
-            },
-            "batch": {"dataset": "random", "size": batch, "seed": seed + 1},
-        }
-    )
+    spec = parse_spec(seeded(layers, activation, cost, batch, seed, seed + 1, dtype))
     job = model.prepare(spec)
     return job.net, job.x, job.y
 

@@ -5,6 +5,7 @@ import pytest
 
 import model
 from model.backprop import backprop
+from tests.support.specs import seeded
 
 
 @pytest.mark.parametrize(
@@ -16,17 +17,7 @@ from model.backprop import backprop
     ],
 )
 def test_skipping_input_wishes_changes_nothing_else(activation, cost):
-    job = model.prepare(
-        {
-            "network": {
-                "layers": [6, 5, 4],
-                "activation": activation,
-                "cost": cost,
-                "init": {"seed": 2},
-            },
-            "batch": {"dataset": "random", "size": 7, "seed": 3},
-        }
-    )
+    job = model.prepare(seeded([6, 5, 4], activation, cost, size=7, seed=2, batch_seed=3))
     full = backprop(job.net, job.x, job.y)
     lean = backprop(job.net, job.x, job.y, input_wishes=False)
     assert lean.example_wishes[0] is None and lean.wishes[0] is None

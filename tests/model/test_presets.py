@@ -5,8 +5,7 @@ import pytest
 
 from model import mnist, presets
 from model.training import accuracy
-
-SAME_BLAS = presets.blas_fingerprint() == presets.shipped_fingerprint()
+from tests.support.blas import SAME_AS_PRESETS, assert_like_the_preset
 
 
 def _equal(net, name):
@@ -27,16 +26,11 @@ def test_the_untrained_preset_is_the_seeded_start():
 
 def test_the_partly_trained_preset_reproduces_from_its_recipe():
     net = presets.reproduce("lesson-partly-trained")
-    weights, biases = presets.parameters("lesson-partly-trained")
-    if SAME_BLAS:
-        assert all(_equal(net, "lesson-partly-trained")), "bit for bit on the writer's BLAS"
-    for got, want in zip(net.weights + net.biases, weights + biases):
-        # another BLAS kernel rounds products differently: 200 steps stay within 1e-12
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert_like_the_preset(net.weights, net.biases, "lesson-partly-trained")
 
 
 @pytest.mark.skipif(
-    not SAME_BLAS,
+    not SAME_AS_PRESETS,
     reason="this BLAS rounds matrix products differently from "
     "the one that wrote presets.npz; 6,000 steps amplify the last bits",
 )
@@ -71,7 +65,7 @@ def test_held_out_accuracy_rises_with_training():
 def test_the_command_checks_the_file_and_names_an_unknown_preset(capsys):
     from model import reproduce
 
-    if SAME_BLAS:
+    if SAME_AS_PRESETS:
         assert reproduce.main(["lesson-untrained", "lesson-partly-trained"]) == 0
         said = capsys.readouterr().out
         assert "lesson-partly-trained: equal bit for bit; test accuracy 0.599" in said

@@ -7,6 +7,7 @@ from scipy import optimize
 
 import model
 from model.backprop import backprop
+from tests.support.specs import seeded
 
 
 @pytest.mark.parametrize(
@@ -20,17 +21,7 @@ from model.backprop import backprop
     ],
 )
 def test_backprop_matches_scipys_finite_differences(activation, cost):
-    job = model.prepare(
-        {
-            "network": {
-                "layers": [5, 4, 3],
-                "activation": activation,
-                "cost": cost,
-                "init": {"seed": 11},
-            },
-            "batch": {"dataset": "random", "size": 6, "seed": 2},
-        }
-    )
+    job = model.prepare(seeded([5, 4, 3], activation, cost, size=6, seed=11, batch_seed=2))
     net = job.net
     sizes = [p.size for p in net.parameters()]
 

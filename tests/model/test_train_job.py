@@ -5,6 +5,7 @@ import pytest
 
 import model
 from model import presets
+from tests.support.blas import assert_like_the_preset, assert_same_argmax_on_the_test_split
 
 LESSON = {
     "network": {"preset": "lesson-untrained"},
@@ -13,7 +14,7 @@ LESSON = {
 
 
 def test_training_from_the_untrained_preset_gives_the_partly_trained_one():
-    # the preset's recipe, run as a job: the same parameters, bit for bit
+    # the preset's recipe, run as a job
     out = model.run(
         LESSON
         | {
@@ -28,12 +29,14 @@ def test_training_from_the_untrained_preset_gives_the_partly_trained_one():
         }
     )
     training = out["training"]
-    weights, biases = presets.parameters("lesson-partly-trained")
-    for got, want in zip(
-        training["parameters"]["weights"] + training["parameters"]["biases"], weights + biases
-    ):
-        np.testing.assert_array_equal(got, want)
+    trained = training["parameters"]
+    # the file's parameters: bit for bit on the kernel that wrote it, else to rounding
+    assert_like_the_preset(trained["weights"], trained["biases"], "lesson-partly-trained")
     assert [a["step"] for a in training["accuracy"]] == [0, 100, 200]
+    # every test image's digit is the preset's (see the helper), so the accuracy is equal
+    assert_same_argmax_on_the_test_split(
+        trained["weights"], trained["biases"], "lesson-partly-trained"
+    )
     assert (
         training["accuracy"][-1]["value"]
         == presets.describe("lesson-partly-trained")["test_accuracy"]
@@ -43,9 +46,14 @@ def test_training_from_the_untrained_preset_gives_the_partly_trained_one():
     assert training["passes"] == {"forward": 200, "backward": 200, "evaluation": 3}
     timing = training["step_timing"]
     assert timing["naive"]["passes"] == 2 * 13_002 + 1 and timing["naive"]["basis"] == "estimated"
-    assert timing["naive_to_backprop"] > 100
+    # the ratio of the two measured times, not a claim on either (speed claims are bench/'s)
+    assert timing["naive_to_backprop"] == timing["naive"]["seconds"] / timing["backprop"]["seconds"]
     # the report is the trained network's: its cost on the batch, recomputed
-    net = presets.network(presets.PRESETS["lesson-partly-trained"], weights, biases)
+    net = presets.network(
+        presets.PRESETS["lesson-partly-trained"],
+        [np.array(w) for w in trained["weights"]],
+        [np.array(b) for b in trained["biases"]],
+    )
     job = model.prepare(LESSON)
     assert out["cost"] == pytest.approx(net.cost(job.x, job.y), rel=1e-12)
 

@@ -14,23 +14,13 @@ import model
 from model.backprop import backprop
 from model.naive import nudge
 from tests.support.reference import cost as reference_cost
+from tests.support.specs import seeded
 
 
 def job(layers, seed, batch, dtype="float64", activation="sigmoid", cost="squared_error"):
     if cost == "cross_entropy":  # relu hidden layers, a softmax output
         activation = ["relu"] * (len(layers) - 2) + ["softmax"]
-    return model.prepare(
-        {
-            "network": {
-                "layers": layers,
-                "activation": activation,
-                "cost": cost,
-                "init": {"seed": seed},
-                "dtype": dtype,
-            },
-            "batch": {"dataset": "random", "size": batch, "seed": seed + 100},
-        }
-    )
+    return model.prepare(seeded(layers, activation, cost, batch, seed, seed + 100, dtype))
 
 
 def in_new_thread(fn):

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.waiting import PATIENCE
+
 CHROMIUM = next(
     (p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and Path(p).exists()), None
 )
@@ -24,7 +26,6 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DONE = "#status[data-state=done]"
-RUN_SECONDS = 60  # generous: the worker shares two cores with the rest of the suite
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
@@ -44,7 +45,7 @@ class Page:
     def __init__(self, browser, base_url: str, width: int, height: int = 900):
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
-        self.page.set_default_timeout(RUN_SECONDS * 1000)
+        self.page.set_default_timeout(PATIENCE * 1000)
         self.base_url = base_url
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,8 +14,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from backprop_lab.sse import KEEP_ALIVE, parse_events
-
-PATIENCE = 60  # seconds before a test gives up waiting: a timeout, not a speed claim
+from tests.support.waiting import PATIENCE
 
 
 def read_events(url: str, headers: dict | None = None) -> list[tuple[str, dict]]:
@@ -82,12 +80,3 @@ def held(base: str) -> dict[str, float]:
         for (name, labels), v in scrape(base).items()
         if name == "backprop_lab_held_requests"
     }
-
-
-def poll(base: str, job_id: str, until, patience: float = PATIENCE) -> dict:
-    """GET the job until `until(job)` holds; fails after `patience` seconds."""
-    deadline = time.monotonic() + patience
-    while not until(job := requests.get(f"{base}/v1/jobs/{job_id}", timeout=10).json()):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-    return job

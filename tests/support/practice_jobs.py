@@ -12,6 +12,8 @@ import model
 from tests.support.specs import example
 from worker.records import JobStore
 
+# every kind of exercise the service makes, written out so that a new kind is a change here
+KINDS = ("output-wish", "output-wish-size", "trace-back", "three-ways", "naive-cost", "averaging")
 TINY = example("tiny-2-3-2")
 SPECS: dict[str, dict[str, Any]] = {
     # three inline examples with explicit weights, every detail: every kind

@@ -7,5 +7,5 @@ def problem(reply, status: int) -> dict:
     assert reply.status_code == status, reply.get_data(as_text=True)
     assert reply.mimetype == "application/problem+json"
     body = reply.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"] and body["status"] == status and body["title"] and body["detail"]
     return body

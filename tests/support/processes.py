@@ -3,6 +3,7 @@ workers, the API in a thread, free ports, waiting, stopping process groups."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from tests.support.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 30
+# What sets the BLAS threads: the workers (and tests/conftest.py) set each to 1 before NumPy loads.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def free_port() -> int:
@@ -36,6 +39,17 @@ def answers(url: str) -> bool:
         return False
 
 
+def fresh_python(code: str, **env: str):
+    """Run `code` in a fresh interpreter in the repository, started without the thread
+    variables (as by someone who set none) and with `env` added, and return the JSON it
+    prints."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES} | env
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
 def with_db(url: str, db: int) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{db}"))
@@ -49,14 +63,6 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("TEST_REQUIRE_ALL") == "1":
         pytest.fail(f"TEST_REQUIRE_ALL=1, but {reason}")
     pytest.skip(reason)
-
-
-def wait_until(check, what: str, seconds: float = STARTUP_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start within {seconds} s")
-        time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
@@ -216,7 +222,7 @@ def worker_process(
             )
             if process.poll() is not None:
                 raise RuntimeError("the Celery worker exited")
-        except RuntimeError as exc:
+        except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(f"{exc}; its log:\n{log.read_text()[-3000:]}") from None
         yield process
     finally:

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import free_port
+from tests.support.waiting import wait_until
 
 SERVER = os.environ.get("TEST_RABBITMQ_URL") or "amqp://guest:guest@127.0.0.1:5672"
 # the server script itself: Debian's /usr/sbin one re-runs it as the rabbitmq user
 SERVER_SCRIPTS = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "rabbitmq-server")
-NODE_STARTUP_SECONDS = 90  # a bound: a node boots in 5-10 s on two busy cores
 
 
 def answers(url: str, timeout: float = 1.0) -> bool:
@@ -132,9 +132,8 @@ class Node:
             wait_until(
                 lambda: self.process.poll() is not None or answers(self.url),
                 "rabbitmq-server",
-                NODE_STARTUP_SECONDS,
             )
-        except RuntimeError:
+        except TimeoutError:
             self.stop()
             raise
         if self.process.poll() is not None:

@@ -17,10 +17,16 @@ F = {
 }
 
 
-def cost(weights, biases, activations, cost_name, x, y) -> float:
+def outputs(weights, biases, activations, x) -> np.ndarray:
+    """The output layer's activations, one row per example."""
     a = x
     for w, b, f in zip(weights, biases, activations):
         a = F[f](a @ w.T + b)
+    return a
+
+
+def cost(weights, biases, activations, cost_name, x, y) -> float:
+    a = outputs(weights, biases, activations, x)
     if cost_name == "squared_error":
         return float(((a - y) ** 2).sum(1).mean())
     return float(-(y * np.log(a)).sum(1).mean())

@@ -4,16 +4,9 @@ side effect of importing a worker module until the app is made."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+from tests.support.processes import THREAD_VARIABLES, fresh_python
 from worker.names import JOIN_PARTS, RUN_JOB, RUN_PART
 
-ROOT = Path(__file__).resolve().parents[2]
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 HOOKS = {
     "worker_init": ["at_worker_start", "choose", "note_start"],
     "worker_ready": ["restore_at_ready"],
@@ -64,17 +57,7 @@ print(json.dumps({{"imported": imported, "made": state(), "settings": app.settin
 
 
 def fresh(program: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
-    env["REDIS_URL"] = "redis://example.invalid:6379/9"  # read by the app's Settings
-    out = subprocess.run(
-        [sys.executable, "-c", program],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
+    return fresh_python(program, REDIS_URL="redis://example.invalid:6379/9")  # the app's Settings
 
 
 def test_celery_dash_a_worker_finds_the_app_with_its_tasks():

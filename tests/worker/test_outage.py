@@ -6,7 +6,8 @@ import logging
 import threading
 
 import model
-from tests.support.processes import free_port, start_redis, stop, wait_until
+from tests.support.processes import free_port, start_redis, stop
+from tests.support.waiting import wait_until
 from worker.records import JobStore
 from worker.settings import Settings
 from worker.tasks import JobProbe, Outcome, record_end

@@ -4,35 +4,23 @@ the reason, cancelled -> REVOKED; the job record is still written once."""
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-from pathlib import Path
 
 import pytest
 import requests
 from celery.events.state import State
 
+from tests.support.specs import OVERFLOW, example
+from tests.support.waiting import PATIENCE, wait_until
 from worker.celery_config import sender
 from worker.records import JobStore
 from worker.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY = json.loads((ROOT / "examples" / "tiny-2-3-2.json").read_text())
-LESSON = json.loads((ROOT / "examples" / "lesson-784-16-16-10.json").read_text())
+TINY = example("tiny-2-3-2")
+LESSON = example("lesson-784-16-16-10")
 # 9,000 passes on 1000 digits, seconds of work in one task (under NAIVE_SPLIT_PASSES; a split
 # job's end is its join task's state: tests/worker/test_split_parts.py)
 LONG = LESSON | {"batch": {"dataset": "digits", "size": 1000, "seed": 0}, "naive": {"sample": 4500}}
-OVERFLOW = {
-    "network": {
-        "layers": [1, 1],
-        "activation": "identity",
-        "weights": [[[1e200]]],
-        "biases": [[0.0]],
-    },
-    "batch": {"inputs": [[1e200]], "targets": [[0.0]]},
-}
-PATIENCE = 60  # seconds before a wait gives up: a timeout, not a speed claim
 
 
 @pytest.fixture
@@ -58,14 +46,6 @@ def events(redis_url, queue_prefix, worker):
             thread.join(5)
 
 
-def until(check, what: str):
-    deadline = time.monotonic() + PATIENCE
-    while not (value := check()):
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-    return value
-
-
 def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
     app, state = events
     post = lambda spec, **params: requests.post(  # noqa: E731
@@ -74,7 +54,7 @@ def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
     failed = post(OVERFLOW, wait=5)
     succeeded = post(TINY, wait=5)
     long = post(LONG)
-    until(
+    wait_until(
         lambda: (
             requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json()["status"]
             == "running"
@@ -82,7 +62,7 @@ def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
         "the long job starts",
     )
     requests.post(f"{live_api}/v1/jobs/{long['id']}/cancel", timeout=10)
-    cancelled = until(
+    cancelled = wait_until(
         lambda: (
             (j := requests.get(f"{live_api}/v1/jobs/{long['id']}", timeout=10).json())["status"]
             == "cancelled"
@@ -101,7 +81,7 @@ def test_a_jobs_task_state_is_its_end(live_api, events, redis_url):
 
     # the events (what Flower's counts and lists read)
     for job, expected in ((succeeded, "SUCCESS"), (failed, "FAILURE"), (cancelled, "REVOKED")):
-        until(
+        wait_until(
             lambda job=job, expected=expected: (
                 job["id"] in state.tasks and state.tasks[job["id"]].state == expected
             ),

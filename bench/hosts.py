@@ -1,7 +1,11 @@
-"""Worker hosts for the tests (and bench): Linux network namespaces, each joined to this one by a
-veth link of its own. This namespace is the server host (Redis, the broker, the API); a
-process run with a host's `prefix` sees only its loopback and its link, so it reaches the
-server at `host.server` and nothing else. Needs root and iproute2 (`ip`).
+"""Worker hosts on one machine: Linux network namespaces, each joined to this one by a veth
+link of its own. This namespace is the server host (Redis, the broker, the API); a process run
+with a host's `prefix` sees only its loopback and its link, so it reaches the server at
+`host.server` and nothing else. Needs root and iproute2 (`ip`).
+
+bench.brokers runs workers on them, and so does tests/e2e/test_worker_hosts.py: the one
+definition lives here because bench stands on its own (it imports nothing of tests/), and this
+module needs the standard library only.
 
 Names carry a random suffix and the links a random 10.x.y.0/24 that no route here uses yet,
 so that runs side by side never meet. Everything is deleted on the way out, even on failure.

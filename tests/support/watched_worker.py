@@ -1,0 +1,54 @@
+"""The worker's own app (the one `celery -A worker` finds), started with
+`worker_process(..., app="tests.support.watched_worker")`, with what a test watches from
+outside added and nothing of the work changed:
+
+- each part of a split job that stops (model.Cancelled) records in Redis how many passes it
+  had done, so a test can count the passes a part did after the job ended;
+- with BREAK_PARTS=1 in its environment, a part this worker runs fails (a RuntimeError from
+  its next look for a stop) once a test sets BREAK, a fault the test injects when it chooses;
+- the task `tests.blas_kernels` answers the BLAS kernels the worker computes with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import redis
+from celery.app.utils import find_app
+
+import model
+
+app = find_app("worker")
+STOPPED = "test:stopped-parts"  # one JSON entry per stopped part: start, stop, passes
+BREAK = "test:break-parts"
+BREAK_HERE = os.environ.get("BREAK_PARTS") == "1"
+_naive_part = model.naive_part
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+def watched_naive_part(spec, start, stop, base_cost=None, progress=None, should_stop=None):
+    def stop_or_break() -> bool:
+        if BREAK_HERE and _redis().exists(BREAK):
+            raise RuntimeError("a fault the test injected")
+        return bool(should_stop and should_stop())
+
+    try:
+        return _naive_part(spec, start, stop, base_cost, progress, stop_or_break)
+    except model.Cancelled as stopped:
+        entry = {"start": start, "stop": stop, "passes": stopped.passes}
+        _redis().rpush(STOPPED, json.dumps(entry))
+        raise
+
+
+model.naive_part = watched_naive_part
+
+
+@app.task(name="tests.blas_kernels")
+def blas_kernels() -> list[str]:
+    from tests.support.blas import kernels
+
+    return kernels()
