@@ -182,6 +182,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         args.port or settings.port,
         args.var_dir or settings.backprop_lab_var,
         settings.redis_url,
+        settings.queue_prefix,
     )
 
 

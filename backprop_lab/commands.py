@@ -34,10 +34,10 @@ def gunicorn_config() -> list[str]:
     return ["--config", str(PROJECT_GUNICORN_CONF)]
 
 
-def worker_command(job_class: str | None = None) -> list[str]:
+def worker_command(job_class: str | None = None, queue_prefix: str = "") -> list[str]:
     """One Celery worker process (its pool has one child per core) taking the queue of
-    `job_class`, or both queues. Each class's worker has a node name of its own, so two run
-    side by side on one host."""
+    `job_class` (after QUEUE_PREFIX, as the API sends to it), or both queues. Each class's
+    worker has a node name of its own, so two run side by side on one host."""
     if job_class is None:
         return ["celery", "-A", WORKER_APP, "worker", "--loglevel", "INFO"]
     return [
@@ -46,7 +46,7 @@ def worker_command(job_class: str | None = None) -> list[str]:
         WORKER_APP,
         "worker",
         "-Q",
-        job_class,
+        queue_prefix + job_class,
         "-n",
         f"{job_class}@%h",
         "--loglevel",

@@ -114,7 +114,7 @@ def wait_ready(url: str, children: Children, timeout: float = 90.0) -> bool:
     return False
 
 
-def supervise(host: str, port: int, var_dir: Path, redis_url: str) -> int:
+def supervise(host: str, port: int, var_dir: Path, redis_url: str, queue_prefix: str = "") -> int:
     """Start everything, print where to look, and supervise until a signal or a death."""
 
     def on_signal(signum, frame):
@@ -143,7 +143,7 @@ def supervise(host: str, port: int, var_dir: Path, redis_url: str) -> int:
             children.log(f"embedded Redis at {redis_url}, data in {data}")
         env["REDIS_URL"] = redis_url
         for name, job_class in WORKERS.items():
-            children.start(name, worker_command(job_class), env)
+            children.start(name, worker_command(job_class, queue_prefix), env)
         children.start("api", api_command(f"{host}:{port}") + gunicorn_config(), env)
         url = f"http://{host}:{port}"
         if wait_ready(url, children):
@@ -160,7 +160,7 @@ def supervise(host: str, port: int, var_dir: Path, redis_url: str) -> int:
                 return 1
             restarts.append(time.monotonic())
             children.log(f"{name} exited; starting a new one (its jobs resume there)")
-            children.replace(name, worker_command(WORKERS[name]), env)
+            children.replace(name, worker_command(WORKERS[name], queue_prefix), env)
     except Stop as stop:
         children.log(f"{stop}: stopping")
         return 0

@@ -28,3 +28,10 @@ def test_gunicorn_finds_the_project_conf_from_any_directory(tmp_path, monkeypatc
     assert gunicorn_config() == []  # gunicorn reads it from here by itself
     monkeypatch.chdir(tmp_path)
     assert gunicorn_config() == ["--config", str(PROJECT_GUNICORN_CONF)]
+
+
+def test_a_class_worker_takes_its_queue_after_the_prefix():
+    from backprop_lab.commands import worker_command
+
+    assert worker_command("batch")[4:6] == ["-Q", "batch"]
+    assert worker_command("batch", "test-")[4:6] == ["-Q", "test-batch"]

@@ -44,6 +44,8 @@ def test_run_serves_with_an_embedded_redis_and_sigint_stops_every_child(tmp_path
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "BACKPROP_LAB_VAR": str(var),
         "WEB_CONCURRENCY": "1",
+        # the workers take the queues the API sends to, prefix and all
+        "QUEUE_PREFIX": "supervised-",
     }
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "run.log"
