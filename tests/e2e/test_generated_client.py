@@ -76,7 +76,7 @@ def test_every_operation_of_the_document_is_generated(generated, document):
         p.stem for p in Path(next(iter(api.values())).__file__).parent.glob("*.py")
     } - {"__init__"}
     operations = {op["operationId"] for ops in document["paths"].values() for op in ops.values()}
-    assert generated_modules == operations and len(operations) == 17
+    assert generated_modules == operations and {"submit_job", "get_result_npz"} <= operations
     assert all(hasattr(module, "sync_detailed") for module in api.values())
 
 
