@@ -56,7 +56,7 @@ class Children:
         self, name: str, argv: Sequence[str], env: dict[str, str], umask: int = -1
     ) -> subprocess.Popen:
         argv = [executable(argv[0]), *argv[1:]]
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: S603  argv of commands.py, no shell
             argv,
             env=env,
             start_new_session=True,
