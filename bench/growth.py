@@ -262,7 +262,9 @@ def svg(points: list[Point], laws: dict, path: Path, lesson_parameters: int) -> 
         f'<line x1="{lx:.1f}" x2="{lx:.1f}" y1="{margin}" y2="{height - margin}" '
         'stroke="#2ca02c" stroke-dasharray="4 3"/>'
     )
-    parts.append(f'<text x="{lx + 4:.1f}" y="{margin + 12}" fill="#2ca02c">the lesson</text>')
+    parts.append(
+        f'<text x="{lx + 4:.1f}" y="{height - margin - 6}" fill="#2ca02c">the lesson</text>'
+    )
     for (method, batch, span), law in laws.items():
         if span != "upper":
             continue
@@ -284,7 +286,7 @@ def svg(points: list[Point], laws: dict, path: Path, lesson_parameters: int) -> 
     for i, method in enumerate(METHODS):
         k1, k100 = laws[method, 1, "upper"].k, laws[method, 100, "upper"].k
         parts.append(
-            f'<text x="{width - margin - 230}" y="{height - margin - 60 + 16 * i}" '
+            f'<text x="{margin + 10}" y="{margin + 16 + 16 * i}" '
             f'fill="{COLOURS[method]}">{method}: k = {k1:.2f} (batch 1), {k100:.2f} (100)</text>'
         )
     parts.append("</svg>")
