@@ -172,7 +172,7 @@ def _depth(connection, name: str) -> int:
     finally:
         try:
             channel.close()  # RabbitMQ has closed it after a 404
-        except Exception:
+        except Exception:  # noqa: S110  it is closed already
             pass
 
 

@@ -241,6 +241,41 @@ class TimingReport(_Block):
     )
 
 
+class BlasLibrary(_Block):
+    library: str | None = Field(description="openblas, mkl, blis, ... (threadpoolctl).")
+    version: str | None
+    kernel: str | None = Field(description="The kernel it chose for this CPU: SkylakeX, ...")
+    threads: int | None
+    loaded_by: str = Field(description="numpy, scipy, or the library's file name.")
+
+
+class PackageVersion(_Block):
+    name: str
+    version: str | None
+    commit: str | None = Field(description="HEAD of the checkout it ran from; null if none.")
+
+
+class CpuSummary(_Block):
+    model: str
+    cores: int | None
+    usable: int | None = Field(description="Cores this process may run on (its affinity).")
+
+
+class Provenance(_Block):
+    """Where the numbers came from, recorded by the process that ran the job
+    (model/provenance.py): timings compare only where these agree."""
+
+    package: PackageVersion
+    python: str
+    numpy: str
+    scipy: str
+    blas: list[BlasLibrary]
+    cpu: CpuSummary
+    threads: dict[str, str | None] = Field(description="The BLAS thread variables, as set.")
+    host: str = Field(description="The worker's host name.")
+    system: str
+
+
 class Result(_Block):
     """`model.run`'s result; which blocks come depends on the spec's `include` and `methods`."""
 
@@ -255,3 +290,6 @@ class Result(_Block):
     training: Training | None = None
     averaging: Averaging | None = None
     timing: TimingReport
+    provenance: Provenance | None = Field(
+        None, description="Always recorded; absent only from results stored before it was."
+    )

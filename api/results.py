@@ -56,6 +56,7 @@ RESULT_KEYS = (
     "training",
     "averaging",
     "timing",
+    "provenance",
 )
 CHUNK = 1 << 16  # bytes gathered before a piece is sent
 ROW_BLOCK = 1 << 13  # floats written by one orjson call (about 200 kB of JSON at most)

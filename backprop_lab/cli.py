@@ -197,7 +197,7 @@ def cmd_worker(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _exec(argv: list[str]) -> int:
-    os.execv(executable(argv[0]), argv)
+    os.execv(executable(argv[0]), argv)  # noqa: S606  our own argv, no shell
     return FAILED  # not reached
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import requests
+from kombu.utils.url import maybe_sanitize_url  # the password as ** in what is logged
 
 from . import embedded
 from .commands import api_command, executable, gunicorn_config, worker_command
@@ -55,7 +56,7 @@ class Children:
         self, name: str, argv: Sequence[str], env: dict[str, str], umask: int = -1
     ) -> subprocess.Popen:
         argv = [executable(argv[0]), *argv[1:]]
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: S603  argv of commands.py, no shell
             argv,
             env=env,
             start_new_session=True,
@@ -126,7 +127,7 @@ def supervise(host: str, port: int, var_dir: Path, redis_url: str, queue_prefix:
     env = dict(os.environ)
     try:
         if embedded.answers(redis_url):
-            children.log(f"using the Redis at {redis_url}")
+            children.log(f"using the Redis at {maybe_sanitize_url(redis_url)}")
         else:
             data = (var_dir / "redis").resolve()
             embedded.prepare_data_dir(data)
@@ -140,7 +141,7 @@ def supervise(host: str, port: int, var_dir: Path, redis_url: str, queue_prefix:
                     children.log(f"embedded Redis did not start; see {data / 'redis.log'}")
                     return 1
                 time.sleep(0.1)
-            children.log(f"embedded Redis at {redis_url}, data in {data}")
+            children.log(f"embedded Redis at {maybe_sanitize_url(redis_url)}, data in {data}")
         env["REDIS_URL"] = redis_url
         for name, job_class in WORKERS.items():
             children.start(name, worker_command(job_class, queue_prefix), env)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import cpu, print_table
+from bench.common import check, cpu, print_table
 from bench.processes import PATIENCE, service_process
 from bench.results import finished
 
@@ -206,7 +206,7 @@ def health_times(url: str, count: int) -> list[float]:
     session.get(f"{url}/v1/health", timeout=30)
     for _ in range(count):
         began = time.perf_counter()
-        assert session.get(f"{url}/v1/health", timeout=30).ok
+        check(session.get(f"{url}/v1/health", timeout=30).ok, "/v1/health")
         times.append(time.perf_counter() - began)
     return times
 

@@ -67,9 +67,8 @@ def import_tree(ref: str, name: str = "model_before") -> ModuleType:
     the old tree; its data files (read through importlib.resources as "model") are the current
     tree's, which hold the same numbers."""
     root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(
-        ["git", "-C", str(root), "archive", ref, "model"], capture_output=True, check=True
-    ).stdout
+    command = ["git", "-C", str(root), "archive", ref, "model"]  # git from PATH, no shell
+    archive = subprocess.run(command, capture_output=True, check=True).stdout  # noqa: S603, S607
     where = Path(tempfile.mkdtemp(prefix="bench-tree-"))
     with tempfile.TemporaryFile() as raw:
         raw.write(archive)
@@ -128,7 +127,7 @@ def interleaved(
         fn()  # warm-up
     names = list(fns)
     times: Times = {name: [] for name in names}
-    order, began, rounds = random.Random(0), time.perf_counter(), 0
+    order, began, rounds = random.Random(0), time.perf_counter(), 0  # noqa: S311  no secret
     while rounds < least or time.perf_counter() - began < budget:
         for name in order.sample(names, len(names)):
             times[name].append(_turn(fns[name], block))
@@ -148,6 +147,12 @@ def _turn(fn: Callable[[], object], block: float) -> float:
             settled.append(spent)
         if end - start >= block and settled:
             return statistics.median(settled)
+
+
+def check(holds: bool, what: object) -> None:
+    """A benchmark's check of its own run (an AssertionError naming `what`), kept under -O."""
+    if not holds:
+        raise AssertionError(what)
 
 
 def median(times: list[float]) -> float:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 
 def ip(*args: str) -> str:
-    out = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
+    command = ["ip", *args]  # ip(8) from PATH, a list, no shell
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30)  # noqa: S603, S607
     if out.returncode != 0:
         raise RuntimeError(f"ip {' '.join(args)}: {out.stderr.strip()}")
     return out.stdout
@@ -66,7 +67,8 @@ def unused_subnet() -> str:
     """'10.x.y.' of a /24 that no address or route here mentions."""
     used = ip("-4", "route", "show", "table", "all") + ip("-4", "addr")
     while True:
-        prefix = f"10.{random.randint(64, 254)}.{random.randint(0, 255)}."
+        second, third = random.randint(64, 254), random.randint(0, 255)  # noqa: S311  no secret
+        prefix = f"10.{second}.{third}."
         if prefix not in used:
             return prefix
 

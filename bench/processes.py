@@ -43,7 +43,7 @@ def started(
 ) -> Iterator[subprocess.Popen]:
     """`argv` with `env` added to this environment, once `ready()` holds."""
     with log.open("ab") as out:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603  our commands, no shell
             list(argv),
             env=os.environ | env,
             stdout=out,

@@ -27,7 +27,7 @@ from pathlib import Path
 import redis
 import requests
 
-from bench.common import print_table
+from bench.common import check, print_table
 from bench.processes import free_port, service
 
 SPEC = {
@@ -44,7 +44,7 @@ def finished(api: str, spec: dict) -> dict:
         job = requests.get(
             f"{api}/v1/jobs/{job['id']}", params={"fields": "status,id"}, timeout=120
         ).json()
-    assert job["status"] == "succeeded", job
+    check(job["status"] == "succeeded", job)
     return requests.get(
         f"{api}/v1/jobs/{job['id']}", params={"fields": "id,result_size"}, timeout=120
     ).json()
@@ -166,7 +166,7 @@ def main() -> None:
                         f"{(client.info('memory')['used_memory'] - before) / MB:,.1f}",
                     ]
                 )
-            assert accounted <= budget
+            check(accounted <= budget, (accounted, budget))
         print(f"\nsweep of {args.jobs} jobs, RESULT_STORE_BYTES = {budget / MB:,.1f} MB:")
         print_table(
             [

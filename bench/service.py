@@ -31,7 +31,7 @@ from pathlib import Path
 import requests
 
 from bench import processes
-from bench.common import print_table, seconds
+from bench.common import check, print_table, seconds
 from worker.celery_config import sender
 from worker.settings import Settings
 
@@ -71,7 +71,7 @@ def tiny_job(api: str) -> None:
     Celery client keeps its own."""
     session = SESSIONS.__dict__.setdefault("session", requests.Session())
     reply = session.post(f"{api}/v1/jobs?wait=10", json=TINY, timeout=30)
-    assert reply.status_code == 200 and reply.json()["status"] == "succeeded", reply.text
+    check(reply.status_code == 200 and reply.json()["status"] == "succeeded", reply.text)
 
 
 def naive_job(api: str) -> float:
@@ -81,8 +81,8 @@ def naive_job(api: str) -> float:
     while job["status"] in ("queued", "running"):
         time.sleep(0.02)
         job = requests.get(f"{api}/v1/jobs/{job['id']}", timeout=30).json()
-    assert job["status"] == "succeeded", job["error"]
-    assert job["result"]["naive"]["passes"] == 2 * 13_002
+    check(job["status"] == "succeeded", job["error"])
+    check(job["result"]["naive"]["passes"] == 2 * 13_002, job["result"]["naive"]["passes"])
     return time.perf_counter() - began
 
 

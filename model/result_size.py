@@ -36,6 +36,9 @@ TRAINING_CHARS = 600  # training's keys, settings, passes and step timing
 ACCURACY_CHARS = 36  # one {"step": ..., "value": ...} point
 AVERAGING_CHARS = 260  # averaging's keys, reference, the batch's overall cosine
 SIZE_CHARS = 80  # one size's keys, batch size and overall cosine
+# the provenance block (model/provenance.py): about 600 bytes with two BLAS libraries; its
+# strings (host, CPU, versions) differ between machines, so this is a generous bound
+PROVENANCE_CHARS = 900
 
 
 def estimate_result(spec: JobSpec) -> dict[str, Any]:
@@ -48,6 +51,7 @@ def estimate_result(spec: JobSpec) -> dict[str, Any]:
         "batch": shape.batch_info,
         "cost": 25,
         "timing": FIXED["timing"],
+        "provenance": PROVENANCE_CHARS,
     }
     skeleton, floats = sum(keys.values()), {}
     for key, (count, chars, other) in shape.parts().items():

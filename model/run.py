@@ -22,6 +22,7 @@ from .finite import first_not_finite
 from .job import Job, prepare
 from .naive import Nudged, Progress, ShouldStop, nudge, passes_needed
 from .network import Network
+from .provenance import provenance
 from .spec import Limits, SpecError, estimate_cost
 from .three_ways import three_ways
 from .timing import median_interval, repeat_seconds
@@ -123,6 +124,7 @@ def run(
         out["naive"] = _compare(job, result, nudged)
     out["timing"] = _timing(job, nudged, wall)
     check_finite(out, spec.network.dtype)
+    out["provenance"] = provenance()  # where the timings came from; cached per process
     return out
 
 

@@ -122,3 +122,34 @@ def test_reads_compose_production_queues_on_a_durable_rabbitmq_the_plain_one_on_
         assert "BROKER_URL" not in SERVICES[name]["environment"]
     assert PRODUCTION["services"]["flower"]["environment"]["BROKER_URL"] == url
     assert "rabbitmq" not in SERVICES
+
+
+SECRETS = ("API_KEYS", "REDIS_PASSWORD", "RABBITMQ_PASSWORD", "FLOWER_BASIC_AUTH")
+
+
+def test_reads_compose_production_refuses_to_start_without_its_secrets():
+    """Every use of a secret in the production file is `${NAME:?message}`: compose stops with
+    the message when it is unset or empty, and no default stands in for it."""
+    text = (ROOT / "docker-compose.prod.yml").read_text()
+    uses = re.findall(r"\$\{(\w+)([^}]*)\}", text)
+    for secret in SECRETS:
+        forms = {rest for name, rest in uses if name == secret}
+        assert forms and all(rest.startswith(":?") for rest in forms), (secret, forms)
+
+
+def test_reads_compose_production_redis_requires_a_password_every_component_gives():
+    services = PRODUCTION["services"]
+    password = "${REDIS_PASSWORD:?set REDIS_PASSWORD}"
+    command = services["redis"]["command"]
+    assert command[0] == "redis-server"  # the image's entrypoint then drops root
+    assert command[command.index("--requirepass") + 1] == password
+    assert services["redis"]["environment"]["REDISCLI_AUTH"] == password  # the healthcheck's
+    assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    for name in ("api", *WORKERS, "flower"):
+        url = services[name]["environment"]["REDIS_URL"]
+        assert url == f"redis://:{password}@redis:6379/0", name
+
+
+def test_reads_compose_production_flower_has_no_default_credentials():
+    flower = PRODUCTION["services"]["flower"]["environment"]["FLOWER_BASIC_AUTH"]
+    assert flower.startswith("${FLOWER_BASIC_AUTH:?") and "flower:flower" not in flower

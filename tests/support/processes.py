@@ -88,11 +88,11 @@ def redis_executable() -> str:
 
 
 def start_redis(
-    port: int, folder: Path, appendonly: bool = False, bind: str = "127.0.0.1"
+    port: int, folder: Path, appendonly: bool = False, bind: str = "127.0.0.1", password: str = ""
 ) -> subprocess.Popen:
     """A redis-server on `bind`:`port` (addresses separated by spaces), its files in `folder`;
     with `appendonly`, every write is logged there (as in production) and survives a restart
-    on the same folder."""
+    on the same folder; with `password`, clients must give it (requirepass)."""
     process = subprocess.Popen(
         [
             redis_executable(),
@@ -106,13 +106,15 @@ def start_redis(
             "yes" if appendonly else "no",
             "--dir",
             str(folder),
+            *(["--requirepass", password] if password else []),
         ],
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
     host = bind.split()[0]
     wait_until(
-        lambda: process.poll() is not None or answers(f"redis://{host}:{port}"), "redis-server"
+        lambda: process.poll() is not None or answers(f"redis://:{password}@{host}:{port}"),
+        "redis-server",
     )
     if process.poll() is not None:
         raise RuntimeError(f"redis-server exited with {process.returncode}")
@@ -160,6 +162,7 @@ def worker_process(
     host: str = "",
     prefix: Sequence[str] = (),
     classes: Sequence[str] = (),
+    loglevel: str = "warning",
     **env: str,
 ) -> Iterator[subprocess.Popen]:
     """`celery -A worker worker` (prefork, one child) taking the queues of `classes` (`-Q`;
@@ -167,8 +170,8 @@ def worker_process(
     yields the process (its `name` attribute is the worker's name). `broker_url` is BROKER_URL
     (empty: Redis at `redis_url`); `env` adds settings (JOB_SOFT_TIME_LIMIT=...); `app` may name
     a module that extends the worker's app; `prefix` runs it elsewhere (`ip netns exec NS`),
-    and `host` names that place in the worker's name. Its pool runs at normal priority
-    (BATCH_NICE=0): the tests share the machine with other work."""
+    and `host` names that place in the worker's name; `loglevel` is its `-l`. Its pool runs at
+    normal priority (BATCH_NICE=0): the tests share the machine with other work."""
     from worker.queues import names
 
     label = f"test{queue_prefix}{name}-{'-'.join(classes) or 'all'}"
@@ -199,7 +202,7 @@ def worker_process(
                 "--pool=prefork",
                 "--concurrency=1",
                 "-l",
-                "warning",
+                loglevel,
                 "-n",
                 name,
                 "--without-gossip",

@@ -6,7 +6,8 @@ outside added and nothing of the work changed:
   had done, so a test can count the passes a part did after the job ended;
 - with BREAK_PARTS=1 in its environment, a part this worker runs fails (a RuntimeError from
   its next look for a stop) once a test sets BREAK, a fault the test injects when it chooses;
-- the task `tests.blas_kernels` answers the BLAS kernels the worker computes with.
+- the task `tests.blas_kernels` answers the BLAS kernels the worker computes with, and
+  `tests.runtime` those with the NumPy version, BLAS threads and host of the process that ran it.
 """
 
 from __future__ import annotations
@@ -52,3 +53,21 @@ def blas_kernels() -> list[str]:
     from tests.support.blas import kernels
 
     return kernels()
+
+
+@app.task(name="tests.runtime")
+def runtime() -> dict:
+    import socket
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from tests.support.blas import kernels
+
+    threads = sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+    return {
+        "kernels": kernels(),
+        "numpy": np.__version__,
+        "threads": threads,
+        "host": socket.gethostname(),
+    }
