@@ -1,5 +1,7 @@
-"""The page's tests in real headless Chromium: the browser, and one page on the service that
-collects console errors and uncaught exceptions (tests/e2e/test_*page.py)."""
+"""The page's tests in real headless Chromium: the browser, one page on the service that
+collects console errors and uncaught exceptions (tests/e2e/test_*page.py), and axe-core's
+accessibility check of what a page shows (`Page.axe`, axe-core from package.json's dev
+dependencies, installed by `npm ci`)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 DONE = "#status[data-state=done]"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA, as axe-core tags its rules
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
@@ -76,6 +81,21 @@ class Page:
             "#net g.layer", "els => els.map(e => [+e.dataset.layer, e.dataset.revealed])"
         )
         return {layer: flag == "true" for layer, flag in groups}
+
+    def axe(self) -> list[dict]:
+        """axe-core's WCAG 2.1 AA violations on what the page shows now (hidden panels are not
+        checked: axe skips hidden elements), each {id, impact, help, targets}."""
+        if not AXE.exists():
+            pytest.fail(f"{AXE.name} is missing: run `npm ci` (make node_modules/.installed)")
+        if not self.page.evaluate("typeof window.axe === 'object'"):
+            self.page.add_script_tag(path=str(AXE))
+        found = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " targets: v.nodes.map(n => n.target.join(' '))})))",
+            WCAG_21_AA,
+        )
+        return found
 
     def close(self) -> None:
         self.context.close()

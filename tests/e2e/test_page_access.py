@@ -1,0 +1,117 @@
+"""The page for every student, in real headless Chromium against the service: axe-core finds no
+WCAG 2.1 AA violation on any view, wide and narrow, and the keyboard alone runs a job, moves
+between the views and answers a practice exercise."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.browser import DONE, Page, needs_chromium
+
+pytestmark = needs_chromium
+
+VIEWS = ("network", "batch", "cost", "practice", "training")
+READY = {
+    "network": "#net .neuron",
+    "batch": "#batch[data-job-id]",
+    "cost": "#cost rect",
+    "practice": "#practice-prompt[data-exercise-id]",
+    "training": "#train-run:not([disabled])",
+}
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_axe_finds_no_wcag_21_aa_violation_on_any_view(browser, base_url, width):
+    page = Page(browser, base_url, width, 800 if width == 360 else 900)
+    try:
+        page.open()
+        found = {}
+        for view in VIEWS:
+            page.page.click(f"#tab-{view}")
+            page.page.wait_for_selector(READY[view])
+            page.page.wait_for_selector(DONE)
+            found[view] = page.axe()
+        print(json.dumps(found, indent=1))
+        assert found == {view: [] for view in VIEWS}, json.dumps(found, indent=1)
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def tab_to(page: Page, selector: str, most: int = 120) -> int:
+    """Press Tab until the focus is on `selector`; the number of presses (fails past `most`)."""
+    for n in range(1, most + 1):
+        page.page.keyboard.press("Tab")
+        if page.page.evaluate("s => document.activeElement.matches(s)", selector):
+            return n
+    raise AssertionError(f"{selector} not reached in {most} Tab presses")
+
+
+def expected_answer(page: Page):
+    prompt = page.page.locator("#practice-prompt")
+    job_id, exercise_id = (prompt.get_attribute(a) for a in ("data-job-id", "data-exercise-id"))
+    options = page.page.locator("#practice-answer .option")
+    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
+    reply = page.page.request.post(
+        f"{page.base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer", data={"answer": guess}
+    )
+    assert reply.ok, reply.text()
+    return reply.json()["expected"]
+
+
+def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, base_url):
+    page = Page(browser, base_url, 1280)
+    p = page.page
+    try:
+        page.open()
+        first = p.get_attribute("#net", "data-job-id")
+        # the form: a digit typed, then Run
+        tab_to(page, "#digit")
+        p.keyboard.press("Control+A")
+        p.keyboard.type("42")
+        tab_to(page, "#run")
+        p.keyboard.press("Enter")
+        p.wait_for_function(f"document.getElementById('net').dataset.jobId !== '{first}'")
+        p.wait_for_selector(DONE)
+        assert page.job("#net")["spec"]["batch"]["indices"] == [42]
+        # a neuron of the output layer: focused and chosen by the keyboard
+        tab_to(page, "#tab-network")
+        tab_to(page, "#net .neuron[data-layer='3'][data-neuron='0']")
+        p.keyboard.press("Enter")
+        p.wait_for_function("document.getElementById('detail').textContent.includes('neuron 0')")
+        # the tabs: the arrow keys move between the views
+        tab_to(page, "#tab-network", most=200)
+        shown = []
+        for _ in VIEWS[1:]:
+            p.keyboard.press("ArrowRight")
+            shown.append(p.evaluate("document.activeElement.id"))
+            assert p.is_visible(f"#panel-{shown[-1].removeprefix('tab-')}")
+        assert shown == ["tab-batch", "tab-cost", "tab-practice", "tab-training"]
+        p.keyboard.press("ArrowLeft")
+        assert p.evaluate("document.activeElement.id") == "tab-practice"
+        p.wait_for_selector("#practice-prompt[data-exercise-id]")
+        # an exercise answered right: Tab to the answer, type or pick it, Enter
+        expected = expected_answer(page)
+        if p.locator("#practice-answer[data-type=number]").count():
+            tab_to(page, "#practice-number")
+            p.keyboard.type(repr(expected))
+            p.keyboard.press("Enter")
+        else:
+            tab_to(page, f"#practice-answer .option[data-option='{json.dumps(expected)}']")
+            p.keyboard.press("Enter")
+        p.wait_for_selector("#practice-feedback:not([hidden])")
+        assert p.get_attribute("#practice-feedback", "data-correct") == "true"
+        score = p.locator("#practice-score")
+        assert (score.get_attribute("data-correct"), score.get_attribute("data-total")) == (
+            "1",
+            "1",
+        )
+        # the keyboard goes on to the next exercise
+        assert p.evaluate("document.activeElement.id") == "practice-next"
+        p.keyboard.press("Enter")
+        p.wait_for_function("document.activeElement.closest('#practice-answer') !== null")
+        assert page.errors == []
+    finally:
+        page.close()
