@@ -4,6 +4,7 @@
 import { ServiceError, cancelJob, examples, followJob, neuron, runJob } from "./api.js";
 import * as catalog from "./catalog.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
+import * as memory from "./job-memory.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
 import * as practice from "./practice.js";
 import * as training from "./training.js";
@@ -116,8 +117,9 @@ function showError(err) {
 
 // Submit the form's spec (kind "single": one example, backprop and the naive method; "batch":
 // the batch view's), after stopping any job still running; show its progress, then its result.
-// `jobId` shows that job instead (a link's job=).
-async function submitJob(kind, { jobId = null } = {}) {
+// `jobId` shows that job instead (a link's job=); `reuse` first tries the job this browser
+// ran for the same spec (a page loaded again: job-memory.js).
+async function submitJob(kind, { jobId = null, reuse = false } = {}) {
   stop();
   const controller = new AbortController();
   const running = { controller, id: null };
@@ -132,8 +134,15 @@ async function submitJob(kind, { jobId = null } = {}) {
       signal: controller.signal,
       onUpdate: (update) => { running.id = update.id; showProgress(update, what); },
     };
-    const job = jobId ? await followJob(jobId, options) : await runJob(spec, options);
+    const known = jobId || (reuse && memory.remembered(spec));
+    let job = known ? await followJob(known, options).catch((err) => {
+      if (err.name === "AbortError" || jobId) throw err;
+      memory.forget(spec); // gone: run it again
+      return null;
+    }) : null;
+    if (!job) job = await runJob(spec, options);
     if (kind === "single") {
+      if (!jobId) memory.remember(spec, job.id);
       showSingle(job);
       urlState.record(jobId ? { job: jobId } : { ...shownForm(), job: null });
     } else showBatch(job);
@@ -459,7 +468,7 @@ async function start() {
   const wanted = urlState.read();
   applyForm(wanted);
   practice.configure(wanted);
-  submitJob("single", { jobId: wanted.job });
+  submitJob("single", wanted.job ? { jobId: wanted.job } : { reuse: true });
   showTab(viewTab(wanted.view || (practice.embed.on ? "practice" : "network")), { push: false });
 }
 

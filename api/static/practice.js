@@ -30,7 +30,7 @@ export const embed = (() => {
 })();
 
 const state = {
-  job: null, batchJob: null, loadedFor: null, round: 0,
+  job: null, batchJob: null, loadedFor: null, round: 0, ready: false,
   kinds: null, count: ROUND, // the practice settings (a link's kinds= and count=: url-state.js)
   list: [], at: 0, answered: false, correct: 0, total: 0,
 };
@@ -92,6 +92,7 @@ async function newRound({ focus = false } = {}) {
     state.list = list;
     state.at = 0;
     present({ focus });
+    if (!state.ready) postReady(job);
   } catch (err) {
     state.loadedFor = null;
     showError(err);
@@ -252,6 +253,15 @@ function postScore(exercise, correct) {
   window.parent.postMessage({
     type: "backprop-lab:score", correct: state.correct, total: state.total,
     exercise: { id: exercise.id, kind: exercise.kind, job_id: exercise.jobId, correct },
+  }, embed.origin);
+}
+
+// Once, when the first exercise is on show: the host can show the frame, and learns the job.
+function postReady(job) {
+  state.ready = true;
+  if (!embed.on || !embed.origin || window.parent === window) return;
+  window.parent.postMessage({
+    type: "backprop-lab:ready", job_id: job.id, kinds: state.kinds, count: state.count,
   }, embed.origin);
 }
 

@@ -6,12 +6,16 @@ dependencies, installed by `npm ci`)."""
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.support.processes import free_port
 from tests.support.waiting import PATIENCE
 
 CHROMIUM = next(
@@ -105,3 +109,43 @@ def screenshot(page: Page, name: str) -> None:
     """A full-page screenshot into artifacts/, for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+# A course page framing the lab: it keeps every message from the lab's origin in window.scores.
+HOST = """<!doctype html><title>course</title>
+<iframe id="lab" src="{src}" width="400" height="760" title="backprop-lab"></iframe>
+<script>
+window.scores = [];
+window.addEventListener("message", (event) => {{
+  if (event.origin === "{api}") window.scores.push(event.data);
+}});
+</script>"""
+
+
+@contextmanager
+def host_page(base_url: str, query: str, origin: str | None = None) -> Iterator[str]:
+    """A course page on another origin (127.0.0.1, a port of its own) framing the page at
+    `base_url` with `query` and origin=<the host's origin> (or `origin`, its `{port}` the
+    host's); yields its URL."""
+    port = free_port()
+    told = (origin or "http://127.0.0.1:{port}").format(port=port)
+    src = f"{base_url}/?{query}&origin={told}" if query else f"{base_url}/?origin={told}"
+    body = HOST.format(src=src, api=base_url).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
