@@ -22,19 +22,70 @@ READY = {
 }
 
 
+# What each view shows once used: a neuron chosen and every layer revealed, an answer's
+# worked explanation, a short training run's charts.
+def use_network(p) -> None:
+    p.click("#net .neuron[data-layer='3'][data-neuron='0']")
+    p.wait_for_function("document.getElementById('detail').textContent.includes('neuron 0')")
+    p.click("#show-all")
+
+
+def use_practice(p) -> None:
+    if p.locator("#practice-answer .option").count():
+        p.click("#practice-answer .option >> nth=0")
+    else:
+        p.fill("#practice-number", "0")
+        p.click("#practice-answer [type=submit]")
+    p.wait_for_selector("#practice-feedback:not([hidden])")
+
+
+def use_training(p) -> None:
+    p.fill("#train-steps", "8")
+    p.click("#train-run")
+    p.wait_for_selector("#train-status:has-text('held-out accuracy')")
+
+
+USE = {"network": use_network, "practice": use_practice, "training": use_training}
+
+
+def violations(page: Page) -> dict[str, list[dict]]:
+    """axe's violations on each view as it opens, and on the views again once used."""
+    found = {}
+    for view in VIEWS:
+        page.page.click(f"#tab-{view}")
+        page.page.wait_for_selector(READY[view])
+        page.page.wait_for_selector(DONE)
+        found[view] = page.axe()
+        if view in USE:
+            USE[view](page.page)
+            found[f"{view}, used"] = page.axe()
+    return found
+
+
 @pytest.mark.parametrize("width", [1280, 360])
 def test_axe_finds_no_wcag_21_aa_violation_on_any_view(browser, base_url, width):
     page = Page(browser, base_url, width, 800 if width == 360 else 900)
     try:
         page.open()
-        found = {}
-        for view in VIEWS:
-            page.page.click(f"#tab-{view}")
-            page.page.wait_for_selector(READY[view])
-            page.page.wait_for_selector(DONE)
-            found[view] = page.axe()
+        found = violations(page)
         print(json.dumps(found, indent=1))
-        assert found == {view: [] for view in VIEWS}, json.dumps(found, indent=1)
+        assert found == dict.fromkeys(found, []), json.dumps(found, indent=1)
+        assert len(found) == len(VIEWS) + len(USE)
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_axe_finds_no_wcag_21_aa_violation_in_embed_mode(browser, base_url):
+    page = Page(browser, base_url, 360, 740)
+    try:
+        page.page.goto(f"{base_url}/?embed=1")
+        page.page.wait_for_selector(READY["practice"])
+        found = {"embedded practice": page.axe()}
+        use_practice(page.page)
+        found["embedded practice, used"] = page.axe()
+        print(json.dumps(found, indent=1))
+        assert found == dict.fromkeys(found, []), json.dumps(found, indent=1)
         assert page.errors == []
     finally:
         page.close()
