@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support.browser import DONE, Page, needs_chromium
+from tests.support.browser import DONE, Page, needs_chromium, right_answer
 
 pytestmark = needs_chromium
 
@@ -100,18 +100,6 @@ def tab_to(page: Page, selector: str, most: int = 120) -> int:
     raise AssertionError(f"{selector} not reached in {most} Tab presses")
 
 
-def expected_answer(page: Page):
-    prompt = page.page.locator("#practice-prompt")
-    job_id, exercise_id = (prompt.get_attribute(a) for a in ("data-job-id", "data-exercise-id"))
-    options = page.page.locator("#practice-answer .option")
-    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
-    reply = page.page.request.post(
-        f"{page.base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer", data={"answer": guess}
-    )
-    assert reply.ok, reply.text()
-    return reply.json()["expected"]
-
-
 def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, base_url):
     page = Page(browser, base_url, 1280)
     p = page.page
@@ -144,7 +132,7 @@ def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, 
         assert p.evaluate("document.activeElement.id") == "tab-practice"
         p.wait_for_selector("#practice-prompt[data-exercise-id]")
         # an exercise answered right: Tab to the answer, type or pick it, Enter
-        expected = expected_answer(page)
+        expected = right_answer(base_url, p)
         if p.locator("#practice-answer[data-type=number]").count():
             tab_to(page, "#practice-number")
             p.keyboard.type(repr(expected))

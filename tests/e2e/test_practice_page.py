@@ -11,7 +11,7 @@ import json
 import pytest
 import requests
 
-from tests.support.browser import DONE, Page, host_page, needs_chromium, screenshot
+from tests.support.browser import DONE, Page, host_page, needs_chromium, right_answer, screenshot
 
 pytestmark = needs_chromium
 
@@ -24,22 +24,6 @@ def open_practice(page: Page) -> None:
     page.open()
     page.page.click("#tab-practice")
     page.page.wait_for_selector(PRACTICE)
-
-
-def right_answer(base_url: str, frame):
-    """The expected answer of the exercise on show, asked of the API with any valid answer."""
-    prompt = frame.locator(PRACTICE)
-    job_id = prompt.get_attribute("data-job-id")
-    exercise_id = prompt.get_attribute("data-exercise-id")
-    options = frame.locator("#practice-answer .option")
-    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
-    reply = requests.post(
-        f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-        json={"answer": guess},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
-    return reply.json()["expected"]
 
 
 def answer_in_page(frame, expected, right: bool) -> None:

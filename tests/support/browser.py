@@ -1,10 +1,12 @@
 """The page's tests in real headless Chromium: the browser, one page on the service that
 collects console errors and uncaught exceptions (tests/e2e/test_*page.py), and axe-core's
 accessibility check of what a page shows (`Page.axe`, axe-core from package.json's dev
-dependencies, installed by `npm ci`)."""
+dependencies, installed by `npm ci`); a course page on another origin framing the page
+(`host_page`), and the right answer of the exercise on show (`right_answer`)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -103,6 +105,23 @@ class Page:
 
     def close(self) -> None:
         self.context.close()
+
+
+def right_answer(base_url: str, frame):
+    """The expected answer of the exercise on show in `frame` (a page or a frame), asked of the
+    API with any valid answer (checking is stateless: that records nothing)."""
+    prompt = frame.locator("#practice-prompt[data-exercise-id]")
+    job_id = prompt.get_attribute("data-job-id")
+    exercise_id = prompt.get_attribute("data-exercise-id")
+    options = frame.locator("#practice-answer .option")
+    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
+    reply = requests.post(
+        f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
+        json={"answer": guess},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["expected"]
 
 
 def screenshot(page: Page, name: str) -> None:
