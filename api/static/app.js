@@ -129,6 +129,7 @@ async function submitJob(kind, { jobId = null, reuse = false } = {}) {
   setStatus("running", `${what}: sending\u2026`);
   try {
     const spec = kind === "single" ? singleSpec() : batchSpec();
+    const shown = jobId ? { job: jobId } : { ...shownForm(), job: null }; // the URL's, as submitted
     const options = {
       fields: kind === "single" ? SINGLE_FIELDS : BATCH_FIELDS,
       signal: controller.signal,
@@ -144,7 +145,7 @@ async function submitJob(kind, { jobId = null, reuse = false } = {}) {
     if (kind === "single") {
       if (!jobId) memory.remember(spec, job.id);
       showSingle(job);
-      urlState.record(jobId ? { job: jobId } : { ...shownForm(), job: null });
+      urlState.record(shown);
     } else showBatch(job);
     setStatus("done", `${what}: done (job ${job.id}).`);
   } catch (err) {
@@ -478,7 +479,7 @@ window.addEventListener("popstate", () => {
   const wanted = urlState.read();
   const changed = applyForm(wanted);
   if (wanted.job && wanted.job !== state.job?.id) submitJob("single", { jobId: wanted.job });
-  else if (changed) submitJob("single");
+  else if (changed) submitJob("single", { reuse: true });
   showTab(viewTab(wanted.view || "network"), { push: false });
 });
 

@@ -81,6 +81,17 @@ def test_changing_the_view_and_the_run_changes_the_url_and_back_returns(browser,
         p.wait_for_selector(DONE)
         assert shown_view(page) == "cost"
         assert page.job("#net")["spec"]["batch"]["indices"] == [7]
+        # back to the first entry: the job this browser ran for it is shown again, not run again
+        p.go_back()
+        p.wait_for_function(f"document.getElementById('net').dataset.jobId === '{first}'")
+        assert query(page) == {"preset": "lesson-untrained", "digit": "0"}
+        assert shown_view(page) == "network"
+        assert (p.input_value("#preset"), p.input_value("#digit")) == ("lesson-untrained", "0")
+        # a link to the batch view: the single run, then the batch of its network
+        p.goto(f"{base_url}/?preset=lesson-trained&view=batch")
+        p.wait_for_selector("#batch[data-job-id]")
+        assert shown_view(page) == "batch"
+        assert page.job("#batch")["spec"]["network"] == {"preset": "lesson-trained"}
         assert page.errors == []
     finally:
         page.close()
