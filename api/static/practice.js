@@ -86,6 +86,7 @@ async function newRound({ focus = false } = {}) {
     }
     if (state.job !== job) return;
     if (!list.length) {
+      state.loadedFor = null; // asked again when the view opens again, a batch run meanwhile
       showError({ title: "No exercises yet", detail: "averaging exercises need a batch: run one in the Batch view" });
       return;
     }
