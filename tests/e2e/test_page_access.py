@@ -92,12 +92,25 @@ def test_axe_finds_no_wcag_21_aa_violation_in_embed_mode(browser, base_url):
 
 
 def tab_to(page: Page, selector: str, most: int = 120) -> int:
-    """Press Tab until the focus is on `selector`; the number of presses (fails past `most`)."""
-    for n in range(1, most + 1):
-        page.page.keyboard.press("Tab")
+    """Press Tab until the focus is on `selector` (none if it is already); the number of
+    presses (fails past `most`)."""
+    for n in range(most + 1):
         if page.page.evaluate("s => document.activeElement.matches(s)", selector):
             return n
+        page.page.keyboard.press("Tab")
     raise AssertionError(f"{selector} not reached in {most} Tab presses")
+
+
+def answer_by_keyboard(page: Page, expected) -> None:
+    """Tab to the answer, type it or reach its option, Enter; wait for the feedback."""
+    p = page.page
+    if p.get_attribute("#practice-answer", "data-type") == "number":
+        tab_to(page, "#practice-number")
+        p.keyboard.type(repr(expected))
+    else:
+        tab_to(page, f"#practice-answer .option[data-option='{json.dumps(expected)}']")
+    p.keyboard.press("Enter")
+    p.wait_for_selector("#practice-feedback:not([hidden])")
 
 
 def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, base_url):
@@ -131,26 +144,22 @@ def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, 
         p.keyboard.press("ArrowLeft")
         assert p.evaluate("document.activeElement.id") == "tab-practice"
         p.wait_for_selector("#practice-prompt[data-exercise-id]")
-        # an exercise answered right: Tab to the answer, type or pick it, Enter
-        expected = right_answer(base_url, p)
-        if p.locator("#practice-answer[data-type=number]").count():
-            tab_to(page, "#practice-number")
-            p.keyboard.type(repr(expected))
+        # the round answered right by keyboard, a chosen option and a typed number among them:
+        # after each, Enter on "Next" (where the focus went) brings the next exercise's answer
+        types = []
+        for n in range(1, 6):
+            types.append(p.get_attribute("#practice-answer", "data-type"))
+            answer_by_keyboard(page, right_answer(base_url, p))
+            assert p.get_attribute("#practice-feedback", "data-correct") == "true"
+            score = p.locator("#practice-score")
+            assert (score.get_attribute("data-correct"), score.get_attribute("data-total")) == (
+                str(n),
+                str(n),
+            )
+            assert p.evaluate("document.activeElement.id") == "practice-next"
             p.keyboard.press("Enter")
-        else:
-            tab_to(page, f"#practice-answer .option[data-option='{json.dumps(expected)}']")
-            p.keyboard.press("Enter")
-        p.wait_for_selector("#practice-feedback:not([hidden])")
-        assert p.get_attribute("#practice-feedback", "data-correct") == "true"
-        score = p.locator("#practice-score")
-        assert (score.get_attribute("data-correct"), score.get_attribute("data-total")) == (
-            "1",
-            "1",
-        )
-        # the keyboard goes on to the next exercise
-        assert p.evaluate("document.activeElement.id") == "practice-next"
-        p.keyboard.press("Enter")
-        p.wait_for_function("document.activeElement.closest('#practice-answer') !== null")
+            p.wait_for_function("document.activeElement.closest('#practice-answer') !== null")
+        assert {"choice", "number"} <= set(types), types
         assert page.errors == []
     finally:
         page.close()
