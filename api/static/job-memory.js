@@ -4,29 +4,37 @@
 // that is gone (expired, deleted, another key's) is forgotten and the spec submitted again,
 // where the service's result cache answers for a spec anyone has run (docs/page.md).
 
-const PREFIX = "backprop-lab:job:";
-const key = (spec) => PREFIX + JSON.stringify(spec);
+const KEY = "backprop-lab:jobs"; // one entry: [[spec as JSON, job id], ...], the newest last
+const MOST = 50; // specs remembered; the oldest go first
 
-export function remembered(spec) {
+function load() {
   try {
-    return localStorage.getItem(key(spec));
+    const list = JSON.parse(localStorage.getItem(KEY) || "[]");
+    return Array.isArray(list) ? list : [];
   } catch {
-    return null; // storage refused (a sandboxed frame, a private window's policy)
+    return []; // storage refused (a sandboxed frame, a browser's policy) or not ours
   }
 }
 
-export function remember(spec, id) {
+function save(list) {
   try {
-    localStorage.setItem(key(spec), id);
+    localStorage.setItem(KEY, JSON.stringify(list.slice(-MOST)));
   } catch {
     // nothing kept: the next load submits again
   }
 }
 
+const others = (list, spec) => list.filter(([s]) => s !== JSON.stringify(spec));
+
+export function remembered(spec) {
+  const found = load().find(([s]) => s === JSON.stringify(spec));
+  return found ? found[1] : null;
+}
+
+export function remember(spec, id) {
+  save([...others(load(), spec), [JSON.stringify(spec), id]]);
+}
+
 export function forget(spec) {
-  try {
-    localStorage.removeItem(key(spec));
-  } catch {
-    // nothing to forget
-  }
+  save(others(load(), spec));
 }

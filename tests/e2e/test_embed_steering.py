@@ -1,8 +1,8 @@
 """Embedding a host can steer, in real headless Chromium against the service and its workers:
 the embed URL sets the preset, digit, exercise kinds and count; a page loaded again with the
-same settings shows the same job (no submit, no record); another browser's load is answered by
-the result cache (computed at most once); the page posts backprop-lab:ready to the host's
-origin, and to no other (docs/page.md)."""
+same settings shows the same job (no submit, no record; the newest fifty specs are kept);
+another browser's load is answered by the result cache (computed at most once); the page posts
+backprop-lab:ready to the host's origin, and to no other (docs/page.md)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,36 @@ def test_an_origin_that_differs_only_by_its_host_name_gets_no_message(browser, b
             page.page.frame_locator("#lab").locator(PRACTICE).wait_for()
             page.page.wait_for_timeout(500)  # a posted message would have arrived by now
             assert page.page.evaluate("window.scores") == []
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_the_browser_remembers_the_newest_fifty_specs(browser, base_url):
+    page = Page(browser, base_url, 400)
+    try:
+        page.open()
+        kept = page.page.evaluate(
+            """async () => {
+              const memory = await import("./static/job-memory.js");
+              localStorage.clear();
+              for (let n = 0; n < 60; n++) memory.remember({ digit: n }, `job-${n}`);
+              memory.remember({ digit: 30 }, "job-30-again");
+              memory.forget({ digit: 59 });
+              return {
+                entries: JSON.parse(localStorage.getItem("backprop-lab:jobs")).length,
+                gone: memory.remembered({ digit: 9 }), kept: memory.remembered({ digit: 10 }),
+                again: memory.remembered({ digit: 30 }), forgotten: memory.remembered({ digit: 59 }),
+              };
+            }"""
+        )
+        assert kept == {
+            "entries": 49,
+            "gone": None,
+            "kept": "job-10",
+            "again": "job-30-again",
+            "forgotten": None,
+        }
         assert page.errors == []
     finally:
         page.close()
