@@ -1,5 +1,5 @@
-// The page's state in its URL, so that a link reopens a view: `?preset=trained&digit=680&view=practice`
-// (docs/page.md). The query names the lesson's preset, the digit, the view (tab) and the
+// The page's state in its URL, so that a link reopens a view:
+// `?preset=lesson-trained&digit=680&view=practice` (docs/page.md). The query names the lesson's preset, the digit, the view (tab) and the
 // practice settings (`kinds`, `count`), or a job to practise on (`job`); every other parameter
 // (embed=, origin=, ...) is kept as it is. Reading never trusts the URL: what it cannot use is
 // dropped here (a view that does not exist, a digit that is not a whole number) or by the page

@@ -116,7 +116,8 @@ def test_the_browser_remembers_the_newest_fifty_specs(browser, base_url):
               return {
                 entries: JSON.parse(localStorage.getItem("backprop-lab:jobs")).length,
                 gone: memory.remembered({ digit: 9 }), kept: memory.remembered({ digit: 10 }),
-                again: memory.remembered({ digit: 30 }), forgotten: memory.remembered({ digit: 59 }),
+                again: memory.remembered({ digit: 30 }),
+                forgotten: memory.remembered({ digit: 59 }),
               };
             }"""
         )
