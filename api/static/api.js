@@ -99,12 +99,15 @@ async function follow(job, onUpdate, signal) {
 // Run one job to the end. onUpdate(job) sees every state it passes through. `fields` (e.g.
 // "id,status,wishes") are the job fields and result names the caller draws: the service sends
 // those alone (?fields=), always with what this function reads itself.
+const askedFor = (fields) => (fields ? `fields=${encodeURIComponent(`${OWN},${fields}`)}` : "");
+const reader = (asked, signal) => (id) => call(`v1/jobs/${encodeURIComponent(id)}${asked ? `?${asked}` : ""}`, { signal });
+
 export async function runJob(spec, { onUpdate = () => {}, signal, fields = null } = {}) {
-  const asked = fields ? `fields=${encodeURIComponent(`${OWN},${fields}`)}` : "";
-  const read = (id) => call(`v1/jobs/${encodeURIComponent(id)}${asked ? `?${asked}` : ""}`, { signal });
+  const asked = askedFor(fields);
+  const read = reader(asked, signal);
   // The submit is not aborted by a stop: only its answer names the job, and a stopped job
   // must be cancelled on the service too, not merely forgotten by the page.
-  let job = await call(`v1/jobs?wait=10${asked ? `&${asked}` : ""}`, {
+  const job = await call(`v1/jobs?wait=10${asked ? `&${asked}` : ""}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(spec),
@@ -113,6 +116,17 @@ export async function runJob(spec, { onUpdate = () => {}, signal, fields = null 
     if (!FINISHED.has(job.status)) cancelJob(job.id);
     throw new DOMException("stopped", "AbortError");
   }
+  return finish(job, { onUpdate, signal, read });
+}
+
+// A job the page did not submit (a link's `job=`, or one it ran before): read, then followed
+// to its end as runJob follows its own.
+export async function followJob(id, { onUpdate = () => {}, signal, fields = null } = {}) {
+  const read = reader(askedFor(fields), signal);
+  return finish(await read(id), { onUpdate, signal, read });
+}
+
+async function finish(job, { onUpdate, signal, read }) {
   onUpdate(job);
   if (!FINISHED.has(job.status) && await follow(job, onUpdate, signal)) {
     job = await read(job.id);

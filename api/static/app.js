@@ -1,12 +1,14 @@
 // The page's controller: build a job spec from the form, run it through the service, and hand
 // the result to the three views. State lives here; the views only draw what they are given.
 
-import { ServiceError, cancelJob, examples, neuron, runJob } from "./api.js";
+import { ServiceError, cancelJob, examples, followJob, neuron, runJob } from "./api.js";
 import * as catalog from "./catalog.js";
 import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
+import * as memory from "./job-memory.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
 import * as practice from "./practice.js";
 import * as training from "./training.js";
+import * as urlState from "./url-state.js";
 import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -115,7 +117,9 @@ function showError(err) {
 
 // Submit the form's spec (kind "single": one example, backprop and the naive method; "batch":
 // the batch view's), after stopping any job still running; show its progress, then its result.
-async function submitJob(kind) {
+// `jobId` shows that job instead (a link's job=); `reuse` first tries the job this browser
+// ran for the same spec (a page loaded again: job-memory.js).
+async function submitJob(kind, { jobId = null, reuse = false } = {}) {
   stop();
   const controller = new AbortController();
   const running = { controller, id: null };
@@ -124,13 +128,25 @@ async function submitJob(kind) {
   const what = kind === "single" ? "Backprop and the naive method" : "The batch";
   setStatus("running", `${what}: sending\u2026`);
   try {
-    const job = await runJob(kind === "single" ? singleSpec() : batchSpec(), {
+    const spec = kind === "single" ? singleSpec() : batchSpec();
+    const shown = jobId ? { job: jobId } : { ...shownForm(), job: null }; // the URL's, as submitted
+    const options = {
       fields: kind === "single" ? SINGLE_FIELDS : BATCH_FIELDS,
       signal: controller.signal,
       onUpdate: (update) => { running.id = update.id; showProgress(update, what); },
-    });
-    if (kind === "single") showSingle(job);
-    else showBatch(job);
+    };
+    const known = jobId || (reuse && memory.remembered(spec));
+    let job = known ? await followJob(known, options).catch((err) => {
+      if (err.name === "AbortError" || jobId) throw err;
+      memory.forget(spec); // gone: run it again
+      return null;
+    }) : null;
+    if (!job) job = await runJob(spec, options);
+    if (kind === "single") {
+      if (!jobId) memory.remember(spec, job.id);
+      showSingle(job);
+      urlState.record(shown);
+    } else showBatch(job);
     setStatus("done", `${what}: done (job ${job.id}).`);
   } catch (err) {
     if (err.name === "AbortError") return;
@@ -304,7 +320,30 @@ $("run-batch").addEventListener("click", () => submitJob("batch"));
 
 const tabs = [...document.querySelectorAll("[role=tab]")];
 
-function showTab(tab) {
+// The form's part of the URL (url-state.js): the lesson's preset and the digit, when shown.
+function shownForm() {
+  const lessonNet = form.elements.net.value === "lesson";
+  return { preset: lessonNet ? $("preset").value : null, digit: usesDigits(network()) ? Number($("digit").value) : null };
+}
+
+// A link's (or a history entry's) preset and digit in the form; true if they changed it.
+function applyForm(wanted) {
+  const before = JSON.stringify(shownForm());
+  if (wanted.preset && catalog.preset(wanted.preset)) {
+    form.elements.net.value = "lesson";
+    $("preset").value = wanted.preset;
+  }
+  if (wanted.digit !== null) $("digit").value = wanted.digit;
+  syncForm(); // clamps the digit to the data set's
+  return JSON.stringify(shownForm()) !== before;
+}
+
+const viewTab = (view) => $(`tab-${view}`);
+
+// `push`: a change of view the user made, a new history entry (url-state.js); false when the
+// URL already says it (a link, the back button).
+function showTab(tab, { push = true } = {}) {
+  if (push) urlState.record({ view: tab.id.slice("tab-".length) }, { push: true });
   for (const other of tabs) {
     const chosen = other === tab;
     other.setAttribute("aria-selected", String(chosen));
@@ -427,8 +466,21 @@ async function start() {
     }
   }
   syncForm();
-  if (practice.embed.on) showTab($("tab-practice"));
-  submitJob("single");
+  const wanted = urlState.read();
+  applyForm(wanted);
+  practice.configure(wanted);
+  submitJob("single", wanted.job ? { jobId: wanted.job } : { reuse: true });
+  showTab(viewTab(wanted.view || (practice.embed.on ? "practice" : "network")), { push: false });
 }
+
+// The back and forward buttons: the entry's view, and its run when it names another one.
+window.addEventListener("popstate", () => {
+  if (!catalog.presets().length) return;
+  const wanted = urlState.read();
+  const changed = applyForm(wanted);
+  if (wanted.job && wanted.job !== state.job?.id) submitJob("single", { jobId: wanted.job });
+  else if (changed) submitJob("single", { reuse: true });
+  showTab(viewTab(wanted.view || "network"), { push: false });
+});
 
 start();

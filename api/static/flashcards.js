@@ -30,7 +30,6 @@ function showCard() {
   $("flashcard-side").textContent = state.flipped ? "Back" : "Front";
   $("flashcard-text").textContent = state.flipped ? card.back : card.front;
   $("flashcard-count").textContent = `Card ${state.card + 1} of ${state.cards.length}`;
-  box.setAttribute("aria-label", `Flashcard ${state.card + 1} of ${state.cards.length}, ${state.flipped ? "back" : "front"}: press Space to flip, arrows to move`);
 }
 
 function flip() {

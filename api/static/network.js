@@ -105,7 +105,7 @@ export function drawNetwork(root, lesson, view, width) {
     const p = box.pos[l];
     const scale = maxAbs(wishes[l]);
     const group = svg("g", {
-      class: "layer", "data-layer": l, "data-revealed": String(revealed(l)),
+      class: "layer", "data-layer": l, "data-revealed": String(revealed(l)), role: "group",
       "aria-label": `${layerName(l, sizes.length)}: ${sizes[l]} neurons`,
     }, root);
     if (p.image) {

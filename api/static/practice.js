@@ -30,11 +30,18 @@ export const embed = (() => {
 })();
 
 const state = {
-  job: null, batchJob: null, loadedFor: null, round: 0,
+  job: null, batchJob: null, loadedFor: null, round: 0, ready: false,
+  kinds: null, count: ROUND, // the practice settings (a link's kinds= and count=: url-state.js)
   list: [], at: 0, answered: false, correct: 0, total: 0,
 };
 
 // ---- the run the exercises come from -----------------------------------------------------
+
+// kinds: comma-separated exercise kinds (null: every kind the run can give); count: per round
+export function configure({ kinds = null, count = null } = {}) {
+  state.kinds = kinds;
+  state.count = count || ROUND;
+}
 
 export function setJob(job) {
   state.job = job;
@@ -62,10 +69,14 @@ async function newRound({ focus = false } = {}) {
   $("practice-error").hidden = true;
   try {
     const seed = state.round;
-    const single = await exercises(job.id, { count: ROUND, seed });
+    const asked = state.kinds ? state.kinds.split(",") : null;
+    const kinds = asked && asked.filter((k) => k !== "averaging").join(",");
+    // averaging exercises come from a batch; a round of them alone waits for one (Batch view)
+    const single = kinds === "" ? { exercises: [] } : await exercises(job.id, { count: state.count, seed, kinds });
     const list = single.exercises.map((e) => ({ ...e, jobId: job.id, result: job.result }));
     const batch = state.batchJob;
-    if (batch && batch.result.network.layers.join() === job.result.network.layers.join()) {
+    const averaging = !asked || asked.includes("averaging");
+    if (averaging && batch && batch.result.network.layers.join() === job.result.network.layers.join()) {
       try {
         const more = await exercises(batch.id, { count: 1, seed, kinds: "averaging" });
         list.push(...more.exercises.map((e) => ({ ...e, jobId: batch.id, result: batch.result })));
@@ -74,9 +85,15 @@ async function newRound({ focus = false } = {}) {
       }
     }
     if (state.job !== job) return;
+    if (!list.length) {
+      state.loadedFor = null; // asked again when the view opens again, a batch run meanwhile
+      showError({ title: "No exercises yet", detail: "averaging exercises need a batch: run one in the Batch view" });
+      return;
+    }
     state.list = list;
     state.at = 0;
     present({ focus });
+    if (!state.ready) postReady(job);
   } catch (err) {
     state.loadedFor = null;
     showError(err);
@@ -237,6 +254,15 @@ function postScore(exercise, correct) {
   window.parent.postMessage({
     type: "backprop-lab:score", correct: state.correct, total: state.total,
     exercise: { id: exercise.id, kind: exercise.kind, job_id: exercise.jobId, correct },
+  }, embed.origin);
+}
+
+// Once, when the first exercise is on show: the host can show the frame, and learns the job.
+function postReady(job) {
+  state.ready = true;
+  if (!embed.on || !embed.origin || window.parent === window) return;
+  window.parent.postMessage({
+    type: "backprop-lab:ready", job_id: job.id, kinds: state.kinds, count: state.count,
   }, embed.origin);
 }
 

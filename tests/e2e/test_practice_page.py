@@ -7,40 +7,23 @@ API first (checking is stateless, so that records nothing), then answers in the 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
-from tests.support.browser import DONE, Page, needs_chromium, screenshot
-from tests.support.processes import free_port
+from tests.support.browser import DONE, Page, host_page, needs_chromium, right_answer, screenshot
 
 pytestmark = needs_chromium
 
 PRACTICE = "#practice-prompt[data-exercise-id]"
+# the host keeps every message of the lab's; the scores (a ready message comes first)
+SCORES = "window.scores.filter(m => m.type === 'backprop-lab:score')"
 
 
 def open_practice(page: Page) -> None:
     page.open()
     page.page.click("#tab-practice")
     page.page.wait_for_selector(PRACTICE)
-
-
-def right_answer(base_url: str, frame):
-    """The expected answer of the exercise on show, asked of the API with any valid answer."""
-    prompt = frame.locator(PRACTICE)
-    job_id = prompt.get_attribute("data-job-id")
-    exercise_id = prompt.get_attribute("data-exercise-id")
-    options = frame.locator("#practice-answer .option")
-    guess = json.loads(options.first.get_attribute("data-option")) if options.count() else 0
-    reply = requests.post(
-        f"{base_url}/v1/jobs/{job_id}/exercises/{exercise_id}/answer",
-        json={"answer": guess},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
-    return reply.json()["expected"]
 
 
 def answer_in_page(frame, expected, right: bool) -> None:
@@ -119,40 +102,11 @@ def test_flashcards_flip_and_move_with_the_keyboard(browser, base_url):
         page.close()
 
 
-HOST = """<!doctype html><title>course</title>
-<iframe id="lab" src="{src}" width="400" height="760" title="backprop-lab"></iframe>
-<script>
-window.scores = [];
-window.addEventListener("message", (event) => {{
-  if (event.origin === "{api}") window.scores.push(event.data);
-}});
-</script>"""
-
-
 @pytest.fixture
 def host(base_url):
     """A course page on another origin (its own port), framing the page in embed mode."""
-    port = free_port()
-    page = HOST.format(src=f"{base_url}/?embed=1&origin=http://127.0.0.1:{port}", api=base_url)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server name)
-            body = page.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.shutdown()
+    with host_page(base_url, "embed=1") as url:
+        yield url
 
 
 def test_embed_mode_posts_the_score_to_the_host_on_another_origin(browser, base_url, host):
@@ -167,16 +121,16 @@ def test_embed_mode_posts_the_score_to_the_host_on_another_origin(browser, base_
         exercise_id = inner.get_attribute(PRACTICE, "data-exercise-id")
         expected = right_answer(base_url, inner)
         answer_in_page(inner, expected, True)
-        page.page.wait_for_function("window.scores.length === 1")
-        message = page.page.evaluate("window.scores[0]")
+        page.page.wait_for_function(f"{SCORES}.length === 1")
+        message = page.page.evaluate(f"{SCORES}[0]")
         assert message["type"] == "backprop-lab:score"
         assert (message["correct"], message["total"]) == (1, 1)
         assert message["exercise"]["id"] == exercise_id and message["exercise"]["correct"]
         inner.click("#practice-next")
         expected = right_answer(base_url, inner)
         answer_in_page(inner, expected, False)
-        page.page.wait_for_function("window.scores.length === 2")
-        assert page.page.evaluate("[window.scores[1].correct, window.scores[1].total]") == [1, 2]
+        page.page.wait_for_function(f"{SCORES}.length === 2")
+        assert page.page.evaluate(f"[{SCORES}[1].correct, {SCORES}[1].total]") == [1, 2]
         assert page.errors == []
     finally:
         page.close()
