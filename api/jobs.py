@@ -62,10 +62,14 @@ def submit(
     s = services()
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
-    job_class = classes.job_class(
-        spec, s.settings.interactive_seconds, s.settings.naive_split_passes
-    )
     size = model.estimate_result(spec)
+    job_class = classes.job_class(
+        spec,
+        s.settings.interactive_seconds,
+        s.settings.naive_split_passes,
+        s.settings.interactive_result_bytes,
+        size,
+    )
     too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
     if too_big:
         raise invalid([too_big])

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # -- job classes (API): see api/classes.py
     interactive_seconds: float = 0.5  # estimated seconds of one core up to which a job is
     #                                   interactive (its own queue); above it, batch
+    interactive_result_bytes: Count = 16 * 1024**2  # ... and whose result's estimated JSON is
+    #                                                 at most this; above it, batch
     batch_quota: Count = 4  # an owner's (API key, else address) batch jobs queued or running
     interactive_quota: Count = 200  # ... and interactive ones: a class behind one address
 
