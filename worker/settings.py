@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes
     web_connections: Count = 1000  # gevent: requests one process holds at once (waits, streams)
+    held_per_owner: Count = 100  # streams and ?waits one owner holds open, over all processes
+    api_redis_connections: Count = 50  # Redis connections one API process keeps at most
+    api_redis_idle_seconds: float = 30.0  # ... closing each one idle this long (api/redis_pool.py)
 
     # -- the `backprop-lab` command
     host: str = "127.0.0.1"  # `run` and `serve` bind here
