@@ -11,12 +11,14 @@ when a request next takes it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from queue import Empty
 
 import redis
 
+log = logging.getLogger(__name__)
 REDIS_WAIT_SECONDS = 5.0  # the longest a request waits for a free connection
 
 
@@ -87,7 +89,7 @@ class IdlePool(redis.BlockingConnectionPool):
             try:
                 self.close_idle()
             except Exception:  # a reaper never takes the process down
-                pass
+                log.exception("closing idle Redis connections failed")
 
 
 def client(url: str, connections: int, idle_seconds: float, timeout: float) -> redis.Redis:
