@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import redis
 from flask import Flask, Response, jsonify, request, send_from_directory
 from flask_cors import CORS
 
@@ -19,9 +20,10 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, compression, errors, openapi
+from . import clients, compression, errors, openapi, redis_pool
 from .jobs import Services
 from .views import site, v1
+from .wakeups import Wakeups
 from .workers import Workers
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,13 +35,27 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC))
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
-    # every held request (up to WEB_CONNECTIONS) may block on a Redis connection of its own
-    store = JobStore.from_settings(settings, connections=settings.web_connections + 50)
+    # held requests park on api.wakeups, not on a connection: a small pool with idle release
+    client = redis_pool.client(
+        settings.redis_url,
+        settings.api_redis_connections,
+        settings.api_redis_idle_seconds,
+        timeout=2.0,
+    )
+    binary = redis.Redis(connection_pool=client.connection_pool.twin(decode_responses=False))
+    store = JobStore(
+        client, settings.job_ttl, settings.budget, settings.hard_time_limit, binary=binary
+    )
     for warning in eviction_problems(store.redis, settings.budget):  # raises if Redis evicts
         app.logger.warning("%s", warning)
     celery = sender(settings)
     services = Services(
-        settings, store, celery, Workers(celery), queues.names(settings.queue_prefix)
+        settings,
+        store,
+        celery,
+        Workers(celery),
+        queues.names(settings.queue_prefix),
+        Wakeups(client),
     )
     app.extensions["backprop-lab"] = services
     errors.register(app)

@@ -7,11 +7,12 @@ shows it), and closes. A job that expires under the stream ends it with an `erro
 from closing an idle stream and finds a client that went away: the write fails and the stream
 stops, freeing its place among the held requests.
 
-It wakes at once when the job ends (the end's push that `?wait` uses, put back for the other
-waiters) and looks at the progress every TICK seconds otherwise, so under gunicorn's gevent
-worker a stream costs one greenlet and one Redis connection, not a thread. A stream never
-lives longer than `lifetime` seconds (the job time limit plus the wait limit): a client still
-interested then opens a new one.
+It wakes at once when the job ends (the process's one subscriber, api/wakeups.py) and looks
+at the progress every TICK seconds otherwise, so under gunicorn's gevent worker a stream costs
+one greenlet and a short Redis read each tick, neither a thread nor a connection of its own. A
+stream never lives longer than `lifetime` seconds (the job time limit plus the wait limit): a
+client still interested then opens a new one. A stream is a held request of its owner
+(api/holds.py): over HELD_PER_OWNER it is refused with 429 before it starts.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from . import jobs, problems, results
+from . import holds, jobs, problems, results
 from .errors import Problem
-from .metrics import HOLD_HORIZON, held
 
 TICK = 0.5
 KEEPALIVE = 2.0
@@ -36,20 +36,36 @@ def event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def stream(job_id: str, owner: str | None, lifetime: float) -> Response:
+def stream(job_id: str, owner: str | None, holder: str, lifetime: float) -> Response:
     jobs.find(job_id, owner)  # 404 (or another owner's job) before the stream starts
-    body = stream_with_context(_events(job_id, owner, lifetime))
-    return Response(
-        body,
-        mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    hold = holds.take(
+        jobs.services().store.redis,
+        "stream",
+        holder,
+        jobs.services().settings.held_per_owner,
+        holds.HOLD_HORIZON,
+    )  # 429 before the stream starts
+    try:
+        body = stream_with_context(_events(job_id, owner, lifetime, hold))
+        response = Response(
+            body,
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    except BaseException:
+        hold.release()
+        raise
+    response.call_on_close(hold.release)  # also when the body never started
+    return response
 
 
-def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str | bytes]:
-    store = jobs.services().store
+def _events(
+    job_id: str, owner: str | None, lifetime: float, hold: holds.Hold
+) -> Iterator[str | bytes]:
+    s = jobs.services()
+    store = s.store
     deadline = time.monotonic() + lifetime
-    with held(store.redis, "stream") as refresh:
+    with s.wakeups.watch(job_id) as ended:
         yield f"retry: {RETRY_MS}\n\n"
         last, written, refreshed = None, time.monotonic(), time.monotonic()
         while time.monotonic() < deadline:
@@ -70,10 +86,10 @@ def _events(job_id: str, owner: str | None, lifetime: float) -> Iterator[str | b
             elif now - written >= KEEPALIVE:
                 written = now
                 yield ": keep-alive\n\n"
-            if now - refreshed >= HOLD_HORIZON / 3:
+            if now - refreshed >= holds.HOLD_HORIZON / 3:
                 refreshed = now
-                refresh()
-            _sleep_until_end(store, job_id, TICK)
+                hold.renew()
+            ended.wait(TICK)
 
 
 def _end(job_id: str, owner: str | None) -> Iterator[str | bytes]:
@@ -84,16 +100,6 @@ def _end(job_id: str, owner: str | None) -> Iterator[str | bytes]:
     record, stored = jobs.read(job_id, owner)
     yield from results.job_pieces(record, stored)
     yield "\n\n"
-
-
-def _sleep_until_end(store, job_id: str, seconds: float) -> None:
-    """Up to `seconds`, less if the job ends; the end's marker is put back for other waiters."""
-    popped = store.redis.blpop([store.ended_key(job_id)], timeout=seconds)
-    if popped:
-        with store.redis.pipeline() as pipe:
-            pipe.rpush(popped[0], popped[1])
-            pipe.expire(popped[0], 60)
-            pipe.execute()
 
 
 def _gone(job_id: str) -> dict[str, Any]:

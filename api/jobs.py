@@ -7,6 +7,7 @@ the worker writes back.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ from worker.settings import Settings
 
 from . import classes
 from .errors import Problem, invalid
-from .metrics import HOLD_MARGIN, held
+from .holds import HOLD_MARGIN, holding
+from .wakeups import Wakeups
 from .workers import Workers
 
 NO_WORKER = {
@@ -38,6 +40,7 @@ class Services:
     celery: Celery
     workers: Workers
     queues: dict[str, str]  # class -> its Celery queue
+    wakeups: Wakeups  # the process's subscriber to jobs' ends (api/wakeups.py)
 
 
 def services() -> Services:
@@ -58,14 +61,35 @@ def submit(
     wait for its end. The job (with links) and, once it succeeded, its stored result's fields
     (as `read` gives them). `use_cache` False computes the job even when its result is kept
     (RESULT_CACHE off: none is); `keys` are the result names asked for (?fields=), the stored
-    fields read for them."""
+    fields read for them. A `wait` is a held request of the holder (`api.holds`), taken
+    first: over HELD_PER_OWNER nothing is recorded (429)."""
+    if wait > 0 and holder is not None:
+        seconds = min(wait, services().settings.max_wait)
+        with hold(holder, "wait", seconds + HOLD_MARGIN):
+            return _submit(data, spec, seconds, owner, holder, use_cache, keys)
+    return _submit(data, spec, wait, owner, holder, use_cache, keys)
+
+
+def _submit(
+    data: Any,
+    spec: model.JobSpec,
+    wait: float,
+    owner: str | None,
+    holder: str | None,
+    use_cache: bool,
+    keys: list[str] | None,
+) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     s = services()
     estimate = model.estimate_cost(spec)
     passes = estimate["naive_passes"] + estimate.get("training_passes", 0)
-    job_class = classes.job_class(
-        spec, s.settings.interactive_seconds, s.settings.naive_split_passes
-    )
     size = model.estimate_result(spec)
+    job_class = classes.job_class(
+        spec,
+        s.settings.interactive_seconds,
+        s.settings.naive_split_passes,
+        s.settings.interactive_result_bytes,
+        size,
+    )
     too_big = model.result_too_big(spec, s.settings.max_result_bytes, size)
     if too_big:
         raise invalid([too_big])
@@ -151,10 +175,21 @@ def wait_for(
 ) -> tuple[dict[str, Any], dict[str, bytes] | None]:
     """The job once it has finished, or as it is after `seconds` (woken by its end), with its
     stored result's fields as `read` gives them (those `keys` need)."""
-    store = services().store
-    with held(store.redis, "wait", seconds + HOLD_MARGIN):
-        store.wait(job_id, seconds)
+    s = services()
+    deadline = time.monotonic() + seconds
+    with s.wakeups.watch(job_id) as ended:
+        while s.store.status(job_id) in ("queued", "running"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ended.wait(min(left, 1.0))  # woken by the end's message; a look each second
     return read(job_id, owner, keys)
+
+
+def hold(holder: str, kind: str, horizon: float):
+    """A held request of `kind` for `holder` while the block runs (api.holds), or 429."""
+    s = services()
+    return holding(s.store.redis, kind, holder, s.settings.held_per_owner, horizon)
 
 
 def stream_lifetime() -> float:

@@ -7,9 +7,9 @@ the broker at scrape time (a passive declare, which Redis and RabbitMQ both answ
 broker cannot be asked, the depths are absent from that scrape (an outage is not an empty
 queue) and `backprop_lab_queue_depth_up` is 0 with the reason. Held
 requests are the `?wait` requests and event streams open right now: each is an entry in a sorted
-set whose score is when it expires, so a process that dies holding some stops counting them
-after their horizon (a wait's own length and HOLD_MARGIN; a stream's HOLD_HORIZON between
-refreshes).
+set whose score is when its lease ends (api/holds.py, which writes them), so a process that
+dies holding some stops counting them after their lease (a wait's own length and HOLD_MARGIN;
+a stream's HOLD_HORIZON between renewals).
 
 With API keys set (API_KEYS), a scrape needs one of them, like a job request (Prometheus:
 `authorization: {credentials: <key>}`); without keys it is open, like the jobs.
@@ -17,10 +17,7 @@ With API keys set (API_KEYS), a scrape needs one of them, like a job request (Pr
 
 from __future__ import annotations
 
-import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import redis
 from amqp.exceptions import AccessRefused, ChannelError, NotAllowed
@@ -36,29 +33,11 @@ from redis import Redis
 from worker import accounting, keyspace
 from worker.queues import CLASSES
 
-HOLD_HORIZON = 30.0  # seconds a held stream counts without a refresh
-HOLD_MARGIN = 5.0  # seconds a held wait counts past its own length (it ends before that)
 KINDS = ("wait", "stream")
 # why the broker could not be asked: no connection (refused, timed out, no such host); it
 # refused us (credentials, a virtual host that does not exist); anything else
 REASONS = ("unreachable", "refused", "error")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-@contextmanager
-def held(client: Redis, kind: str, horizon: float = HOLD_HORIZON) -> Iterator[Callable[[], None]]:
-    """Count one held request of `kind` while the block runs; yields a refresh function that a
-    holder longer than `horizon` seconds (a stream) calls at least every `horizon` seconds."""
-    token, key = secrets.token_hex(8), keyspace.held(kind)
-
-    def refresh() -> None:
-        client.zadd(key, {token: time.time() + horizon})
-
-    refresh()
-    try:
-        yield refresh
-    finally:
-        client.zrem(key, token)
 
 
 class ServiceCollector:

@@ -41,8 +41,9 @@ SAYS = {
     413: "Body over MAX_BODY_BYTES",
     415: "Not application/json",
     422: "Invalid: each field and limit is listed",
-    429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ) or, for a submit, over the "
-    "quota of jobs in flight (BATCH_QUOTA, INTERACTIVE_QUOTA); retry after Retry-After",
+    429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); for a submit, over the quota of "
+    "jobs in flight (BATCH_QUOTA, INTERACTIVE_QUOTA); for a ?wait or an event stream, over "
+    "the held requests of the key or address (HELD_PER_OWNER); retry after Retry-After",
     503: "Redis (or, for ready, every worker) does not answer; retry after Retry-After",
     410: "The result was dropped to make room for newer ones (see result_expired)",
     507: "The result store is held by jobs in flight (RESULT_STORE_BYTES, "

@@ -74,6 +74,13 @@ TYPES: dict[Slug, tuple[str, str]] = {
         "BATCH_QUOTA or INTERACTIVE_QUOTA allow; `in_flight` and `limit` say how many. "
         "Submit again when one has finished (or cancel one).",
     ),
+    Slug.HELD: (
+        "Too many held requests",
+        "This API key (or, with keys off, this address) already holds as many event streams "
+        "and `?wait` requests open as HELD_PER_OWNER allows, over all the API's processes; "
+        "`held` and `limit` say how many. Close one (or poll `GET /v1/jobs/<id>`), and retry "
+        "after Retry-After.",
+    ),
     Slug.RATE_LIMIT: (
         "Too many requests",
         "Over RATE_LIMIT (submissions and cancels) or "

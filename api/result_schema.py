@@ -133,13 +133,14 @@ class NaiveTiming(_Block):
     difference: Literal["forward", "central"]
     full_passes: int = Field(description="Passes for every parameter.")
     cpu_seconds: float | None = Field(
-        description="Seconds the naive passes took, summed over the parts of a split job "
-        "(each timed in its own one-thread process); the speedup uses this. Null when naive "
-        "did not run."
+        description="CPU seconds the naive passes took (the process time of the worker that "
+        "ran them, one BLAS thread), summed over the parts of a split job: other jobs on the "
+        "same cores do not inflate it. The speedup uses this. Null when naive did not run."
     )
     wall_seconds: float | None = Field(
-        description="Seconds from the first part's start to the last part's end (equal to "
-        "cpu_seconds when the job ran in one process). Null when naive did not run."
+        description="Wall-clock seconds from the first part's start to the last part's end: "
+        "about cpu_seconds for a job alone in one process, more while other jobs share its "
+        "cores, less when parts ran side by side. Null when naive did not run."
     )
     passes: int
     seconds_per_pass: float | None = None

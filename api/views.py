@@ -131,10 +131,16 @@ def delete_job(job_id: str):
     return "", 204
 
 
-@route(v1.get, "/jobs/<job_id>/events", answers={200: EVENTS}, errors=(404, 503), key="required")
+@route(
+    v1.get,
+    "/jobs/<job_id>/events",
+    answers={200: EVENTS},
+    errors=(404, 429, 503),
+    key="required",
+)
 def job_events(job_id: str):
     """Server-sent events: `progress` while the job runs, then one `end` with the finished job."""
-    return events.stream(job_id, owner(), jobs.stream_lifetime())
+    return events.stream(job_id, owner(), rate_key(), jobs.stream_lifetime())
 
 
 @route(v1.get, "/jobs", query=ListQuery, answers={200: JobList}, errors=(422, 503), key="required")

@@ -43,13 +43,15 @@ class Nudged:
     indices: Array
     values: Array  # dC/dtheta_k estimates, float64, one per index
     passes: int
-    seconds: float
+    seconds: float  # wall-clock seconds
     base_cost: float | None = None  # C(theta), for forward differences
+    cpu_seconds: float = 0.0  # this process's CPU seconds: what the passes cost, whatever ran
+    #                           beside them (time.process_time; the workers use one BLAS thread)
 
     def __repr__(self) -> str:
         return (
             f"Nudged({len(self.indices)} parameters, passes={self.passes}, "
-            f"seconds={self.seconds:.3g})"
+            f"seconds={self.seconds:.3g}, cpu_seconds={self.cpu_seconds:.3g})"
         )
 
 
@@ -90,8 +92,9 @@ def nudge(
     raises; `net` is unchanged afterwards. `base_cost` (forward differences) is C(theta) when
     the caller knows it, saving the base pass. Every `check_seconds`, `progress(passes done,
     passes in all)` is called and `should_stop()` asked; True raises `Cancelled`. Returns the
-    estimates in the order of `indices`, the passes made, the seconds taken and C(theta)."""
-    start = time.perf_counter()
+    estimates in the order of `indices`, the passes made, the wall and CPU seconds taken and
+    C(theta)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     indices = np.asarray(indices, dtype=np.int64)
     flats = [p.reshape(-1) for p in net.parameters()]  # views: writing them nudges the network
     offsets = np.cumsum([0] + [f.size for f in flats])
@@ -145,7 +148,8 @@ def nudge(
     values = (np.array(plus) - (np.array(minus) if central else base_cost)) / steps
     if progress is not None:
         progress(passes, total)
-    return Nudged(indices, values, passes, time.perf_counter() - start, base_cost)
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return Nudged(indices, values, passes, wall, base_cost, cpu)
 
 
 def _nudge_run(

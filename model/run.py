@@ -64,6 +64,7 @@ def naive_part(
         "values": done.values.tolist(),
         "passes": done.passes,
         "seconds": done.seconds,
+        "cpu_seconds": done.cpu_seconds,
         "base_cost": done.base_cost,
         "began_at": began,
         "ended_at": time.time(),
@@ -153,9 +154,9 @@ def _naive(
     progress: Progress | None,
     should_stop: ShouldStop | None,
 ) -> tuple[Nudged, float]:
-    """The naive gradient, and the wall seconds it took: in one process its own seconds; in
-    parts, from the first part's start to the last one's end (the parts ran side by side, so
-    their seconds add up to more)."""
+    """The naive gradient (its `cpu_seconds` the parts' CPU seconds, summed), and the wall
+    seconds it took: in one process its own seconds; in parts, from the first part's start to
+    the last one's end (the parts ran side by side, so their seconds add up to more)."""
     indices = job.naive_indices
     if parts is None:
         done = nudge(
@@ -177,7 +178,11 @@ def _naive(
     values = np.concatenate([np.asarray(p["values"], dtype=np.float64) for p in parts])
     wall = max(p["ended_at"] for p in parts) - min(p["began_at"] for p in parts)
     return Nudged(
-        indices, values, sum(p["passes"] for p in parts), sum(p["seconds"] for p in parts)
+        indices,
+        values,
+        sum(p["passes"] for p in parts),
+        sum(p["seconds"] for p in parts),
+        cpu_seconds=sum(p.get("cpu_seconds", p["seconds"]) for p in parts),  # an older part: wall
     ), wall
 
 
@@ -212,9 +217,11 @@ def _timing(job: Job, nudged: Nudged | None, wall: float | None) -> dict[str, An
     forward pass and one backward sweep without the input layer's wishes (input_wishes=False),
     which no gradient needs and which the naive method never computes either.
 
-    The naive method's `cpu_seconds` sum the seconds of its parts, each in a one-thread
-    process: the work it costs, comparable with backprop's seconds in one process, so the
-    speedup uses them. `wall_seconds` is how long the client waited for them."""
+    The naive method's `cpu_seconds` are the CPU seconds of its passes (time.process_time of
+    the process that ran them, one BLAS thread), summed over the parts of a split job: the work
+    it costs whatever else shared the cores, so the speedup uses them. `wall_seconds` is how
+    long the client waited for them: jobs running side by side on the same cores stretch it.
+    The naive method runs once (no repeats, no interval): its passes are its repeats."""
     repeats = job.spec.timing.repeats
     forward_times = repeat_seconds(lambda: job.net.cost(job.x, job.y), repeats)
     back_times = repeat_seconds(
@@ -225,16 +232,16 @@ def _timing(job: Job, nudged: Nudged | None, wall: float | None) -> dict[str, An
     full_passes = passes_needed(job.net.parameter_count, difference)
     naive: dict[str, Any] = {"difference": difference, "full_passes": full_passes}
     if nudged is not None and nudged.passes:
-        per_pass = nudged.seconds / nudged.passes
+        per_pass = nudged.cpu_seconds / nudged.passes
         naive.update(
-            cpu_seconds=nudged.seconds,
+            cpu_seconds=nudged.cpu_seconds,
             wall_seconds=wall,
             passes=nudged.passes,
             seconds_per_pass=per_pass,
             pass_to_forward=per_pass / forward,
             measured=len(nudged.indices) == job.net.parameter_count,
         )
-        full = nudged.seconds if naive["measured"] else per_pass * full_passes
+        full = nudged.cpu_seconds if naive["measured"] else per_pass * full_passes
     else:
         naive.update(cpu_seconds=None, wall_seconds=None, passes=0, measured=False)
         per_pass = forward

@@ -7,6 +7,7 @@
     metrics:*                the counts behind GET /metrics (worker/accounting.py)
     inflight:<class>:<holder>  sorted set: a holder's unfinished jobs of one class (the quota)
     held:<kind>              sorted set: the API's held requests (api/metrics.py)
+    holds:<holder>           sorted set: one owner's held requests, by lease end (api/holds.py)
     cache:<key>              string: the job whose stored result is kept for a result key
     cache:running:<key>      string: the job computing that key now (worker/cache.py)
 
@@ -52,6 +53,10 @@ def inflight(job_class: str, holder: str) -> str:
 
 def held(kind: str) -> str:
     return f"{PREFIX}held:{kind}"
+
+
+def holds(holder: str) -> str:
+    return f"{PREFIX}holds:{holder}"
 
 
 def cache_entry(result_key: str) -> str:

@@ -22,6 +22,7 @@ class Slug(StrEnum):
     RESULT_STORE_FULL = "result-store-full"
     API_KEY = "api-key"
     QUOTA = "quota"
+    HELD = "held-requests"
     RATE_LIMIT = "rate-limit"
     UNAVAILABLE = "unavailable"
     NOT_READY = "not-ready"

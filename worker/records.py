@@ -75,9 +75,12 @@ class JobStore:
         ttl: int,
         budget: Budget,
         claim_seconds: float = DEFAULT_CLAIM_SECONDS,
+        binary: redis.Redis | None = None,
     ):
+        """`binary` is a client on the same server that leaves values as bytes (by default one
+        of its own, unbounded like `client`'s default pool)."""
         self.redis, self.ttl, self.budget = client, ttl, budget
-        self.results = ResultStore(_binary(client))
+        self.results = ResultStore(binary or _binary(client))
         self.cache = ResultCache(client, budget, claim_seconds, ENDED_SECONDS, now)
         self._admit = Script(client, "admit")
         self._create = Script(client, "create")

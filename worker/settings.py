@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # -- job classes (API): see api/classes.py
     interactive_seconds: float = 0.5  # estimated seconds of one core up to which a job is
     #                                   interactive (its own queue); above it, batch
+    interactive_result_bytes: Count = 16 * 1024**2  # ... and whose result's estimated JSON is
+    #                                                 at most this; above it, batch
     batch_quota: Count = 4  # an owner's (API key, else address) batch jobs queued or running
     interactive_quota: Count = 200  # ... and interactive ones: a class behind one address
 
@@ -116,6 +118,9 @@ class Settings(BaseSettings):
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes
     web_connections: Count = 1000  # gevent: requests one process holds at once (waits, streams)
+    held_per_owner: Count = 100  # streams and ?waits one owner holds open, over all processes
+    api_redis_connections: Count = 50  # Redis connections one API process keeps at most
+    api_redis_idle_seconds: float = 30.0  # ... closing each one idle this long (api/redis_pool.py)
 
     # -- the `backprop-lab` command
     host: str = "127.0.0.1"  # `run` and `serve` bind here

@@ -187,13 +187,14 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     assert not any(
         "401" in op["responses"] for ops in plain["paths"].values() for op in ops.values()
     )
-    # without rate limits only a submit can be refused with 429: the quota of jobs in flight
+    # without rate limits only a submit (the quota of jobs in flight, the held ?waits) and an
+    # event stream (the held streams) can be refused with 429
     assert [
         (path, method)
         for path, ops in plain["paths"].items()
         for method, op in ops.items()
         if "429" in op["responses"]
-    ] == [("/v1/jobs", "post")]
+    ] == [("/v1/jobs", "post"), ("/v1/jobs/{job_id}/events", "get")]
 
     doc = make_client(redis_url, api_keys=keys, rate_limit="1/second").get("/openapi.json")
     doc = doc.get_json()
@@ -203,5 +204,6 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
             # /v1/flashcards with ?job=; /metrics: the operators' numbers
             job = path.startswith("/v1/jobs") or path in ("/v1/flashcards", "/metrics")
             assert ("401" in op["responses"]) == job and ("security" in op) == job
-            assert ("429" in op["responses"]) == (method in ("post", "delete"))
+            held = path.endswith("/events")
+            assert ("429" in op["responses"]) == (method in ("post", "delete") or held)
     assert "Retry-After" in doc["paths"]["/v1/jobs"]["post"]["responses"]["429"]["headers"]

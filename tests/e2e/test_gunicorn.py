@@ -36,6 +36,7 @@ def test_one_process_holds_200_waits_and_streams_and_still_answers(redis_url, tm
         WEB_CONCURRENCY="1",
         MAX_WAIT="60",
         JOB_TTL="300",
+        HELD_PER_OWNER="1000",  # all from this one address
     ) as base:
         job = requests.post(f"{base}/v1/jobs", json=TINY, timeout=10).json()
         before = held(base)

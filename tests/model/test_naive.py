@@ -1,5 +1,7 @@
 """The naive nudging method: exact pass counts, agreement, sampling, parts, progress, stop."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -165,10 +167,21 @@ def test_parts_side_by_side_report_cpu_seconds_summed_and_wall_seconds_spanned()
     n = model.naive_count(spec)
     parts = [model.naive_part(spec, a, b) for a, b in [(0, 9), (9, n)]]
     # as if two workers ran them at once: 10.0 -> 12.5 and 10.5 -> 13.0 on the epoch clock
-    parts[0] |= {"seconds": 2.5, "began_at": 10.0, "ended_at": 12.5}
-    parts[1] |= {"seconds": 2.5, "began_at": 10.5, "ended_at": 13.0}
+    # each waited for a core: 2.5 s on the wall clock for 2.0 and 1.5 s of CPU
+    parts[0] |= {"seconds": 2.5, "cpu_seconds": 2.0, "began_at": 10.0, "ended_at": 12.5}
+    parts[1] |= {"seconds": 2.5, "cpu_seconds": 1.5, "began_at": 10.5, "ended_at": 13.0}
     naive = model.run(spec, naive_parts=parts)["timing"]["naive"]
-    assert naive["cpu_seconds"] == 5.0 and naive["wall_seconds"] == 3.0
-    assert naive["measured"] and naive["full_seconds"] == 5.0  # the speedup's basis: cpu
+    assert naive["cpu_seconds"] == 3.5 and naive["wall_seconds"] == 3.0
+    assert naive["measured"] and naive["full_seconds"] == 3.5  # the speedup's basis: cpu
+    assert naive["seconds_per_pass"] == 3.5 / naive["passes"]
+
+
+def test_naive_cpu_seconds_are_the_process_cpu_time_not_the_wall_clock():
+    spec = {**SPEC, "methods": ["naive"]}
+    cpu = time.process_time()
     alone = model.run(spec)["timing"]["naive"]
-    assert alone["wall_seconds"] == alone["cpu_seconds"] > 0  # one process: one time
+    assert 0 < alone["cpu_seconds"] <= time.process_time() - cpu
+    # a part that sleeps between its passes spends wall seconds and no CPU
+    job = model.prepare(spec)
+    slept = nudge(job.net, job.x, job.y, np.arange(3), 1e-6, progress=lambda *_: time.sleep(0.2))
+    assert slept.seconds >= 0.2 > 0.1 > slept.cpu_seconds

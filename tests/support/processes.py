@@ -163,15 +163,17 @@ def worker_process(
     prefix: Sequence[str] = (),
     classes: Sequence[str] = (),
     loglevel: str = "warning",
+    concurrency: int = 1,
     **env: str,
 ) -> Iterator[subprocess.Popen]:
-    """`celery -A worker worker` (prefork, one child) taking the queues of `classes` (`-Q`;
-    both when empty), named after `queue_prefix` (QUEUE_PREFIX), started and answering a ping;
-    yields the process (its `name` attribute is the worker's name). `broker_url` is BROKER_URL
-    (empty: Redis at `redis_url`); `env` adds settings (JOB_SOFT_TIME_LIMIT=...); `app` may name
-    a module that extends the worker's app; `prefix` runs it elsewhere (`ip netns exec NS`),
-    and `host` names that place in the worker's name; `loglevel` is its `-l`. Its pool runs at
-    normal priority (BATCH_NICE=0): the tests share the machine with other work."""
+    """`celery -A worker worker` (prefork, `concurrency` children, one by default) taking the
+    queues of `classes` (`-Q`; both when empty), named after `queue_prefix` (QUEUE_PREFIX),
+    started and answering a ping; yields the process (its `name` attribute is the worker's
+    name). `broker_url` is BROKER_URL (empty: Redis at `redis_url`); `env` adds settings
+    (JOB_SOFT_TIME_LIMIT=...); `app` may name a module that extends the worker's app; `prefix`
+    runs it elsewhere (`ip netns exec NS`), and `host` names that place in the worker's name;
+    `loglevel` is its `-l`. Its pool runs at normal priority (BATCH_NICE=0): the tests share
+    the machine with other work."""
     from worker.queues import names
 
     label = f"test{queue_prefix}{name}-{'-'.join(classes) or 'all'}"
@@ -200,7 +202,7 @@ def worker_process(
                 app,
                 "worker",
                 "--pool=prefork",
-                "--concurrency=1",
+                f"--concurrency={concurrency}",
                 "-l",
                 loglevel,
                 "-n",

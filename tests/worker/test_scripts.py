@@ -25,6 +25,7 @@ def test_every_script_opens_with_named_locals_for_its_keys_and_argv():
         "create",
         "delete",
         "finish",
+        "hold",
         "part_progress",
         "progress",
         "start",

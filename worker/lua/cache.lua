@@ -44,6 +44,7 @@ if source and source ~= job_id and redis.call('EXISTS', prefix .. 'result:' .. s
     redis.call('EXPIRE', record, ttl)
     redis.call('RPUSH', ended, 'succeeded')
     redis.call('EXPIRE', ended, ended_ttl)
+    redis.call('PUBLISH', ended, 'ended')  -- wakes the API's waiters (api/wakeups.py)
     return {'hit'}
   end
   redis.call('DEL', mine)  -- no room beside the reserves in flight: computed as any job is

@@ -10,6 +10,7 @@ if status == 'queued' then
   count_end(prefix, buckets, record, job_id, 'cancelled', now_epoch)
   redis.call('RPUSH', ended, 'cancelled')
   redis.call('EXPIRE', ended, ended_ttl)
+  redis.call('PUBLISH', ended, 'ended')  -- wakes the API's waiters (api/wakeups.py)
 elseif status == 'running' then
   redis.call('HSET', record, 'cancel', '1')
 end

@@ -16,5 +16,6 @@ if owner then redis.call('ZREM', index .. ':' .. owner, job_id) end
 if status == 'queued' or status == 'running' then
   redis.call('RPUSH', ended, 'deleted')
   redis.call('EXPIRE', ended, ended_ttl)
+  redis.call('PUBLISH', ended, 'ended')  -- wakes the API's waiters (api/wakeups.py)
 end
 return 1

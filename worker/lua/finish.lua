@@ -46,4 +46,5 @@ count_end(prefix, buckets, record, job_id, outcome, now_ms / 1000)
 redis.call('EXPIRE', record, ttl)
 redis.call('RPUSH', ended, outcome)
 redis.call('EXPIRE', ended, ended_ttl)
+redis.call('PUBLISH', ended, 'ended')  -- wakes the API's waiters (api/wakeups.py)
 return 1
