@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # -- what a job may ask for (API)
     max_wait: float = 10.0  # upper bound of POST /v1/jobs?wait=S
     max_body_bytes: Count = 8 * 1024 * 1024
+    max_body_keys: Count = 1000  # a body's object members, counted before parsing (api/body_shape)
+    max_body_containers: Count = 100_000  # ... its objects and arrays
+    max_body_depth: Count = 32  # ... how deep they nest
     max_layers: Count = 16
     max_width: Count = 4096
     max_batch: Count = 2000
