@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     compress_max_bytes: Count = 16 * 1024**2  # a job answer whose result's JSON is estimated
     #                                          above this is sent uncompressed; 0: none are
 
+    # -- the links the API writes (api/public_url.py)
+    public_base_url: str = ""  # e.g. https://lab.example.org; empty: see trusted_proxies
+    trusted_proxies: Count = 0  # proxies whose X-Forwarded-* to trust; 0: the own address
+
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes
     web_connections: Count = 1000  # gevent: requests one process holds at once (waits, streams)
