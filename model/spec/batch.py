@@ -31,7 +31,7 @@ def _one_source(schema: Schema) -> None:
     dataset = tuple(name for name in fields if name not in (*INLINE, "seed"))
 
     def variant(title: str, own: tuple[str, ...], other: tuple[str, ...]) -> Schema:
-        given = {name: fields[name] for name in (*own, "seed")}
+        given = {name: fields[name] for name in own}
         first = given[own[0]]  # required, so not null
         given[own[0]] = next(s for s in first["anyOf"] if s.get("type") != "null") | {
             k: v for k, v in first.items() if k in ("title", "description")
@@ -46,7 +46,7 @@ def _one_source(schema: Schema) -> None:
 
     inline, data_set = (
         variant("InlineBatch", INLINE, dataset),
-        variant("DatasetBatch", dataset, INLINE),
+        variant("DatasetBatch", (*dataset, "seed"), INLINE),  # a seed draws a dataset's
     )
     inline["properties"]["inputs"]["minItems"] = 1
     data_set["properties"]["indices"]["minItems"] = 1
@@ -68,6 +68,7 @@ def _dataset_rules() -> list[Schema]:
             both(absent("indices"), given("size")),
             when(given("size"), absent("indices"), given("indices")),
         ),
+        when(given("indices"), {"not": {"required": ["seed"]}}),  # indices are drawn by none
         when(equals("dataset", "digits"), counts(DIGITS_COUNT), absent("resolution")),
         when(
             equals("dataset", "mnist"),
@@ -120,6 +121,8 @@ class BatchSpec(Strict):
                 for f in ("resolution", "size", "indices", "split")
                 if getattr(self, f) is not None
             ]
+            if "seed" in self.model_fields_set:
+                extra.append("seed")
             if extra:
                 raise FieldError(extra[0], "only applies to a dataset, not to inline inputs")
             if (self.targets is None) == (self.labels is None):
@@ -148,6 +151,8 @@ class BatchSpec(Strict):
                 )
             if self.indices is not None and not self.indices:
                 raise FieldError("indices", "the batch is empty")
+            if self.indices is not None and "seed" in self.model_fields_set:
+                raise FieldError("seed", "'indices' pick the examples, a seed draws 'size' of them")
             count = self.source_count
             name = (
                 f"the mnist {self.split or 'train'} split"

@@ -413,6 +413,31 @@ RULES = {
             averaging={"sizes": [1, 1798]},
         ),
     ),
+    "explicit weights bring their own init": (
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]], "biases": [[0, 0]], "init": {}}),
+        "network.init",
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]], "biases": [[0, 0]]}),
+    ),
+    "indices are drawn by no seed": (
+        job(LESSON, {"dataset": "mnist", "indices": [0, 1], "seed": 3}),
+        "batch.seed",
+        job(LESSON, {"dataset": "mnist", "indices": [0, 1]}),
+    ),
+    "a seed is a dataset's": (
+        job(batch=INLINE | {"seed": 0}),
+        "batch.seed",
+        job(batch=INLINE),
+    ),
+    "epsilon is not zero": (
+        job(naive={"epsilon": 0}),
+        "naive.epsilon",
+        job(naive={"epsilon": 1e-6}),
+    ),
+    "epsilon is not subnormal": (
+        job(naive={"epsilon": 1e-320}),
+        "naive.epsilon",
+        job(naive={"epsilon": 1e-300}),
+    ),
 }
 
 
