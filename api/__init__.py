@@ -22,6 +22,7 @@ from worker.settings import Settings
 
 from . import clients, compression, errors, openapi, redis_pool
 from .jobs import Services
+from .public_url import public_url
 from .views import site, v1
 from .wakeups import Wakeups
 from .workers import Workers
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(site)
     app.after_request(_untyped_when_empty)
     compression.init(app, settings.compress_max_bytes)
+    app.wsgi_app = public_url(app.wsgi_app, settings)  # links never from a Host header
     CORS(
         app,
         origins=list(settings.cors_origins),

@@ -43,14 +43,19 @@ class Problem(Exception):
         self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
 
 
+MAX_ERRORS = 20  # a problem document lists at most this many; `errors_omitted` counts the rest
+
+
 def invalid(errors: list[dict[str, Any]], detail: str | None = None) -> Problem:
     fields = ", ".join(e["field"] for e in errors[:5])
+    omitted = max(0, len(errors) - MAX_ERRORS)
     return Problem(
         422,
         "Invalid request",
         detail or f"{len(errors)} problem(s) at: {fields}",
         Slug.VALIDATION,
-        errors,
+        errors[:MAX_ERRORS],
+        extra={"errors_omitted": omitted} if omitted else None,
     )
 
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import model
 
+from . import body_shape
+from .body_reading import read_body
 from .errors import Problem, invalid
 from .jobs import services
 from .practice.schemas import AnswerBody
@@ -115,13 +117,16 @@ def json_body() -> Any:
             "Unsupported Media Type",
             f"send the body as application/json, not {request.mimetype or 'nothing'}",
         )
-    raw = request.get_data(cache=False)
+    settings = services().settings
+    raw = read_body(settings)
     try:
-        return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise Problem(
             400, "Malformed JSON", f"the body is not valid JSON: {_short(exc)}", "malformed-json"
         ) from None
+    body_shape.check_depth(data, settings)
+    return data
 
 
 def _not_json(name: str) -> float:

@@ -38,7 +38,7 @@ SAYS = {
     401: "No valid API key (API_KEYS is set)",
     404: "No such job (never issued, expired, or another key's), or no such exercise of it",
     409: "The job has not succeeded (queued, running, failed or cancelled): no result",
-    413: "Body over MAX_BODY_BYTES",
+    413: "Body over MAX_BODY_BYTES, MAX_BODY_KEYS, MAX_BODY_CONTAINERS or MAX_BODY_DEPTH",
     415: "Not application/json",
     422: "Invalid: each field and limit is listed",
     429: "Over the rate limit (RATE_LIMIT, RATE_LIMIT_READ); for a submit, over the quota of "

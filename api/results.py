@@ -29,6 +29,7 @@ every array of the result under its name (`gradients/weights/0`, `wishes/2`,
 
 from __future__ import annotations
 
+import difflib
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -66,8 +67,10 @@ MEDIA_NPZ = ("application/zip", "application/octet-stream")
 
 
 def wanted(fields: list[str] | None, job_fields: Iterable[str]) -> tuple[set | None, list | None]:
-    """Split ?fields= into job fields and result names (None: all); 422 for an unknown name.
-    A result name is a top-level key or a path into one (api/selection.py: `wishes.3`)."""
+    """Split ?fields= into job fields and result names (None: all); 422 for an unknown name,
+    with the known names closest to it. A result name is a top-level key or a path into one
+    (api/selection.py: `wishes.3`). A name that is both (`layers`: the job's widths and the
+    result's per-layer detail) gives both, each where the job shows it."""
     if fields is None:
         return None, None
     known = set(job_fields) | {"result"}
@@ -83,12 +86,22 @@ def wanted(fields: list[str] | None, job_fields: Iterable[str]) -> tuple[set | N
             f"unknown field(s) {', '.join(unknown)}",
             [
                 f"{u!r} is neither a job field nor a result key (or a path into one, such "
-                f"as wishes.3); one of {allowed}"
+                f"as wishes.3); one of {allowed}.{_did_you_mean(u, known)}"
                 for u in unknown
             ],
         )
     keys = [f for f in fields if _result_name(f)]
-    return set(fields) - set(keys), (None if "result" in fields else keys)
+    return {f for f in fields if f in known}, (None if "result" in fields else keys)
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    """` Did you mean 'wishes'?` for `wishs` or `wishs.3` (difflib's closest names); empty
+    with no name near it."""
+    first, dot, rest = name.partition(".")
+    close = difflib.get_close_matches(first, sorted(known | set(RESULT_KEYS)), n=3, cutoff=0.7)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c + dot + rest) for c in close) + "?"
 
 
 def _result_name(name: str) -> bool:

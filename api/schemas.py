@@ -147,7 +147,10 @@ class ProblemDocument(BaseModel):
     title: str
     status: int
     detail: str
-    errors: list[FieldError] | None = None
+    errors: list[FieldError] | None = Field(None, max_length=20)
+    errors_omitted: int | None = Field(
+        None, ge=1, description="Validation: how many more errors there were than `errors` lists."
+    )
     job_class: Literal["interactive", "batch"] | None = Field(
         None, alias="class", description="Over the quota (429): the class of the refused job."
     )

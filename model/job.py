@@ -13,6 +13,7 @@ import numpy as np
 
 from . import digits, mnist, presets
 from .batches import Batch, digits_batch, inline_batch, mnist_batch, one_hot, random_batch
+from .by_label import indices_by_label
 from .naive import choose_indices
 from .network import Network, initial_parameters
 from .spec import DIGITS_RESOLUTIONS, JobSpec, Limits, NetworkSpec, parse_spec
@@ -88,10 +89,18 @@ def build_batch(spec: JobSpec) -> Batch:
     batch, layers = spec.batch, spec.network.layers
     if batch.inputs is not None:
         return inline_batch(batch.inputs, layers[-1], batch.targets, batch.labels)
+    indices = batch.indices
+    if batch.by_label is not None:
+        indices = indices_by_label(
+            batch.dataset,
+            batch.split or "train",
+            [p.label for p in batch.by_label],
+            [p.index for p in batch.by_label],
+        )
     if batch.dataset == "mnist":
-        return mnist_batch(batch.split or "train", batch.size, batch.seed, batch.indices)
+        return mnist_batch(batch.split or "train", batch.size, batch.seed, indices)
     if batch.dataset == "digits":
-        return digits_batch(_resolution(spec), layers[-1], batch.size, batch.seed, batch.indices)
+        return digits_batch(_resolution(spec), layers[-1], batch.size, batch.seed, indices)
     return random_batch(
         batch.size, batch.seed, layers[0], layers[-1], classes=spec.network.cost == "cross_entropy"
     )

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # -- what a job may ask for (API)
     max_wait: float = 10.0  # upper bound of POST /v1/jobs?wait=S
     max_body_bytes: Count = 8 * 1024 * 1024
+    max_body_keys: Count = 1000  # a body's object members, counted before parsing (api/body_shape)
+    max_body_containers: Count = 100_000  # ... its objects and arrays
+    max_body_depth: Count = 32  # ... how deep they nest
     max_layers: Count = 16
     max_width: Count = 4096
     max_batch: Count = 2000
@@ -114,6 +117,10 @@ class Settings(BaseSettings):
     # -- answers (API): see api/compression.py
     compress_max_bytes: Count = 16 * 1024**2  # a job answer whose result's JSON is estimated
     #                                          above this is sent uncompressed; 0: none are
+
+    # -- the links the API writes (api/public_url.py)
+    public_base_url: str = ""  # e.g. https://lab.example.org; empty: see trusted_proxies
+    trusted_proxies: Count = 0  # proxies whose X-Forwarded-* to trust; 0: the own address
 
     # -- the API's processes (gunicorn.conf.py)
     web_concurrency: Count = 2  # gunicorn processes

@@ -21,7 +21,7 @@ from .errors import FieldError, SpecError, describe, merge
 from .estimate import estimate_cost
 from .limits import Limits, limits_of
 from .network import NetworkSpec
-from .options import AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpec
+from .options import NORMAL, AveragingSpec, IncludeSpec, NaiveSpec, TimingSpec, TrainSpec
 from .strict import Strict
 
 
@@ -146,6 +146,14 @@ class JobSpec(Strict):
             for i, row in enumerate(batch.targets):
                 if min(row) < 0:
                     raise FieldError(f"batch.targets.{i}", "cross_entropy targets must be >= 0")
+        epsilon, dtype = self.naive.epsilon, self.network.dtype
+        if epsilon is not None and epsilon < NORMAL[dtype]:
+            raise FieldError(
+                "naive.epsilon",
+                f"a {dtype} nudge must be a normal {dtype} number, at least {NORMAL[dtype]!r}; "
+                f"got {epsilon!r}",
+                limit=NORMAL[dtype],
+            )
         limits = limits_of(info)
         if "naive" in self.methods and self.naive.sample is not None:
             if self.naive.sample > self.network.parameter_count:

@@ -44,6 +44,8 @@ def _rules(schema: Schema) -> None:
             },
         ),
         when(given("weights"), given("biases"), absent("biases")),
+        # explicit parameters are the network's own: no seed draws them
+        when(given("weights"), {"not": {"required": ["init"]}}),
         # softmax only on the output, and there with cross_entropy: without cross_entropy no
         # softmax at all; with it one softmax in a list (the last, which JSON Schema cannot
         # say), or one name softmax for a single weighted layer
@@ -164,6 +166,8 @@ class NetworkSpec(Strict):
                 "weights and biases are given together or not at all",
             )
         if self.weights is not None:
+            if "init" in self.model_fields_set:
+                raise FieldError("init", "explicit weights and biases need no 'init'; leave it out")
             _check_parameters(self.layers, self.weights, self.biases)
         limit = limits_of(info).max_parameters
         if limit is not None and self.parameter_count > limit:

@@ -3,19 +3,28 @@ report to include, and the timing's repeats."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from .strict import Seed, Strict
 
+# the smallest normal float64 and float32: a smaller nudge (zero, or a subnormal such as
+# 1e-320) is lost in w + epsilon or in the division by it, and the job would fail as overflowing
+NORMAL = {"float64": sys.float_info.min, "float32": 2.0**-126}
+
 
 class NaiveSpec(Strict):
     difference: Literal["forward", "central"] = "central"
-    epsilon: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+    epsilon: (
+        Annotated[float, Field(gt=0, lt=1, json_schema_extra={"minimum": NORMAL["float64"]})] | None
+    ) = Field(
         None,
         description="The nudge; default by dtype and difference: central 1e-6 (float64) "
-        "or 1e-2 (float32), forward 1e-8 (float64) or 1e-3 (float32).",
+        "or 1e-2 (float32), forward 1e-8 (float64) or 1e-3 (float32). A normal number of "
+        "the dtype: at least 2.2250738585072014e-308 (float64) or 1.1754943508222875e-38 "
+        "(float32).",
     )
     sample: Annotated[int, Field(ge=1)] | None = Field(
         None, description="null nudges every parameter; k nudges k parameters chosen with seed."

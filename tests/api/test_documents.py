@@ -413,6 +413,70 @@ RULES = {
             averaging={"sizes": [1, 1798]},
         ),
     ),
+    "explicit weights bring their own init": (
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]], "biases": [[0, 0]], "init": {}}),
+        "network.init",
+        job({"layers": [2, 2], "weights": [[[1, 2], [3, 4]]], "biases": [[0, 0]]}),
+    ),
+    "indices are drawn by no seed": (
+        job(LESSON, {"dataset": "mnist", "indices": [0, 1], "seed": 3}),
+        "batch.seed",
+        job(LESSON, {"dataset": "mnist", "indices": [0, 1]}),
+    ),
+    "a seed is a dataset's": (
+        job(batch=INLINE | {"seed": 0}),
+        "batch.seed",
+        job(batch=INLINE),
+    ),
+    "by_label, not with size": (
+        job(LESSON, MNIST | {"by_label": [{"label": 7, "index": 0}]}),
+        "batch.by_label",
+        job(LESSON, MNIST | {"size": None, "by_label": [{"label": 7, "index": 0}]}),
+    ),
+    "by_label, not with indices": (
+        job(LESSON, {"dataset": "mnist", "indices": [1], "by_label": [{"label": 7, "index": 0}]}),
+        "batch.by_label",
+        job(LESSON, {"dataset": "mnist", "by_label": [{"label": 7, "index": 0}]}),
+    ),
+    "by_label is drawn by no seed": (
+        job(LESSON, {"dataset": "mnist", "by_label": [{"label": 1, "index": 2}], "seed": 1}),
+        "batch.seed",
+        job(LESSON, {"dataset": "mnist", "by_label": [{"label": 1, "index": 2}]}),
+    ),
+    "random takes no by_label": (
+        job(batch={"dataset": "random", "size": 1, "by_label": [{"label": 0, "index": 0}]}),
+        "batch.by_label",
+        job(batch={"dataset": "random", "size": 1}),
+    ),
+    "mnist test has 100 of each digit": (
+        job(
+            LESSON, {"dataset": "mnist", "split": "test", "by_label": [{"label": 3, "index": 100}]}
+        ),
+        "batch.by_label.0.index",
+        job(
+            LESSON, {"dataset": "mnist", "split": "train", "by_label": [{"label": 3, "index": 100}]}
+        ),
+    ),
+    "digits has 174 eights": (
+        job({"layers": [64, 10]}, {"dataset": "digits", "by_label": [{"label": 8, "index": 174}]}),
+        "batch.by_label.0.index",
+        job({"layers": [64, 10]}, {"dataset": "digits", "by_label": [{"label": 7, "index": 174}]}),
+    ),
+    "by_label is not empty": (
+        job(LESSON, {"dataset": "mnist", "by_label": []}),
+        "batch.by_label",
+        job(LESSON, {"dataset": "mnist", "by_label": [{"label": 9, "index": 399}]}),
+    ),
+    "epsilon is not zero": (
+        job(naive={"epsilon": 0}),
+        "naive.epsilon",
+        job(naive={"epsilon": 1e-6}),
+    ),
+    "epsilon is not subnormal": (
+        job(naive={"epsilon": 1e-320}),
+        "naive.epsilon",
+        job(naive={"epsilon": 1e-300}),
+    ),
 }
 
 

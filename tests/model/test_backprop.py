@@ -104,7 +104,7 @@ def test_two_two_one_by_hand():
 
 
 def test_two_two_one_through_run():
-    out = model.run(hand_network().model_dump())
+    out = model.run(hand_network().model_dump(exclude_unset=True))
     np.testing.assert_allclose(out["gradients"]["weights"][0], [[0, 0], [33, 66]])
     np.testing.assert_allclose(out["wishes"][0], [-16.5, -66])
     np.testing.assert_allclose(out["layers"][0]["three_ways"]["bias"], [0, -33])
@@ -195,7 +195,7 @@ def test_consistency_is_about_one_over_root_b_for_unrelated_examples(batch):
 
 
 def test_consistency_is_none_when_nobody_wishes():
-    spec = hand_network().model_dump()
+    spec = hand_network().model_dump(exclude_unset=True)
     spec["batch"] = {"inputs": [[0, 0]], "targets": [[0.5]]}  # output is exactly right
     assert model.run(spec)["layers"][1]["consistency"] is None
 
