@@ -20,7 +20,14 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, compression, errors, openapi, redis_pool
+from . import (
+    clients,
+    compression,
+    errors,
+    openapi,
+    redis_pool,
+    signing_views,  # noqa: F401 (its routes)
+)
 from .jobs import Services
 from .public_url import public_url
 from .views import site, v1
