@@ -24,6 +24,7 @@ from . import (
     clients,
     compression,
     errors,
+    learner_access,
     openapi,
     redis_pool,
     signing_views,  # noqa: F401 (its routes)
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["backprop-lab"] = services
     errors.register(app)
     clients.limit(app, settings)
+    learner_access.init(app)  # a learner session stands for its platform's key
     app.before_request(clients.require_key)  # after the limits: refused keys count too
     app.register_blueprint(v1)
     app.register_blueprint(site)
