@@ -23,10 +23,12 @@ from worker.settings import Settings
 from . import (
     clients,
     compression,
+    embed_views,  # noqa: F401 (its routes)
     errors,
     learner_access,
     openapi,
     redis_pool,
+    security_headers,
     signing_views,  # noqa: F401 (its routes)
 )
 from .jobs import Services
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(site)
     app.after_request(_untyped_when_empty)
     compression.init(app, settings.compress_max_bytes)
+    security_headers.init(app)
     app.wsgi_app = public_url(app.wsgi_app, settings)  # links never from a Host header
     CORS(
         app,

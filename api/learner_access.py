@@ -4,7 +4,7 @@ Such a request acts for the platform's key that opened the session (its jobs, it
 only within the session's scope: the open routes (health, presets, ...), its own session, and
 practice on the session's job (a job scope) or on the jobs it ran of its preset (a preset
 scope: it may submit specs of that preset only). Anything else is refused (403), as is an
-unknown or expired credential (401). Each answer the service checks is recorded for the
+unknown or expired credential. Each answer the service checks is recorded for the
 session (`record`), counted only for the scope's exercise kinds.
 """
 
@@ -49,7 +49,7 @@ def admit() -> None:
         return
     session = learners.find(redis_client(), credential.strip())
     if session is None:
-        raise refused(401, "this learner session is unknown or has expired: open a new one")
+        raise refused(403, "this learner session is unknown or has expired: open a new one")
     g.learner_session = session
     g.owner = session.owner  # api.clients.owner(): the platform key's jobs, its counts
     route = this_route()
@@ -80,8 +80,7 @@ def _check_submit(session: learners.Session) -> None:
 
 
 def refused(status: int, detail: str) -> Problem:
-    title = "Unauthorized" if status == 401 else "Forbidden"
-    return Problem(status, title, detail, "learner-session")
+    return Problem(status, "Forbidden", detail, "learner-session")
 
 
 def after(response: Response) -> Response:
@@ -92,9 +91,10 @@ def after(response: Response) -> Response:
         and request.endpoint == "v1.submit_job"
         and response.status_code in (200, 202)
     ):
-        job = response.get_json(silent=True) or {}
-        if job.get("id"):
-            learners.add_job(redis_client(), session, job["id"])
+        # the answer's Location names the job (its body may be compressed by now)
+        job_id = response.headers.get("Location", "").rstrip("/").rpartition("/")[2]
+        if job_id:
+            learners.add_job(redis_client(), session, job_id)
     return response
 
 

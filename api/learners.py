@@ -154,7 +154,8 @@ def by_sid(client: redis.Redis, sid: str) -> Session | None:
 
 def of_learner(client: redis.Redis, owner: str | None, learner: str) -> list[Session]:
     """A learner's live sessions opened with this platform key, oldest first."""
-    found = (by_sid(client, sid.decode()) for sid in client.zrange(_index(owner, learner), 0, -1))
+    sids = client.zrange(_index(owner, learner), 0, -1)
+    found = (by_sid(client, s if isinstance(s, str) else s.decode()) for s in sids)
     return [s for s in found if s is not None]
 
 

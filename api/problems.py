@@ -71,8 +71,8 @@ TYPES: dict[Slug, tuple[str, str]] = {
     ),
     Slug.LEARNER_SESSION: (
         "Learner session refused",
-        "The X-Learner-Session credential is unknown or expired (401), or the request is outside "
-        "the session's scope (403): a session practises on its one job, or on jobs of its one "
+        "The X-Learner-Session credential is missing, unknown or expired, or the request is "
+        "outside the session's scope: a session practises on its one job, or on jobs of its one "
         "preset, and reads its own score. Open a new session for anything else.",
     ),
     Slug.API_KEY: (

@@ -127,7 +127,7 @@ def test_an_unknown_credential_is_refused_and_keys_are_still_needed(api, store):
     reply = requests.get(
         f"{api}/v1/jobs/{job}", headers={"X-Learner-Session": "not-a-session"}, timeout=10
     )
-    assert reply.status_code == 401 and reply.json()["type"] == "/problems/learner-session"
+    assert reply.status_code == 403 and reply.json()["type"] == "/problems/learner-session"
     assert requests.get(f"{api}/v1/jobs/{job}", timeout=10).status_code == 401  # the API key's
 
 
