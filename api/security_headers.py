@@ -3,9 +3,10 @@
 A content security policy that runs the service's own scripts and styles only (no inline
 script, style or handler, no other origin), `X-Content-Type-Options: nosniff` and
 `Referrer-Policy: no-referrer` (an embed URL carries a token). `frame-ancestors` says who may
-frame the answer: nobody (`'none'`) by default; the session's origin for a request with a
-learner session; for the page, the origin of the embed token in its URL, or, on a deployment
-without API_KEYS, the origin its `?embed=1&origin=` names (the keyless embed mode).
+frame the answer: the session's origin for a request with a learner session; for the page, the
+origin of the embed token in its URL, or, on a deployment without API_KEYS, the origin its
+`?embed=1&origin=` names (the keyless embed mode); otherwise FRAME_ANCESTORS, by default
+nobody (`'none'`).
 """
 
 from __future__ import annotations
@@ -28,19 +29,21 @@ def frame_ancestors() -> str:
     session = learner_access.current()
     if session is not None:
         return session.origin
+    settings = services().settings
+    otherwise = " ".join(settings.frame_ancestors) or "'none'"
     if request.endpoint != PAGE:
-        return "'none'"
+        return otherwise
     token = request.args.get("embed_token")
     if token:
         origin = embed_tokens.framing_origin(learner_access.redis_client(), token)
         return origin or "'none'"
     named = request.args.get("origin")
-    if named and request.args.get("embed", "0") != "0" and not services().settings.api_keys:
+    if named and request.args.get("embed", "0") != "0" and not settings.api_keys:
         try:
             return exact_origin(named)
         except ValueError:
-            return "'none'"
-    return "'none'"
+            return otherwise
+    return otherwise
 
 
 def add(response: Response) -> Response:

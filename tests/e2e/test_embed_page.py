@@ -73,7 +73,7 @@ def course():
 
 
 def browser_page(browser, base_url: str) -> Page:
-    page = Page(browser, base_url, 900)
+    page = Page(browser, base_url, 900, enforce_csp=True)
     page.context.add_init_script(REPORT_VIOLATIONS)  # runs in every frame, before its scripts
     return page
 
@@ -209,3 +209,27 @@ def test_the_page_and_the_api_docs_run_under_the_policy(browser, keyed_api):
         assert not [e for e in page.errors if "CSP" in e or "Content Security" in e]
     finally:
         page.close()
+
+
+def test_a_course_page_named_in_frame_ancestors_frames_the_whole_page(
+    browser, redis_url, queue_prefix, worker, course
+):
+    # a keyless deployment that lets one course site frame the page (FRAME_ANCESTORS): the
+    # frame loads, runs and draws in 360 px under the policy; a site not named is refused
+    with api_server(redis_url, queue_prefix, frame_ancestors=(course.origin,)) as api:
+        security_headers(requests.get(api + "/", timeout=10), course.origin)
+        security_headers(requests.get(api + "/v1/health", timeout=10), course.origin)
+        course.body = (
+            f'<iframe src="{api}/" width="360" height="700" title="backprop-lab"></iframe>'
+        ).encode()
+        page = browser_page(browser, api)
+        try:
+            page.page.goto(course.origin + "/")
+            frame = page.page.frame_locator("iframe")
+            frame.locator(DONE).wait_for()
+            assert frame.locator("#net .neuron[data-layer='3']").count() == 10
+            assert page.errors == []
+        finally:
+            page.close()
+    with api_server(redis_url, queue_prefix) as api:  # FRAME_ANCESTORS unset: nobody
+        security_headers(requests.get(api + "/", timeout=10), "'none'")
