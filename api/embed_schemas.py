@@ -7,9 +7,13 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .learners import Scope
+from .learners import Scope, ScopeFields
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_PORT = r"([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+# what the document says an origin is (the validator's words are the clearer refusal)
+ORIGIN_PATTERN = rf"^https?://{_LABEL}(\.{_LABEL})*(:{_PORT})?$"
 LEARNER = Field(
     min_length=1,
     max_length=255,
@@ -41,17 +45,18 @@ def exact_origin(value: str) -> str:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     shown = port is not None and port != DEFAULT_PORTS[parts.scheme]
     canonical = f"{parts.scheme}://{host}" + (f":{port}" if shown else "")
-    if canonical != value:
+    if parts.path or value != value.lower():  # a trailing slash, capitals
         raise ValueError(f"write the origin as a browser does: {canonical}")
-    return value
+    return canonical  # a default port (https://a.example:443) is the origin without it
 
 
-class EmbedTokenRequest(Scope):
+class EmbedTokenRequest(ScopeFields):
     """Who practises, in which page, on what: one learner, one origin, one job or preset."""
 
     learner: str = LEARNER
     origin: str = Field(
         max_length=300,
+        json_schema_extra={"pattern": ORIGIN_PATTERN},
         description="The one origin that frames the page, exactly as the browser writes it: "
         "https://course.example, not https://course.example/ (localhost and 127.0.0.1 differ).",
     )
@@ -65,7 +70,8 @@ class EmbedTokenRequest(Scope):
     _origin = field_validator("origin")(lambda cls, v: exact_origin(v))
 
     def scope(self) -> Scope:
-        return Scope(**self.model_dump(include=set(Scope.model_fields)))
+        """The scope; a ValueError (learners.ONE_TARGET) without exactly one target."""
+        return Scope(**self.model_dump(include=set(ScopeFields.model_fields)))
 
 
 class ScopeOut(BaseModel):
@@ -92,7 +98,11 @@ class EmbedSessionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=200)
-    origin: str = Field(max_length=300, description="The origin of the page that frames it.")
+    origin: str = Field(
+        max_length=300,
+        json_schema_extra={"pattern": ORIGIN_PATTERN},
+        description="The origin of the page that frames it.",
+    )
     job_id: str | None = Field(None, max_length=64, description="The job it expects, if any.")
     preset: str | None = Field(None, max_length=64, description="The preset it expects, if any.")
 

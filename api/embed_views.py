@@ -56,7 +56,10 @@ def create_embed_token(body: EmbedTokenRequest):
         )
     if body.job_id is not None:
         jobs.read(body.job_id, owner(), with_result=False)  # 404 unless the key's own job
-    scope = body.scope()
+    try:
+        scope = body.scope()
+    except ValueError:
+        raise invalid([{"field": "job_id", "message": learners.ONE_TARGET}]) from None
     token = embed_tokens.issue(
         redis_client(),
         learner=body.learner,

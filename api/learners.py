@@ -29,7 +29,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -41,29 +41,33 @@ from .practice.schemas import KINDS_PATTERN
 
 log = logging.getLogger(__name__)
 MAX_COUNT = 50
+ONE_TARGET = "give exactly one of job_id and preset"
 
 
-class Scope(BaseModel):
+PresetName = Literal[tuple(PRESETS)]
+
+
+class ScopeFields(BaseModel):
     """What a session may practise on: one succeeded job, or jobs of one preset, and how."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     job_id: str | None = Field(None, max_length=64, description="Practise on this job only.")
-    preset: str | None = Field(
-        None, description=f"Or: practise on jobs of this preset ({', '.join(PRESETS)})."
-    )
+    preset: PresetName | None = Field(None, description="Or: practise on jobs of this preset.")
     digit: int | None = Field(None, ge=0, description="The example the preset's job runs on.")
     kinds: str | None = Field(
         None, pattern=KINDS_PATTERN, description="Comma-separated exercise kinds; null: all."
     )
     count: int = Field(5, ge=1, le=MAX_COUNT, description="Exercises in a round (the grade's).")
 
+
+class Scope(ScopeFields):
+    """A session's scope: exactly one of job_id and preset (ONE_TARGET otherwise)."""
+
     @model_validator(mode="after")
     def _one_target(self) -> Scope:
         if (self.job_id is None) == (self.preset is None):
-            raise ValueError("give exactly one of job_id and preset")
-        if self.preset is not None and self.preset not in PRESETS:
-            raise ValueError(f"preset must be one of {', '.join(PRESETS)}")
+            raise ValueError(ONE_TARGET)
         return self
 
 

@@ -161,7 +161,7 @@ def _operation(rule: Rule, view: Any, route: Route, guards: tuple[int, ...]) -> 
             {
                 "name": name,
                 "in": "query",
-                "required": False,
+                "required": field.is_required(),
                 "description": field.description,
                 "schema": query.model_json_schema()["properties"][name],
             }
