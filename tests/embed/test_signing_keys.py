@@ -15,6 +15,7 @@ import requests
 from jwcrypto import jwk, jws, jwt
 
 from api import tool_keys
+from backprop_lab import cli
 from tests.support.processes import api_server
 
 
@@ -33,6 +34,7 @@ def api(redis_url, store):
 
 
 def keys_command(redis_url: str, action: str) -> str:
+    """`backprop-lab keys ACTION` as a process of its own, on the test Redis."""
     done = subprocess.run(
         [sys.executable, "-m", "backprop_lab.cli", "keys", action],
         env=os.environ | {"REDIS_URL": redis_url},
@@ -42,6 +44,14 @@ def keys_command(redis_url: str, action: str) -> str:
         check=True,
     )
     return done.stdout
+
+
+def keys_in_process(redis_url: str, action: str, monkeypatch, capsys) -> str:
+    """The same command, in this process (a second process would only load the API again)."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    capsys.readouterr()
+    assert cli.main(["keys", action]) == 0
+    return capsys.readouterr().out
 
 
 def published(api: str) -> jwk.JWKSet:
@@ -59,7 +69,9 @@ def verified(token: str, keys: jwk.JWKSet) -> dict:
     return json.loads(jwt.JWT(jwt=token, key=keys, algs=["RS256"]).claims)
 
 
-def test_keys_rotate_and_the_previous_key_still_verifies(redis_url, store, api):
+def test_keys_rotate_and_the_previous_key_still_verifies(
+    redis_url, store, api, monkeypatch, capsys
+):
     first = tool_keys.sign(store, {"sub": "learner-1", "n": 1})
     keys = published(api)
     assert [k.get("kid") for k in keys["keys"]] == [tool_keys.listing(store)[0]["kid"]]
@@ -67,7 +79,7 @@ def test_keys_rotate_and_the_previous_key_still_verifies(redis_url, store, api):
     assert verified(first, keys) == {"sub": "learner-1", "n": 1}
 
     made = keys_command(redis_url, "rotate").split()[0]
-    listing = keys_command(redis_url, "list").splitlines()
+    listing = keys_in_process(redis_url, "list", monkeypatch, capsys).splitlines()
     assert listing[0].startswith(made) and listing[0].endswith("current")
     assert listing[1].endswith("previous") and len(listing) == 2
     second = tool_keys.sign(store, {"sub": "learner-2"})
@@ -79,7 +91,7 @@ def test_keys_rotate_and_the_previous_key_still_verifies(redis_url, store, api):
     assert verified(first, keys)["sub"] == "learner-1"  # signed before the rotation
     assert verified(second, keys)["sub"] == "learner-2"
 
-    keys_command(redis_url, "rotate")  # the first key is no longer published
+    keys_in_process(redis_url, "rotate", monkeypatch, capsys)  # the first key is unpublished
     keys = published(api)
     assert len(keys["keys"]) == 2
     with pytest.raises(jwt.JWTMissingKey):  # its kid is no longer in the set
