@@ -30,6 +30,8 @@ window.addEventListener("message", (event) => {{
   if (event.origin === "{api}") window.scores.push(event.data);
 }});
 </script>"""
+# the score messages among those the host received (the page also posts `ready`)
+SCORES = "window.scores.filter((m) => m.type === 'backprop-lab:score')"
 # every violation of a page's content security policy, as a console error the test collects
 REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
   console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));"""
@@ -117,8 +119,8 @@ def test_embed_with_a_token_on_a_service_with_keys(browser, keyed_api, course):
             timeout=10,
         ).json()["expected"]
         answer_in_page(inner, expected, True)
-        page.page.wait_for_function("window.scores.length === 1")
-        message = page.page.evaluate("window.scores[0]")
+        page.page.wait_for_function(f"{SCORES}.length === 1")
+        message = page.page.evaluate(f"{SCORES}[0]")
         # a student's forgery from the frame itself: better numbers on the genuine receipt
         head, body, signature = message["receipt"].split(".")
         claims = json.loads(jws.base64url_decode(body))
@@ -128,8 +130,8 @@ def test_embed_with_a_token_on_a_service_with_keys(browser, keyed_api, course):
             "correct: 3, total: 3, receipt}, origin)",
             [course.origin, f"{head}.{forged_body}.{signature}"],
         )
-        page.page.wait_for_function("window.scores.length === 2")
-        forged = page.page.evaluate("window.scores[1]")
+        page.page.wait_for_function(f"{SCORES}.length === 2")
+        forged = page.page.evaluate(f"{SCORES}[1]")
         assert page.errors == []  # no console error, no CSP violation, in either frame
     finally:
         page.close()
