@@ -57,7 +57,8 @@ def admit() -> None:
     if route is None or endpoint in SESSION_ROUTES:
         return
     if endpoint == "v1.submit_job":
-        _check_submit(session)
+        if session.scope.preset is None:
+            raise refused(403, "this learner session practises on one job: it submits none")
     elif endpoint in PRACTICE:
         job_id = (request.view_args or {}).get("job_id") or request.args.get("job")
         if job_id and not learners.may_use_job(redis_client(), session, job_id):
@@ -66,11 +67,13 @@ def admit() -> None:
         raise refused(403, f"a learner session may not use {request.method} {request.path}")
 
 
-def _check_submit(session: learners.Session) -> None:
+def check_submit(spec: Any) -> None:
+    """In the submit view, once the body is read and bounded: a preset session submits specs of
+    its preset only (403)."""
+    session = current()
+    if session is None:
+        return
     preset = session.scope.preset
-    if preset is None:
-        raise refused(403, "this learner session practises on one job: it submits none")
-    spec = request.get_json(silent=True)
     network = spec.get("network") if isinstance(spec, dict) else None
     given = network.get("preset") if isinstance(network, dict) else None
     if given != preset:

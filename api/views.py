@@ -57,6 +57,7 @@ def spec_examples() -> dict:
 )
 def submit_job(body: Submitted, query: SubmitQuery):
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
+    learner_access.check_submit(body.data)  # a learner session: its preset's specs only
     job_fields, keys = results.wanted(query.names, JOB_FIELDS)
     job, stored = jobs.submit(
         body.data, body.spec, query.wait, owner(), rate_key(), query.cache, keys
