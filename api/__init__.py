@@ -20,7 +20,17 @@ from worker.records import JobStore
 from worker.redis_check import eviction_problems
 from worker.settings import Settings
 
-from . import clients, compression, errors, openapi, redis_pool
+from . import (
+    clients,
+    compression,
+    embed_views,  # noqa: F401 (its routes)
+    errors,
+    learner_access,
+    openapi,
+    redis_pool,
+    security_headers,
+    signing_views,  # noqa: F401 (its routes)
+)
 from .jobs import Services
 from .public_url import public_url
 from .views import site, v1
@@ -61,11 +71,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["backprop-lab"] = services
     errors.register(app)
     clients.limit(app, settings)
+    learner_access.init(app)  # a learner session stands for its platform's key
     app.before_request(clients.require_key)  # after the limits: refused keys count too
     app.register_blueprint(v1)
     app.register_blueprint(site)
     app.after_request(_untyped_when_empty)
     compression.init(app, settings.compress_max_bytes)
+    security_headers.init(app)
     app.wsgi_app = public_url(app.wsgi_app, settings)  # links never from a Host header
     CORS(
         app,

@@ -35,9 +35,13 @@ SAYS = {
     202: "Accepted: queued or running (poll the Location)",
     204: "Deleted: the job is gone (cancelled first if it had not ended)",
     400: "Malformed JSON",
+    201: "Created",
     401: "No valid API key (API_KEYS is set)",
+    403: "An unknown or expired learner session or embed token, a request outside the session's "
+    "scope, or another origin or scope than the embed token's",
     404: "No such job (never issued, expired, or another key's), or no such exercise of it",
-    409: "The job has not succeeded (queued, running, failed or cancelled): no result",
+    409: "The job has not succeeded (queued, running, failed or cancelled): no result; or the "
+    "embed token was used already",
     413: "Body over MAX_BODY_BYTES, MAX_BODY_KEYS, MAX_BODY_CONTAINERS or MAX_BODY_DEPTH",
     415: "Not application/json",
     422: "Invalid: each field and limit is listed",
@@ -157,7 +161,7 @@ def _operation(rule: Rule, view: Any, route: Route, guards: tuple[int, ...]) -> 
             {
                 "name": name,
                 "in": "query",
-                "required": False,
+                "required": field.is_required(),
                 "description": field.description,
                 "schema": query.model_json_schema()["properties"][name],
             }

@@ -62,6 +62,19 @@ TYPES: dict[Slug, tuple[str, str]] = {
         "(RESULT_STORE_BYTES, RESULT_OWNER_BYTES per key): retry after "
         "Retry-After, or ask for less (include, naive.sample).",
     ),
+    Slug.EMBED_TOKEN: (
+        "Embed token refused",
+        "The embed token (POST /v1/embed-tokens) cannot open a learner session: it is unknown, "
+        "expired (it lives `expires_in` seconds), already used (each works once), or the page "
+        "that presents it is on another origin or asks for another scope than the token names. "
+        "The detail says which; have the platform mint a new token for this learner.",
+    ),
+    Slug.LEARNER_SESSION: (
+        "Learner session refused",
+        "The X-Learner-Session credential is missing, unknown or expired, or the request is "
+        "outside the session's scope: a session practises on its one job, or on jobs of its one "
+        "preset, and reads its own score. Open a new session for anything else.",
+    ),
     Slug.API_KEY: (
         "API key needed",
         "The service runs with API_KEYS: send one as "

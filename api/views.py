@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from . import catalog, events, exercises, jobs, neurons, problems, results
+from . import catalog, events, exercises, jobs, learner_access, neurons, problems, results
 from .clients import owner, rate_key
 from .inputs import ANSWER, SPEC, JobQuery, ListQuery, SubmitQuery, Submitted
 from .metrics import CONTENT_TYPE, ServiceCollector, exposition
@@ -57,6 +57,7 @@ def spec_examples() -> dict:
 )
 def submit_job(body: Submitted, query: SubmitQuery):
     """Submit a job spec; 202 while it runs, 200 with the finished job when ?wait=S suffices."""
+    learner_access.check_submit(body.data)  # a learner session: its preset's specs only
     job_fields, keys = results.wanted(query.names, JOB_FIELDS)
     job, stored = jobs.submit(
         body.data, body.spec, query.wait, owner(), rate_key(), query.cache, keys
@@ -172,7 +173,9 @@ def exercises_for_job(job_id: str, query: ExercisesQuery):
 )
 def answer_exercise(job_id: str, exercise_id: str, body: int | float | str):
     """Check an answer: whether it is right, the right one, and why, with the job's numbers."""
-    return exercises.check(job_id, exercise_id, body, owner())
+    return learner_access.record(
+        job_id, exercise_id, exercises.check(job_id, exercise_id, body, owner())
+    )
 
 
 @route(

@@ -5,6 +5,7 @@
     backprop-lab submit FILE [--wait]      queue a spec; --wait shows progress and the summary
     backprop-lab show ID | summary ID | cancel ID | delete ID | list [--cursor C]
     backprop-lab exercises ID | answer ID EXERCISE ANSWER | practice ID | flashcards [--job ID]
+    backprop-lab keys rotate | list        the service's signing keys, in its Redis (REDIS_URL)
 
 An id is always read as an id, even one that starts with '-' (older ids may); `--` before it
 works too, as for any command.
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("flashcards", cmd_flashcards, "the lesson's ideas as cards")
     p.add_argument("--job", help="fill in this succeeded job's numbers")
+    p = command("keys", cmd_keys, "the service's signing keys (in the Redis at REDIS_URL)")
+    p.add_argument("action", choices=("rotate", "list"), help="make a new current key, or list")
     return parser
 
 
@@ -327,6 +331,22 @@ def cmd_practice(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_flashcards(args: argparse.Namespace, extra: list[str]) -> int:
     for card in _client(args).flashcards(args.job)["cards"]:
         print(f"Q: {card['front']}\nA: {card['back']}\n")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace, extra: list[str]) -> int:
+    import redis
+
+    from api import tool_keys
+
+    client = redis.Redis.from_url(Settings().redis_url)
+    if args.action == "rotate":
+        key = tool_keys.rotate(client)
+        print(f"{key['kid']}  current (the one before it stays published)")
+        return 0
+    for key in tool_keys.listing(client):
+        made = datetime.fromtimestamp(key["created"], UTC).isoformat(timespec="seconds")
+        print(f"{key['kid']}  made {made}  {'current' if key['current'] else 'previous'}")
     return 0
 
 

@@ -21,6 +21,8 @@ class Slug(StrEnum):
     RESULT_EXPIRED = "result-expired"
     RESULT_STORE_FULL = "result-store-full"
     API_KEY = "api-key"
+    EMBED_TOKEN = "embed-token"  # noqa: S105  a problem type's slug, not a secret
+    LEARNER_SESSION = "learner-session"
     QUOTA = "quota"
     HELD = "held-requests"
     RATE_LIMIT = "rate-limit"

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     api_keys: CommaList = Field(default=(), repr=False)  # empty: jobs are open to all
     rate_limit: str = ""  # POST and DELETE per key or address, e.g. "60/minute"; empty: none
     rate_limit_read: str = ""  # the other /v1 requests (not health, ready); empty: none
+    frame_ancestors: CommaList = ()  # who may frame the page outside a learner session
+    embed_token_seconds: Count = 300  # the longest an embed token waits to be used (api)
+    learner_session_seconds: Count = 4 * 3600  # a learner session's life, its score's too
 
     # -- how the worker runs a job (worker)
     job_soft_time_limit: float = 300.0  # seconds before a running job is stopped, failed

@@ -3,6 +3,8 @@
 // answers into readable errors.
 // URLs are relative, so the page also works when the service is mounted under a prefix.
 
+import { learnerHeaders, opened } from "./embed.js";
+
 export class ServiceError extends Error {
   constructor(title, detail, errors = []) {
     super(detail ? `${title}: ${detail}` : title);
@@ -26,10 +28,11 @@ async function problem(response) {
 // Writes carry the key typed into the page, when the service is set up to need one.
 function key() {
   const value = document.getElementById("api-key")?.value.trim();
-  return value ? { "X-API-Key": value } : {};
+  return { ...(value ? { "X-API-Key": value } : {}), ...learnerHeaders() };
 }
 
 async function call(url, options = {}) {
+  await opened; // a framed page's learner session first (embed.js), or its refusal
   let response;
   try {
     response = await fetch(url, { ...options, headers: { Accept: "application/json", ...key(), ...options.headers } });

@@ -2,10 +2,17 @@
 
 const NS = "http://www.w3.org/2000/svg";
 
+// A `style` attribute is set through the CSSOM: the content security policy (style-src 'self')
+// refuses inline style attributes written as markup, not styles set from a script.
+function set(node, key, value) {
+  if (key === "style") node.style.cssText = value;
+  else node.setAttribute(key, value);
+}
+
 export function svg(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(NS, tag);
   for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) node.setAttribute(key, value);
+    if (value !== undefined && value !== null) set(node, key, value);
   }
   if (parent) parent.appendChild(node);
   return node;
@@ -15,7 +22,7 @@ export function html(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === "text") node.textContent = value;
-    else if (value !== undefined && value !== null) node.setAttribute(key, value);
+    else if (value !== undefined && value !== null) set(node, key, value);
   }
   for (const child of children) node.append(child);
   return node;

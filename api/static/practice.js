@@ -7,6 +7,7 @@
 import { answerExercise, exercises } from "./api.js";
 import { isImages } from "./catalog.js";
 import { clear, fmt, html } from "./draw.js";
+import { postToHost } from "./embed.js";
 import { loadCards } from "./flashcards.js";
 import { drawExercise } from "./practice-net.js";
 
@@ -250,8 +251,8 @@ async function submit(value) {
 }
 
 function postScore(exercise, correct) {
-  if (!embed.on || !embed.origin || window.parent === window) return;
-  window.parent.postMessage({
+  if (!embed.on) return;
+  postToHost({
     type: "backprop-lab:score", correct: state.correct, total: state.total,
     exercise: { id: exercise.id, kind: exercise.kind, job_id: exercise.jobId, correct },
   }, embed.origin);

@@ -202,7 +202,13 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             # /v1/flashcards with ?job=; /metrics: the operators' numbers
-            job = path.startswith("/v1/jobs") or path in ("/v1/flashcards", "/metrics")
+            # and a platform's embed tokens and learner scores
+            job = path.startswith("/v1/jobs") or path in (
+                "/v1/flashcards",
+                "/metrics",
+                "/v1/embed-tokens",
+                "/v1/learner-scores",
+            )
             assert ("401" in op["responses"]) == job and ("security" in op) == job
             held = path.endswith("/events")
             assert ("429" in op["responses"]) == (method in ("post", "delete") or held)

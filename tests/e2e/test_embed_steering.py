@@ -89,15 +89,17 @@ def test_repeated_embedded_loads_reuse_one_job(browser, cache_url, redis_url):
 
 
 def test_an_origin_that_differs_only_by_its_host_name_gets_no_message(browser, base_url):
-    page = Page(browser, base_url, 400)
+    page = Page(browser, base_url, 400, enforce_csp=True)
     try:
-        # the host is on 127.0.0.1 and names itself localhost, on its own port
+        # the host is on 127.0.0.1 and names itself localhost, on its own port: the page's
+        # frame-ancestors names localhost, so the browser does not show it in that host at all
         with host_page(base_url, "embed=1", origin="http://localhost:{port}") as host:
-            page.page.goto(host)
-            page.page.frame_locator("#lab").locator(PRACTICE).wait_for()
+            page.page.goto(host, wait_until="load")  # the frame's load too
             page.page.wait_for_timeout(500)  # a posted message would have arrived by now
             assert page.page.evaluate("window.scores") == []
-        assert page.errors == []
+            shown = [f for f in page.page.frames if f.url.startswith(base_url)]
+            assert all(f.locator("#setup").count() == 0 for f in shown)
+        assert page.errors and all("frame-ancestors" in e for e in page.errors), page.errors
     finally:
         page.close()
 

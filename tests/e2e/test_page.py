@@ -179,17 +179,6 @@ def test_a_refused_spec_shows_the_problem_fields(wide):
     assert all("status of 422" in e for e in wide.errors), wide.errors
 
 
-def test_page_works_inside_a_narrow_iframe(wide):
-    # a course page embeds it: the frame must load, run and draw, with nothing blocking framing
-    wide.page.set_content(
-        f'<iframe src="{wide.base_url}/" width="360" height="700" title="backprop-lab"></iframe>'
-    )
-    frame = wide.page.frame_locator("iframe")
-    frame.locator(DONE).wait_for()
-    assert frame.locator("#net .neuron[data-layer='3']").count() == 10
-    assert wide.errors == []
-
-
 def test_narrow_cost_chart_keeps_its_labels_inside(narrow):
     narrow.open()
     narrow.page.click("#tab-cost")

@@ -51,10 +51,18 @@ def chromium() -> Iterator:
 
 
 class Page:
-    """One browser page on the service, collecting console errors and uncaught exceptions."""
+    """One browser page on the service, collecting console errors and uncaught exceptions.
 
-    def __init__(self, browser, base_url: str, width: int, height: int = 900):
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+    The service's content security policy is set aside unless `enforce_csp`: it refuses eval,
+    with which Playwright runs a test's string predicates (wait_for_function("x > 1")). The
+    policy's own tests (tests/e2e/test_embed_page.py) enforce it."""
+
+    def __init__(
+        self, browser, base_url: str, width: int, height: int = 900, enforce_csp: bool = False
+    ):
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, bypass_csp=not enforce_csp
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(PATIENCE * 1000)
         self.base_url = base_url
