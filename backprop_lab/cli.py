@@ -337,7 +337,7 @@ def cmd_flashcards(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_keys(args: argparse.Namespace, extra: list[str]) -> int:
     import redis
 
-    from api import tool_keys
+    from worker import tool_keys
 
     client = redis.Redis.from_url(Settings().redis_url)
     if args.action == "rotate":

@@ -193,6 +193,7 @@ def test_importing_the_api_does_not_configure_the_worker():
         "worker.results",
         "worker.scripts",
         "worker.settings",
+        "worker.tool_keys",  # the signing keys, which the API signs with too
     }
     assert seen["threads"] is None  # the BLAS variables are the worker's business
     assert seen["current_app"] != "backprop-lab" and seen["ready_hooks"] == 0
