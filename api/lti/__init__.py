@@ -7,6 +7,11 @@ Assignment and Grade Services 2.0), a small implementation on PyJWT (docs/lms.md
     id_token.py       the launch's id_token validated
     launch.py         the launch's checks in order -> a Launch
     handlers.py       what a launch opens, by message type
+    choice.py         the instructor's choice: picker form, custom parameters, session scope
+    resource_launch.py  a student's launch: a learner session, then the page's practice view
+    deep_linking.py   the instructor's picker and the signed LtiDeepLinkingResponse
+    grades.py         a finished round: its score recorded, then the passback task queued
+    forms.py          the small pages and the self-posting form
     refusals.py       a refused launch: a page for a browser, else a problem document
     views.py          /lti/login and /lti/launch
 """

@@ -14,6 +14,7 @@ from flask import Response, request
 from worker.problems import Slug, uri
 
 from ..errors import Problem, problem_response
+from .forms import page
 
 TITLE = "LTI launch refused"
 
@@ -35,12 +36,9 @@ def answer(refused: LaunchRefused) -> Response:
     if not wants_html():
         return problem_response(refused)
     body = (
-        '<!doctype html><html lang="en"><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{TITLE}</title><main><h1>{TITLE}</h1>"
         f'<p id="lti-refused" data-status="{refused.status}">{escape(refused.detail)}</p>'
         "<p>Nothing was opened. Start the activity again from your course; if it fails "
         "again, tell the course's administrator.</p>"
-        f'<p><a href="{escape(uri(Slug.LTI_LAUNCH))}">What this means</a></p></main></html>\n'
+        f'<p><a href="{escape(uri(Slug.LTI_LAUNCH))}">What this means</a></p>'
     )
-    return Response(body, status=refused.status, mimetype="text/html")
+    return page(TITLE, body, refused.status)

@@ -5,6 +5,7 @@
                           and a nonce, send the browser to the platform's authorization URL
     POST     /lti/launch  the platform's form post of id_token and state: validate, then
                           dispatch on the message type
+    POST     /lti/deep-link/<id>  the instructor's choice in the deep-linking picker
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, request, url_for
 
-from . import handlers, logins
+from . import deep_linking, grades, handlers, logins  # noqa: F401 (grades: its hook)
 from .launch import accept
 from .platforms import Platform
 from .refusals import LaunchRefused, answer
 from .tool import current
 
-lti = Blueprint("lti", __name__, url_prefix="/lti")
+lti = Blueprint("lti", __name__, url_prefix="/lti", static_folder="static")
 lti.register_error_handler(LaunchRefused, answer)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -101,3 +102,8 @@ def launch() -> Response:
     if state:
         response.delete_cookie(logins.COOKIE + state, path="/lti/")
     return response
+
+
+@lti.post("/deep-link/<pick_id>")
+def deep_link_choice(pick_id: str) -> Response:
+    return deep_linking.respond(pick_id)

@@ -138,7 +138,8 @@ def autopost(action: str, fields: dict[str, str]) -> Response:
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items()
     )
     body = (
-        f'<!doctype html><html><body><form id="go" method="post" action="{escape(action)}">'
+        '<!doctype html><html><head><link rel="icon" href="data:,"></head><body>'
+        f'<form id="go" method="post" action="{escape(action)}">'
         f'{inputs}<button type="submit">Continue</button></form>'
         "<script>document.getElementById('go').submit()</script></body></html>"
     )
@@ -230,7 +231,8 @@ def app_of(platform: FakePlatform) -> Flask:
         verified = platform.verify_tool_jwt(request.form["JWT"], platform.issuer)
         platform.deep_link_returns.append(verified)
         return Response(
-            f'<!doctype html><p id="returned">{len(platform.deep_link_returns)}</p>',
+            '<!doctype html><link rel="icon" href="data:,">'
+            f'<p id="returned">{len(platform.deep_link_returns)}</p>',
             mimetype="text/html",
         )
 

@@ -24,7 +24,7 @@ PROBLEM = "application/problem+json"
 
 def sessions_open(store) -> int:
     """Learner sessions in Redis: what a launch would open."""
-    return len(list(store.scan_iter("backprop-lab:learner*")))
+    return len(list(store.scan_iter("backprop-lab:learner-session:*")))
 
 
 def refused(reply: requests.Response, status: int, field: str) -> dict:
@@ -37,10 +37,13 @@ def refused(reply: requests.Response, status: int, field: str) -> dict:
     return problem
 
 
-def test_a_good_launch_passes(platform, store):
-    hint = platform.offer()
-    reply, _ = launch_over_http(requests.Session(), platform, hint)
-    assert reply.status_code in (200, 302, 303), reply.text
+def test_a_good_launch_opens_a_session_and_the_practice_view(platform, store):
+    before = sessions_open(store)
+    reply, _ = launch_over_http(requests.Session(), platform, platform.offer())
+    assert reply.status_code == 303, reply.text
+    assert reply.headers["Location"].startswith("/?preset=lesson-partly-trained&digit=")
+    assert "&tab=practice&count=5#learner-session=" in reply.headers["Location"]
+    assert sessions_open(store) > before
 
 
 @pytest.mark.parametrize(
