@@ -73,6 +73,12 @@ class FakePlatform:
     deep_link_returns: list[dict[str, Any]] = field(default_factory=list)  # verified JWTs
     access_tokens: set[str] = field(default_factory=set)
 
+    def forget_grades(self) -> None:
+        """No scores, token requests or planned answers: a test's own start."""
+        for found in (self.scores, self.token_requests, self.token_answers, self.score_answers):
+            found.clear()
+        self.access_tokens.clear()
+
     @property
     def issuer(self) -> str:
         return self.url
@@ -215,6 +221,7 @@ def app_of(platform: FakePlatform) -> Flask:
             "content_type": request.content_type,
             "authorized": bearer in platform.access_tokens,
             "body": request.get_json(force=True, silent=True),
+            "at": time.monotonic(),
         }
         platform.scores.append(received)
         if platform.score_answers:
