@@ -181,3 +181,19 @@ def test_deep_link_then_a_student_round_reaches_the_gradebook(service, browser):
     (assertion,) = platform.token_requests
     assert assertion["iss"] == assertion["sub"] == CLIENT_ID
     assert assertion["scope"] == SCORE_SCOPE
+
+
+def test_a_refused_launch_shows_the_browser_a_page_and_opens_nothing(service, browser):
+    platform = service.platform
+    hint = platform.offer({"exp": 1_000_000_000, "iat": 999_999_000})  # long expired
+    sessions = len(list(service.store.scan_iter("backprop-lab:learner-session:*")))
+    page = Page(browser, service.tool_url, 360, 740)
+    try:
+        page.page.goto(platform.start_url(hint))
+        refused = page.page.wait_for_selector("#lti-refused")
+        assert refused.get_attribute("data-status") == "401"
+        assert "expired" in refused.inner_text()
+        assert page.page.url == service.tool_url + "/lti/launch"
+    finally:
+        page.close()
+    assert len(list(service.store.scan_iter("backprop-lab:learner-session:*"))) == sessions
