@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from api import learners
+from bench.lti_platform import CLIENT_ID, LTI, MEMBERSHIP
 from tests.support.browser import Page, needs_chromium
-from tests.support.lti_platform import CLIENT_ID, LTI, MEMBERSHIP
 from tests.support.lti_service import lti_service
 from tests.support.waiting import wait_until
 from worker.score_records import ScoreRecords

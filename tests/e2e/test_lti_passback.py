@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.lti_platform import CLIENT_ID
+from bench.lti_platform import CLIENT_ID
 from tests.support.lti_service import PREFIX, lti_service
 from tests.support.processes import sender_app
 from tests.support.waiting import PATIENCE, wait_until

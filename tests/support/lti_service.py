@@ -12,7 +12,7 @@ from pathlib import Path
 import redis
 
 from api.lti.platforms import Platform, Registry
-from tests.support.lti_platform import FakePlatform, fake_platform
+from bench.lti_platform import FakePlatform, fake_platform
 from tests.support.processes import api_server, purge_queues, worker_process
 
 PREFIX = "lti-"  # queues of these tests' own

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from api.lti.platforms import Platform, Registry
-from tests.support.lti_platform import FakePlatform, fake_platform
+from bench.lti_platform import FakePlatform, fake_platform
 from tests.support.processes import api_server
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import jwt
 import requests
 
-from tests.support.lti_platform import LTI, MEMBERSHIP, form_of, launch_over_http
+from bench.lti_platform import LTI, MEMBERSHIP, form_of, launch_over_http
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 

@@ -10,9 +10,10 @@ import jwt
 import pytest
 import requests
 
-from tests.support.lti_platform import (
+from bench.lti_platform import (
     CLIENT_ID,
     LTI,
+    form_of,
     launch_over_http,
     post_launch,
     rsa_key,
@@ -167,8 +168,6 @@ def test_a_foreign_state_is_refused(platform, tool_url):
     """Browser B posts a launch whose state is browser A's login's: B's cookie names its own
     login's state."""
     a, b = requests.Session(), requests.Session()
-    from tests.support.lti_platform import form_of
-
     hint_a, hint_b = platform.offer(), platform.offer()
     action, fields = form_of(a.get(platform.start_url(hint_a)).text)
     login_a = a.post(action, data=fields, allow_redirects=False)
@@ -181,8 +180,6 @@ def test_a_foreign_state_is_refused(platform, tool_url):
 def test_a_browser_gets_a_page(platform):
     browser = requests.Session()
     hint = platform.offer({"aud": "someone-else"})
-    from tests.support.lti_platform import form_of
-
     action, fields = form_of(browser.get(platform.start_url(hint)).text)
     login = browser.post(action, data=fields, allow_redirects=False)
     action, fields = form_of(browser.get(login.headers["Location"]).text)

@@ -1,7 +1,8 @@
-"""An offline course platform for the LTI tests, over real HTTP on loopback: its own RSA keys
-and key set URL, the start of a launch (a form the browser posts to the tool's login), the OIDC
-authorization endpoint that answers with the id_token, a token endpoint that checks the tool's
-client assertion against the tool's JWKS, and a score endpoint that records what it receives.
+"""An offline course platform for the LTI tests and bench/lti.py, over real HTTP on loopback:
+its own RSA keys and key set URL, the start of a launch (a form the browser posts to the tool's
+login), the OIDC authorization endpoint that answers with the id_token, a token endpoint that
+checks the tool's client assertion against the tool's JWKS, and a score endpoint that records
+what it receives.
 
 A test says what a launch carries (`platform.offer(...)`: its claims and how its token is
 made, e.g. with an expired `exp` or an HS256 signature) and what the token and score endpoints
