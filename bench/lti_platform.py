@@ -289,7 +289,8 @@ def launch_over_http(session: requests.Session, platform: FakePlatform, hint: st
     login = session.post(action, data=fields, allow_redirects=False, timeout=10)
     assert login.status_code == 302, login.text
     action, fields = form_of(session.get(login.headers["Location"], timeout=10).text)
-    return post_launch(session, action, fields), fields
+    # the platform's page posts the launch: a browser sends its Origin
+    return post_launch(session, action, fields, headers={"Origin": platform.url}), fields
 
 
 def post_launch(session: requests.Session, action: str, fields: dict[str, str], **kw):

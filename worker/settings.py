@@ -137,7 +137,6 @@ class Settings(BaseSettings):
     lti_login_seconds: Count = 600  # a login's state and nonce wait this long for the launch
     lti_platform_keys_seconds: Count = 300  # a platform's key set is kept this long (refetched
     #                                         at once for an unknown kid)
-    lti_session_seconds: Count = 4 * 3600  # a student's learner session after a launch
     lti_score_attempts: Count = 6  # tries to send a round's score before it is recorded failed
     lti_score_retry_seconds: float = 5.0  # the first wait before another try, doubled each time
     #                                       (a platform's Retry-After instead, when it gives one)

@@ -23,6 +23,7 @@ from ..practice.schemas import KIND_NAMES
 from .refusals import LaunchRefused
 
 RANDOM = "random"
+MOST = min(MAX_COUNT, 20)  # exercises in a round: the page's practice takes 1 to 20
 
 
 def held_out(preset: str) -> int:
@@ -83,8 +84,8 @@ def parse(values: dict[str, str], where: str) -> Choice:
     if unknown:
         raise bad("kinds", f"has {unknown[0]!r}; the kinds are {', '.join(KIND_NAMES)}")
     count = values.get("count", "5")
-    if not count.isdigit() or not 1 <= int(count) <= MAX_COUNT:
-        raise bad("count", f"must be a whole number from 1 to {MAX_COUNT}")
+    if not count.isdigit() or not 1 <= int(count) <= MOST:
+        raise bad("count", f"must be a whole number from 1 to {MOST}")
     choice = Choice(preset, str(int(digit)) if digit != RANDOM else RANDOM, kinds, int(count))
     try:
         choice.scope()

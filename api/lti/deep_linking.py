@@ -16,7 +16,7 @@ import time
 from html import escape
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 
 from model.presets import PRESETS
 from worker import tool_keys
@@ -24,7 +24,7 @@ from worker.keyspace import PREFIX
 
 from ..practice.schemas import KIND_NAMES
 from . import choice, claims
-from .forms import autopost, page
+from .forms import autopost, page, posting_origin
 from .launch import Launch
 from .refusals import LaunchRefused
 from .tool import current
@@ -63,11 +63,12 @@ def picker(launch: Launch) -> Response:
         "deployment_id": launch.deployment_id,
         "return_url": settings["deep_link_return_url"],
         "data": settings.get("data"),
+        "framed_by": posting_origin(),  # the platform's page that frames the picker
     }
     pick_id = secrets.token_urlsafe(18)
     tool = current()
     tool.redis.set(_key(pick_id), json.dumps(pending), ex=tool.settings.lti_login_seconds)
-    return page("Choose what students practise", _picker_form(pick_id))
+    return page("Choose what students practise", _picker_form(pick_id))  # framed by the poster
 
 
 def _picker_form(pick_id: str) -> str:
@@ -93,7 +94,7 @@ def _picker_form(pick_id: str) -> str:
         'aria-label="digit index"></fieldset>'
         f"<fieldset><legend>Exercise kinds</legend>{kinds}</fieldset>"
         '<p><label for="count">Exercises in a round</label> '
-        '<input id="count" name="count" type="number" min="1" value="5"></p>'
+        f'<input id="count" name="count" type="number" min="1" max="{choice.MOST}" value="5"></p>'
         '<p><button id="add" type="submit">Add to the course</button></p></form>'
     )
 
@@ -150,10 +151,11 @@ def respond(pick_id: str) -> Response:
             field="picker",
         )
     pending = json.loads(raw)
+    g.frame_ancestors = pending["framed_by"]  # the picker's frame, not our own origin
     try:
         chosen = chosen_from_form()
     except LaunchRefused:
         tool.redis.set(_key(pick_id), raw, ex=tool.settings.lti_login_seconds)  # fix, resend
         raise
     token = tool_keys.sign(tool.redis, response_claims(pending, chosen))
-    return autopost(pending["return_url"], {"JWT": token})
+    return autopost(pending["return_url"], {"JWT": token}, framed_by=pending["framed_by"])

@@ -1,8 +1,10 @@
-"""A student's resource link launch: a learner session for the launch's `sub`, scoped to what
-the instructor chose (the link's custom parameters, api/lti/choice.py), with the issuer's
-details the grade passback needs (platform, deployment, the AGS line item, `sub`); then the
-page, at the practice view with those settings and the session's credential in the fragment
-(which no server and no Referer sees)."""
+"""A student's resource link launch: an embed token (api/embed_tokens.py) for the launch's
+`sub`, the platform's origin and what the instructor chose (the link's custom parameters,
+api/lti/choice.py), carrying the issuer's details the grade passback needs (platform,
+deployment, the AGS line item, `sub`); then the page in embed mode at the practice view with
+those settings. The page exchanges the token, once, for its learner session, as a signed embed
+does: the same scope, the same frame-ancestors (the platform's origin), the same score
+receipts."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Response, redirect, request
 
-from .. import learners
+from .. import embed_tokens, learners
 from . import choice, claims
 from .launch import Launch
 from .tool import current
 
 DEFAULT = {"preset": "lesson-partly-trained", "digit": choice.RANDOM, "count": "5"}
+TOKEN_SECONDS = 120  # the browser follows the redirect at once; EMBED_TOKEN_SECONDS if less
 
 
 def owner_of(launch: Launch) -> str:
@@ -43,11 +46,12 @@ def origin_of(launch: Launch) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def page_url(chosen: choice.Choice, scope: learners.Scope, credential: str) -> str:
-    query = {"preset": scope.preset, "digit": scope.digit, "tab": "practice"}
+def page_url(scope: learners.Scope, token: str, origin: str) -> str:
+    """The page's URL form (docs/page.md): embed mode, its token and origin, the settings."""
+    query = {"embed": 1, "embed_token": token, "origin": origin}
+    query |= {"preset": scope.preset, "digit": scope.digit, "view": "practice"}
     query |= {"kinds": scope.kinds} if scope.kinds else {}
-    query |= {"count": scope.count}
-    return "/?" + urlencode(query) + "#" + urlencode({"learner-session": credential})
+    return "/?" + urlencode(query | {"count": scope.count})
 
 
 def open_practice(launch: Launch) -> Response:
@@ -57,10 +61,11 @@ def open_practice(launch: Launch) -> Response:
     scope = chosen.scope()
     link = launch.claims.get(claims.RESOURCE_LINK) or {}
     tool = current()
-    credential, _ = learners.open_session(
+    origin = origin_of(launch)
+    token = embed_tokens.issue(
         tool.redis,
         learner=launch.sub,
-        origin=origin_of(launch),
+        origin=origin,
         scope=scope,
         issuer={
             "kind": "lti",
@@ -74,6 +79,6 @@ def open_practice(launch: Launch) -> Response:
             "token_audience": launch.platform.assertion_audience,
         },
         owner=owner_of(launch),
-        ttl=tool.settings.lti_session_seconds,
+        expires_in=min(TOKEN_SECONDS, tool.settings.embed_token_seconds),
     )
-    return redirect(page_url(chosen, scope, credential), code=303)
+    return redirect(page_url(scope, token, origin), code=303)

@@ -1,9 +1,10 @@
 """The whole LTI 1.3 flow in headless Chromium against the offline fake platform, over real
 HTTP: an instructor's deep link (the picker, the signed LtiDeepLinkingResponse the platform
-verifies against the tool's JWKS), a student's launch with that link's custom parameters (a
-learner session, the page at the practice view), a practice round answered with the session's
-credential, and the score at the platform's line item, sent by the worker with a client
-assertion the platform's token endpoint verified, `userId` the launch's `sub`."""
+verifies against the tool's JWKS), a student's launch with that link's custom parameters (an
+embed token, the page at the practice view opening its learner session with it), a practice
+round answered with the session's credential, and the score at the platform's line item, sent
+by the worker with a client assertion the platform's token endpoint verified, `userId` the
+launch's `sub`."""
 
 from __future__ import annotations
 
@@ -98,29 +99,32 @@ def test_deep_link_then_a_student_round_reaches_the_gradebook(service, browser):
             AGS: {"scope": [SCORE_SCOPE], "lineitem": lineitem},
         }
     )
-    sessions_before = len(list(service.store.scan_iter("backprop-lab:learner-session:*")))
     page = Page(browser, service.tool_url, 1280)
     try:
-        page.page.goto(platform.start_url(hint))
+        # the page opens its learner session with the launch's embed token
+        with page.page.expect_response(lambda r: "/v1/embed-sessions" in r.url) as opened:
+            page.page.goto(platform.start_url(hint))
+        assert opened.value.status == 201
+        credential = opened.value.json()["session"]
         page.page.wait_for_url(service.tool_url + "/?*")
         landed = urlsplit(page.page.url)
-        assert page.errors == []
     finally:
         page.close()
     query = parse_qs(landed.query)
+    assert "embed_token" not in query  # it left the address bar
     assert query == {
+        "embed": ["1"],
+        "origin": [platform.url],
         "preset": ["lesson-trained"],
         "digit": ["680"],
-        "tab": ["practice"],
+        "view": ["practice"],
         "kinds": ["output-wish,trace-back"],
         "count": ["3"],
     }
-    credential = parse_qs(landed.fragment)["learner-session"][0]
     session = learners.find(service.store, credential)
     assert session.learner == "sub-" + hint and session.issuer["lineitem"] == lineitem
     assert session.origin == platform.url
-    sessions_after = len(list(service.store.scan_iter("backprop-lab:learner-session:*")))
-    assert sessions_after == sessions_before + 1
+    assert session.scope.digit == 680 and session.scope.count == 3
 
     # the round, as the page plays it: the preset's job on digit 680, three exercises
     as_learner = {"X-Learner-Session": credential}
@@ -186,7 +190,7 @@ def test_deep_link_then_a_student_round_reaches_the_gradebook(service, browser):
 def test_a_refused_launch_shows_the_browser_a_page_and_opens_nothing(service, browser):
     platform = service.platform
     hint = platform.offer({"exp": 1_000_000_000, "iat": 999_999_000})  # long expired
-    sessions = len(list(service.store.scan_iter("backprop-lab:learner-session:*")))
+    sessions = len(list(service.store.scan_iter("backprop-lab:embed-token:*")))
     page = Page(browser, service.tool_url, 360, 740)
     try:
         page.page.goto(platform.start_url(hint))
@@ -196,4 +200,4 @@ def test_a_refused_launch_shows_the_browser_a_page_and_opens_nothing(service, br
         assert page.page.url == service.tool_url + "/lti/launch"
     finally:
         page.close()
-    assert len(list(service.store.scan_iter("backprop-lab:learner-session:*"))) == sessions
+    assert len(list(service.store.scan_iter("backprop-lab:embed-token:*"))) == sessions

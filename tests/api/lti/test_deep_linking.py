@@ -29,6 +29,9 @@ def picker(platform) -> tuple[requests.Session, str]:
     browser = requests.Session()
     reply, _ = launch_over_http(browser, platform, deep_linking(platform))
     assert reply.status_code == 200 and 'id="picker"' in reply.text
+    # the platform frames the picker; its form posts to the tool only
+    policy = reply.headers["Content-Security-Policy"]
+    assert policy.endswith(f"frame-ancestors {platform.url}") and "form-action 'self';" in policy
     action, _ = form_of(reply.text)
     return browser, reply.url.rsplit("/lti/", 1)[0] + action
 
@@ -44,6 +47,9 @@ def test_the_choice_comes_back_signed_and_the_picker_works_once(platform, tool_u
     choice["kind"] = ["three-ways", "averaging"]
     returned = browser.post(action, data=choice)
     assert returned.status_code == 200, returned.text
+    policy = returned.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {platform.url};" in policy  # on to the platform's return URL
+    assert policy.endswith(f"frame-ancestors {platform.url}")
     token = form_of(returned.text)[1]["JWT"]
     keys = jwt.PyJWKSet.from_dict(requests.get(tool_url + "/.well-known/jwks.json").json())
     kid = jwt.get_unverified_header(token)["kid"]

@@ -5,6 +5,7 @@ browser's part played by a requests session (cookies and forms as Chromium would
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -24,8 +25,11 @@ PROBLEM = "application/problem+json"
 
 
 def sessions_open(store) -> int:
-    """Learner sessions in Redis: what a launch would open."""
-    return len(list(store.scan_iter("backprop-lab:learner-session:*")))
+    """Embed tokens and learner sessions in Redis: what a launch would open."""
+    found = 0
+    for pattern in ("backprop-lab:embed-token:*", "backprop-lab:learner-session:*"):
+        found += len(list(store.scan_iter(pattern)))
+    return found
 
 
 def refused(reply: requests.Response, status: int, field: str) -> dict:
@@ -38,13 +42,17 @@ def refused(reply: requests.Response, status: int, field: str) -> dict:
     return problem
 
 
-def test_a_good_launch_opens_a_session_and_the_practice_view(platform, store):
+def test_a_good_launch_opens_the_practice_view_with_a_token(platform, store):
     before = sessions_open(store)
     reply, _ = launch_over_http(requests.Session(), platform, platform.offer())
     assert reply.status_code == 303, reply.text
-    assert reply.headers["Location"].startswith("/?preset=lesson-partly-trained&digit=")
-    assert "&tab=practice&count=5#learner-session=" in reply.headers["Location"]
-    assert sessions_open(store) > before
+    where = urlsplit(reply.headers["Location"])
+    query = parse_qs(where.query)
+    assert where.path == "/" and query["embed"] == ["1"] and query["origin"] == [platform.url]
+    assert query["preset"] == ["lesson-partly-trained"] and query["view"] == ["practice"]
+    assert 0 <= int(query["digit"][0]) <= 999 and query["count"] == ["5"]
+    assert len(query["embed_token"][0]) > 30
+    assert sessions_open(store) == before + 1
 
 
 @pytest.mark.parametrize(
