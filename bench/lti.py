@@ -6,9 +6,10 @@ the platform (bench/lti_platform.py) in this process over HTTP on loopback, and 
 browser played by a requests session (the platform's forms, the tool's cookie and redirect).
 
 1. *launch to first exercise*: STUDENTS students one after another: the platform's start, the
-   tool's login, the platform's authorization, the launch (a learner session, the redirect to
-   the practice view), the round's job (the lesson's trained preset on a digit of its own,
-   `?wait`), and its first exercise. Then the one answer that finishes the round, and the
+   tool's login, the platform's authorization, the launch (an embed token, the redirect to the
+   practice view), the page's exchange of the token for its learner session, the round's job
+   (the lesson's trained preset on a digit of its own, `?wait`), and its first exercise.
+   Then the one answer that finishes the round, and the
    *score passback*: from sending that answer to the score's arrival at the platform's line
    item (the answer checked and recorded, the score's record, the task, a token with a signed
    client assertion when none is kept, the POST).
@@ -64,17 +65,31 @@ def offer(platform, digit: int) -> str:
     )
 
 
-def launched(platform, hint: str) -> tuple[requests.Session, dict[str, list[str]], str]:
+def launched(platform, hint: str) -> tuple[requests.Session, dict[str, list[str]]]:
+    """The launch, to the tool's redirect: the browser, and the page URL's query."""
     browser = requests.Session()
     reply, _ = launch_over_http(browser, platform, hint)
     assert reply.status_code == 303, reply.text
-    where = urlsplit(reply.headers["Location"])
-    return browser, parse_qs(where.query), parse_qs(where.fragment)["learner-session"][0]
+    return browser, parse_qs(urlsplit(reply.headers["Location"]).query)
+
+
+def session_of(url: str, browser: requests.Session, query: dict[str, list[str]]) -> str:
+    """What the page does first: its embed token exchanged for a learner session."""
+    asked = {"token": query["embed_token"][0], "origin": query["origin"][0]}
+    opened = browser.post(
+        f"{url}/v1/embed-sessions",
+        json=asked | {"preset": query["preset"][0]},
+        headers={"Origin": url},
+        timeout=60,
+    )
+    assert opened.status_code == 201, opened.text
+    return opened.json()["session"]
 
 
 def student(url: str, platform, digit: int) -> dict[str, float]:
     began = time.perf_counter()
-    browser, query, credential = launched(platform, offer(platform, digit))
+    browser, query = launched(platform, offer(platform, digit))
+    credential = session_of(url, browser, query)
     as_learner = {"X-Learner-Session": credential}
     spec = {
         "network": {"preset": query["preset"][0]},
