@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from bench.common import cpu
+from bench.common import check, cpu
 from bench.lti_platform import LTI, fake_platform, launch_over_http
 from bench.processes import backprop_lab, free_port, service_process
 
@@ -54,7 +54,7 @@ def register(platform, redis_url: str) -> None:
         "--deployment", r["deployment_ids"][0], "--jwks-url", r["jwks_url"],
         "--login-url", r["login_url"], "--token-url", r["token_url"],
     )  # fmt: skip
-    subprocess.run(argv, check=True, env=os.environ | {"REDIS_URL": redis_url})
+    subprocess.run(argv, check=True, env=os.environ | {"REDIS_URL": redis_url})  # noqa: S603  ours
 
 
 def offer(platform, digit: int) -> str:
@@ -69,7 +69,7 @@ def launched(platform, hint: str) -> tuple[requests.Session, dict[str, list[str]
     """The launch, to the tool's redirect: the browser, and the page URL's query."""
     browser = requests.Session()
     reply, _ = launch_over_http(browser, platform, hint)
-    assert reply.status_code == 303, reply.text
+    check(reply.status_code == 303, reply.text)
     return browser, parse_qs(urlsplit(reply.headers["Location"]).query)
 
 
@@ -82,7 +82,7 @@ def session_of(url: str, browser: requests.Session, query: dict[str, list[str]])
         headers={"Origin": url},
         timeout=60,
     )
-    assert opened.status_code == 201, opened.text
+    check(opened.status_code == 201, opened.text)
     return opened.json()["session"]
 
 
@@ -99,7 +99,7 @@ def student(url: str, platform, digit: int) -> dict[str, float]:
     job = browser.post(
         f"{url}/v1/jobs", params={"wait": 10}, json=spec, headers=as_learner, timeout=60
     ).json()
-    assert job["status"] == "succeeded", job
+    check(job["status"] == "succeeded", job)
     exercises = browser.get(
         f"{url}/v1/jobs/{job['id']}/exercises",
         params={"count": 1, "kinds": query["kinds"][0]},
@@ -117,11 +117,11 @@ def student(url: str, platform, digit: int) -> dict[str, float]:
         headers=as_learner,
         timeout=60,
     )
-    assert reply.ok, reply.text
+    check(reply.ok, reply.text)
     item = str(digit)
     deadline = answered + 60
     while not (got := [s for s in platform.scores if s["item"] == item]):
-        assert time.monotonic() < deadline, "no score within 60 s"
+        check(time.monotonic() < deadline, "no score within 60 s")
         time.sleep(0.002)
     return {"first": first - began, "passback": got[0]["at"] - answered}
 

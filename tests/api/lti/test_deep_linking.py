@@ -51,7 +51,9 @@ def test_the_choice_comes_back_signed_and_the_picker_works_once(platform, tool_u
     assert f"form-action 'self' {platform.url};" in policy  # on to the platform's return URL
     assert policy.endswith(f"frame-ancestors {platform.url}")
     token = form_of(returned.text)[1]["JWT"]
-    keys = jwt.PyJWKSet.from_dict(requests.get(tool_url + "/.well-known/jwks.json").json())
+    keys = jwt.PyJWKSet.from_dict(
+        requests.get(tool_url + "/.well-known/jwks.json", timeout=10).json()
+    )
     kid = jwt.get_unverified_header(token)["kid"]
     claims = jwt.decode(token, keys[kid], algorithms=["RS256"], audience=platform.issuer)
     (item,) = claims[DL + "content_items"]

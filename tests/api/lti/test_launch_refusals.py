@@ -203,5 +203,6 @@ def test_a_login_from_an_unregistered_issuer_is_refused(tool_url):
         data={"iss": "https://nobody.invalid", "login_hint": "x"},
         headers={"Accept": PROBLEM},
         allow_redirects=False,
+        timeout=10,
     )
     refused(reply, 400, "iss")
