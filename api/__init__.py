@@ -26,6 +26,7 @@ from . import (
     embed_views,  # noqa: F401 (its routes)
     errors,
     learner_access,
+    lti,
     openapi,
     redis_pool,
     security_headers,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(clients.require_key)  # after the limits: refused keys count too
     app.register_blueprint(v1)
     app.register_blueprint(site)
+    lti.init(app, settings, store.redis)
     app.after_request(_untyped_when_empty)
     compression.init(app, settings.compress_max_bytes)
     security_headers.init(app)

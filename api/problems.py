@@ -134,6 +134,13 @@ TYPES: dict[Slug, tuple[str, str]] = {
         "Internal error",
         "A bug in the service; it is logged. Report it with the request that caused it.",
     ),
+    Slug.LTI_LAUNCH: (
+        "LTI launch refused",
+        "A course platform's LTI 1.3 login or launch did not pass: its id_token's signature, "
+        "issuer, audience, times, nonce, deployment or the browser's state. `detail` names "
+        "what failed. No session was opened; start the activity again from the course, and "
+        "if it fails again the platform's registration (backprop-lab lti list) needs a look.",
+    ),
 }
 
 

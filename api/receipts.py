@@ -17,7 +17,8 @@ from typing import Any
 
 import redis
 
-from . import tool_keys
+from worker import tool_keys
+
 from .learners import Score, Session
 
 

@@ -11,7 +11,7 @@ nobody (`'none'`).
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from . import embed_tokens, learner_access
 from .embed_schemas import exact_origin
@@ -20,12 +20,14 @@ from .jobs import services
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors {ancestors}"
+    "form-action 'self'{forms}; frame-ancestors {ancestors}"
 )
 PAGE = "index"  # the endpoint of the page at /
 
 
 def frame_ancestors() -> str:
+    if g.get("frame_ancestors"):  # a view's own: the LTI pages, framed by the platform
+        return g.frame_ancestors
     session = learner_access.current()
     if session is not None:
         return session.origin
@@ -51,7 +53,8 @@ def add(response: Response) -> Response:
         ancestors = frame_ancestors()
     except Exception:  # Redis away: the answer (a 503, likely) goes out, framed by nobody
         ancestors = "'none'"
-    response.headers["Content-Security-Policy"] = POLICY.format(ancestors=ancestors)
+    forms = "".join(" " + target for target in g.get("form_targets", ()))  # a view's own
+    response.headers["Content-Security-Policy"] = POLICY.format(ancestors=ancestors, forms=forms)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,8 +1,9 @@
-"""The service's published keys: `GET /.well-known/jwks.json` (api.tool_keys)."""
+"""The service's published keys: `GET /.well-known/jwks.json` (worker.tool_keys)."""
 
 from __future__ import annotations
 
-from . import tool_keys
+from worker import tool_keys
+
 from .jobs import services
 from .routes import route
 from .signing_schemas import KeySet

@@ -6,6 +6,7 @@
     backprop-lab show ID | summary ID | cancel ID | delete ID | list [--cursor C]
     backprop-lab exercises ID | answer ID EXERCISE ANSWER | practice ID | flashcards [--job ID]
     backprop-lab keys rotate | list        the service's signing keys, in its Redis (REDIS_URL)
+    backprop-lab lti add-platform | list | remove   LTI 1.3 platforms (backprop_lab/lti_cli.py)
 
 An id is always read as an id, even one that starts with '-' (older ids may); `--` before it
 works too, as for any command.
@@ -25,7 +26,7 @@ import requests
 
 from worker.settings import Settings
 
-from . import practice, report
+from . import lti_cli, practice, report
 from .client import DEFAULT_URL, ApiError, Client
 from .commands import api_command, executable, gunicorn_config, worker_command
 from .progress import ProgressBar
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--job", help="fill in this succeeded job's numbers")
     p = command("keys", cmd_keys, "the service's signing keys (in the Redis at REDIS_URL)")
     p.add_argument("action", choices=("rotate", "list"), help="make a new current key, or list")
+    lti_cli.add_parser(sub)
     return parser
 
 
@@ -337,7 +339,7 @@ def cmd_flashcards(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_keys(args: argparse.Namespace, extra: list[str]) -> int:
     import redis
 
-    from api import tool_keys
+    from worker import tool_keys
 
     client = redis.Redis.from_url(Settings().redis_url)
     if args.action == "rotate":

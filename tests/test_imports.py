@@ -191,8 +191,10 @@ def test_importing_the_api_does_not_configure_the_worker():
         "worker.redis_check",
         "worker.result_codec",
         "worker.results",
+        "worker.score_records",  # a finished LTI round's score, written before it is queued
         "worker.scripts",
         "worker.settings",
+        "worker.tool_keys",  # the signing keys, which the API signs with too
     }
     assert seen["threads"] is None  # the BLAS variables are the worker's business
     assert seen["current_app"] != "backprop-lab" and seen["ready_hooks"] == 0

@@ -31,7 +31,7 @@ def make_app(settings: Settings) -> App:
     the tasks are imported, so the BLAS variables it sets (unless given) precede NumPy."""
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
-    made = App(settings, include=["worker.tasks"])
+    made = App(settings, include=["worker.tasks", "worker.score_tasks"])
     worker_init.connect(redis_check.at_worker_start)  # an evicting Redis: the worker exits
     worker_init.connect(recovery.note_start)
     worker_init.connect(products_at_start.choose)  # before the pool forks: one choice for all

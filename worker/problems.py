@@ -33,6 +33,7 @@ class Slug(StrEnum):
     TIME_LIMIT = "time-limit"
     NOT_FINITE = "not-finite"
     INTERNAL = "internal"
+    LTI_LAUNCH = "lti-launch"
 
 
 def uri(slug: str) -> str:

@@ -132,6 +132,15 @@ class Settings(BaseSettings):
     api_redis_connections: Count = 50  # Redis connections one API process keeps at most
     api_redis_idle_seconds: float = 30.0  # ... closing each one idle this long (api/redis_pool.py)
 
+    # -- LTI 1.3 launches (api/lti/)
+    lti_clock_skew: float = 60.0  # seconds an id_token's exp and iat may be off by
+    lti_login_seconds: Count = 600  # a login's state and nonce wait this long for the launch
+    lti_platform_keys_seconds: Count = 300  # a platform's key set is kept this long (refetched
+    #                                         at once for an unknown kid)
+    lti_score_attempts: Count = 6  # tries to send a round's score before it is recorded failed
+    lti_score_retry_seconds: float = 5.0  # the first wait before another try, doubled each time
+    #                                       (a platform's Retry-After instead, when it gives one)
+
     # -- the `backprop-lab` command
     host: str = "127.0.0.1"  # `run` and `serve` bind here
     port: int = 8000

@@ -14,9 +14,9 @@ import redis
 import requests
 from jwcrypto import jwk, jws, jwt
 
-from api import tool_keys
 from backprop_lab import cli
 from tests.support.processes import api_server
+from worker import tool_keys
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ before a rotation still verifies after it. A private key is never written to the
 a file: it is made here and stored in that Redis only. A service that signs before any rotation
 makes its first key itself (once, whichever process asks first).
 
+It lives in `worker/`, the lowest layer that signs: the worker's score passback signs its
+client assertion (worker/ags_client.py), the API its tokens and receipts.
+
 `sign(claims)` makes a JWT with the current key (its `kid` in the header); `verify(token)`
 checks one against the published keys, as a platform does with the JWKS (PyJWT, RS256 only).
 """
