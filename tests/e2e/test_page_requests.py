@@ -18,11 +18,12 @@ BATCH += ["layers.layer", "layers.consistency"]
 
 
 class Recorded:
-    """Every request the page makes to the service's API (v1/...), and every answer's JSON."""
+    """Every request the page makes to the service's API (v1/...), and every answer's JSON
+    (read when asked: a body read inside the event handler can be lost under load)."""
 
     def __init__(self, page: Page):
         self.requests: list[tuple[str, str, dict]] = []
-        self.answers: dict[str, dict] = {}
+        self.responses: dict[str, object] = {}
         page.page.on("request", self._request)
         page.page.on("response", self._response)
 
@@ -33,7 +34,11 @@ class Recorded:
 
     def _response(self, response) -> None:
         if urlsplit(response.url).path.startswith("/v1/jobs") and response.ok:
-            self.answers[response.url] = response.json()
+            self.responses[response.url] = response
+
+    @property
+    def answers(self) -> dict[str, dict]:
+        return {url: response.json() for url, response in self.responses.items()}
 
     def take(self) -> list[tuple[str, str, dict]]:
         taken, self.requests = self.requests, []

@@ -112,7 +112,8 @@ def test_the_estimate_is_within_10_percent_of_the_served_json(live_api, jobs, na
         ("cost,wishes,timing", set(), {"cost", "wishes", "timing"}),
         ("cost,timing", set(), {"cost", "timing"}),
         ("status,id,gradients", {"status", "id"}, {"gradients"}),
-        ("layers", set(), {"layers"}),  # its bias and weights are stored as -gradients
+        # the job's widths and the result's layers (its bias and weights stored as -gradients)
+        ("layers", {"layers"}, {"layers"}),
         ("status,progress,result_size", {"status", "progress", "result_size"}, None),
         ("result", set(), "all"),
     ],
