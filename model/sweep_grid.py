@@ -20,7 +20,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .spec.errors import SpecError
+
+class GridError(ValueError):
+    """A grid that cannot be expanded: `errors` lists {"field", "message"} (`grid.<path>`)."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def grid_errors(grid: Any) -> list[dict[str, Any]]:
 
 
 def with_value(spec: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of `spec` with `value` at `path` (SpecError if the path cannot be followed)."""
+    """A copy of `spec` with `value` at `path` (GridError if the path cannot be followed)."""
     out = copy.deepcopy(spec)
     parts = path.split(".")
     here: Any = out
@@ -78,7 +84,7 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]]) -> list[Point]:
     """Every point of the grid, in order (the first path varies slowest)."""
     errors = grid_errors(grid)
     if errors:
-        raise SpecError(errors)
+        raise GridError(errors)
     paths = list(grid)
     points = []
     for index, values in enumerate(itertools.product(*(grid[p] for p in paths))):
@@ -91,6 +97,6 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]]) -> list[Point]:
     return points
 
 
-def _unreachable(path: str, before: list[str], why: str) -> SpecError:
+def _unreachable(path: str, before: list[str], why: str) -> GridError:
     where = ".".join(before) or "the spec"
-    return SpecError([{"field": f"grid.{path}", "message": f"{where} {why}"}])
+    return GridError([{"field": f"grid.{path}", "message": f"{where} {why}"}])

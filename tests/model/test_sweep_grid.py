@@ -4,8 +4,7 @@ import copy
 
 import pytest
 
-from model import SpecError
-from model.sweep_grid import expand, grid_errors, point_count, with_value
+from model.sweep_grid import GridError, expand, grid_errors, point_count, with_value
 
 BASE = {
     "network": {"layers": [2, 3, 2], "init": {"seed": 1}},
@@ -46,12 +45,12 @@ def test_missing_objects_are_made_and_list_elements_named():
 
 
 def test_a_path_that_cannot_be_followed_is_named():
-    with pytest.raises(SpecError) as caught:
+    with pytest.raises(GridError) as caught:
         with_value(BASE, "network.layers.7", 4)
     assert caught.value.errors == [
         {"field": "grid.network.layers.7", "message": "network.layers has no element 7"}
     ]
-    with pytest.raises(SpecError) as caught:
+    with pytest.raises(GridError) as caught:
         with_value(BASE, "batch.size.x", 4)
     assert caught.value.errors[0]["field"] == "grid.batch.size.x"
 
