@@ -69,8 +69,9 @@ class Sweep(BaseModel):
     grid: dict[str, list[Any]]
     fit: dict[str, Any] | None = Field(
         None,
-        description="The cost law fitted per method (seconds per example = c P^k), once two "
-        "points have succeeded; see docs/sweeps.md.",
+        description="Once the sweep has ended: the cost law fitted per method (`backprop`, "
+        "`naive`: seconds per example = c P^k, k with its interval, R², the rows used), or why "
+        "a method has none; see docs/sweeps.md.",
     )
     links: SweepLinks
 

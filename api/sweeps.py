@@ -18,7 +18,7 @@ import numpy as np
 from flask import Response, request, url_for
 
 import model
-from model import sweep_table
+from model import sweep_fit, sweep_table
 from model.sweep_grid import GridError, Point, expand, grid_errors, point_count
 from worker import keyspace, records, result_codec
 from worker.names import RUN_JOB
@@ -139,7 +139,7 @@ def submit(planned: Planned, owner: str | None, holder: str | None) -> dict[str,
 
 
 def read(sweep_id: str, owner: str | None = None, release: bool = True) -> dict[str, Any]:
-    """The sweep with its children's states, progress and (two points done) the fit."""
+    """The sweep with its children's states, progress and, once it has ended, the fit."""
     sweeps = store()
     if release:
         sweeps.release(sweep_id, _send)  # a release lost with a worker is made here
@@ -160,6 +160,7 @@ def read(sweep_id: str, owner: str | None = None, release: bool = True) -> dict[
         for facts, child, state in zip(sweep["points"], sweep["children"], states)
     ]
     done = sum(by_state[s] for s in TERMINAL)
+    ended = sweep["status"] != "running"
     return {
         "id": sweep_id,
         "status": sweep["status"],
@@ -170,7 +171,7 @@ def read(sweep_id: str, owner: str | None = None, release: bool = True) -> dict[
         "children": sweep["children"],
         "points": points,
         "grid": sweep["grid"],
-        "fit": None,
+        "fit": sweep_fit.fits(table(sweep_id, owner)) if ended else None,
         "links": links(sweep_id),
     }
 

@@ -87,11 +87,11 @@ def row(point: dict[str, Any], job_id: str, result: dict[str, Any], worker: str 
 
 
 def kernel_of(provenance: dict[str, Any]) -> str | None:
-    """The BLAS kernel a provenance block names, if it names one."""
-    blas = provenance.get("blas")
-    if isinstance(blas, dict) and blas.get("kernel"):
-        return str(blas["kernel"])
-    return provenance.get("kernel")
+    """The BLAS kernel a provenance block names (model/provenance.py: the kernel of the BLAS
+    NumPy loaded, else of the first one listed), None if it names none."""
+    blas = provenance.get("blas") or []
+    ordered = sorted(blas, key=lambda b: b.get("loaded_by") != "numpy")
+    return next((str(b["kernel"]) for b in ordered if b.get("kernel")), None)
 
 
 def table(paths: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -106,7 +106,19 @@ def test_the_table_holds_each_childs_numbers(live_api: str, tiny_sweep: dict):
         assert row["naive_passes"] == 2 * row["parameters"]  # central differences
         assert row["speedup"] == timing["speedup"]
         assert row["relative_error"] == result["naive"]["relative_error"]
-        assert row["host"]
+        provenance = result["provenance"]
+        assert row["host"] == provenance["host"]
+        numpy_blas = [b for b in provenance["blas"] if b["loaded_by"] == "numpy"]
+        assert row["kernel"] == numpy_blas[0]["kernel"]
+
+
+def test_the_fit_is_in_the_ended_sweeps_answer(tiny_sweep: dict):
+    fit = tiny_sweep["fit"]
+    assert sorted(fit) == ["backprop", "naive"]
+    for law in fit.values():  # two sizes, four points: a fit, if a loose one
+        assert law["used"] == [0, 1, 2, 3] and math.isfinite(law["k"])
+        assert law["k_interval"][0] <= law["k"] <= law["k_interval"][1]
+        assert law["mixed"] is False
 
 
 def test_csv_and_npz_equal_the_json_table(live_api: str, tiny_sweep: dict):
