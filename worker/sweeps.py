@@ -35,8 +35,8 @@ Send = Callable[[str, str], None]  # (child id, queue): send the child's RUN_JOB
 class SweepStore:
     """The sweeps on one Redis client (decoded strings), records living `ttl` seconds."""
 
-    def __init__(self, client: redis.Redis, ttl: int):
-        self.redis, self.ttl = client, ttl
+    def __init__(self, client: redis.Redis, ttl: int, resend_after: float = RESEND_AFTER):
+        self.redis, self.ttl, self.resend_after = client, ttl, resend_after
         self._release = Script(client, "sweep_release")
         self._cancel = Script(client, "sweep_cancel")
 
@@ -113,7 +113,7 @@ class SweepStore:
             sweep_id=sweep_id,
             now=time.time(),
             bound=int(bound),
-            resend_after=RESEND_AFTER,
+            resend_after=self.resend_after,
             prefix=keyspace.PREFIX,
             finished_at=now(),
         )

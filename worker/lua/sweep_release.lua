@@ -1,6 +1,6 @@
 -- Release a sweep's children: drop from its in-flight set the children that have ended, hand
--- out again those released more than `resend_after` seconds ago whose sending was never
--- confirmed (the process that released them died before sending), then release pending
+-- out again those still queued `resend_after` seconds after their release whose sending was
+-- never confirmed (the process that released them died before sending), then release pending
 -- children, in order, until `bound` are in flight. A child that is no longer queued (cancelled,
 -- deleted) is passed over. The sweep ends when none is in flight and none pending (or it was
 -- cancelled): its status becomes `finished` (unless cancelled) and it leaves its holder's
@@ -20,7 +20,7 @@ for i = 1, #members, 2 do
   if state ~= 'queued' and state ~= 'running' then
     redis.call('ZREM', inflight, child)
     redis.call('SREM', sent, child)
-  elseif redis.call('SISMEMBER', sent, child) == 0
+  elseif state == 'queued' and redis.call('SISMEMBER', sent, child) == 0
     and tonumber(members[i + 1]) < now - resend_after then
     redis.call('ZADD', inflight, now, child)
     table.insert(out, child)
