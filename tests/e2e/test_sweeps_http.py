@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import math
+import os
+import signal
 import time
 from contextlib import ExitStack
 
@@ -16,7 +18,7 @@ import pytest
 import redis
 import requests
 
-from tests.support.processes import api_server, worker_process
+from tests.support.processes import api_server, free_port, start_redis, stop, worker_process
 from tests.support.specs import seeded
 from tests.support.waiting import PATIENCE, wait_until
 from worker import keyspace
@@ -32,6 +34,7 @@ PARAMETERS = [17, 17, 42, 42]
 SLOW = seeded([64, 48, 10], "sigmoid", "squared_error", 20, seed=1, batch_seed=2) | {
     "methods": ["backprop", "naive"]
 }
+LONG = SLOW | {"batch": {"dataset": "random", "size": 400, "seed": 2}}  # a second or more each
 
 
 def submit(api: str, body: dict) -> requests.Response:
@@ -243,8 +246,7 @@ def test_children_respect_the_in_flight_bound(redis_url: str, two_batch_workers:
 
 
 def test_cancel_reaches_every_child(live_api: str):
-    long = SLOW | {"batch": {"dataset": "random", "size": 400, "seed": 2}}  # seconds each
-    made = submit(live_api, {"base": long, "grid": {"batch.seed": [1, 2, 3, 4, 5]}}).json()
+    made = submit(live_api, {"base": LONG, "grid": {"batch.seed": [1, 2, 3, 4, 5]}}).json()
     wait_until(
         lambda: sweep(live_api, made["id"])["progress"]["by_state"]["running"], "a child running"
     )
@@ -261,3 +263,32 @@ def test_cancel_reaches_every_child(live_api: str):
         requests.get(f"{live_api}/v1/jobs/{c}", timeout=PATIENCE).status_code == 404
         for c in made["children"]
     )
+
+
+def test_a_worker_killed_mid_sweep_loses_no_child_and_runs_none_twice(tmp_path):
+    """The only worker is SIGKILLed while a child runs; a new one resumes it (worker/recovery.py)
+    and the sweep goes on: every child ends succeeded, each recorded once, one at a time."""
+    port, prefix = free_port(), "sweep-kill-"
+    url = f"redis://127.0.0.1:{port}/0"
+    server = start_redis(port, tmp_path)
+    try:
+        with api_server(url, prefix, sweep_in_flight=1) as api:
+            with worker_process(url, prefix, tmp_path, "-a") as a:
+                made = submit(api, {"base": LONG, "grid": {"batch.seed": [1, 2, 3]}}).json()
+                first = made["children"][0]
+                wait_until(lambda: (child(api, first)["progress"] or {})["done"] > 0, "child 1")
+                os.killpg(a.pid, signal.SIGKILL)
+                a.wait()
+            with worker_process(url, prefix, tmp_path, "-b"):
+                wait_until(
+                    lambda: all(child(api, c)["status"] in TERMINAL for c in made["children"]),
+                    "every child ended",
+                )
+            jobs = [child(api, c) for c in made["children"]]
+        assert [j["status"] for j in jobs] == ["succeeded"] * 3
+        finished_count = redis.Redis.from_url(url).hget(keyspace.FINISHED, "batch:succeeded")
+        assert int(finished_count) == 3  # each child's end recorded once
+        spans = sorted((j["started_at"], j["finished_at"]) for j in jobs)
+        assert all(after[0] >= before[1] for before, after in zip(spans, spans[1:])), spans
+    finally:
+        stop(server)
