@@ -30,7 +30,7 @@ from worker.sweeps import SweepStore
 from .errors import Problem, invalid
 from .jobs import admit, services
 
-READS = ["timing", "naive", "provenance"]  # the result keys a table row needs
+READS = ["timing", "provenance"]  # the result keys a table row reads whole (no arrays)
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 
@@ -187,7 +187,7 @@ def table(sweep_id: str, owner: str | None = None) -> dict[str, Any]:
         record = jobs.get(child, result=False)
         if record is None or record["status"] != "succeeded":
             continue
-        result = jobs.result(child, record, READS)
+        result = _row_numbers(child)
         if result is None:  # dropped from the result store since
             continue
         worker = jobs.redis.hget(jobs.key(child), "worker")
@@ -265,6 +265,19 @@ def not_found(sweep_id: str) -> Problem:
         f"no sweep {sweep_id!r}: it was never made or has expired",
         Slug.SWEEP_NOT_FOUND,
     )
+
+
+def _row_numbers(job_id: str) -> dict[str, Any] | None:
+    """What a table row needs of a stored result: `timing` and `provenance`, and of `naive`
+    its relative error only, read from the skeleton (a full naive run's gradient arrays are
+    never read); None if the result is gone."""
+    fields = services().store.results.fields(job_id, READS)
+    if fields is None:
+        return None
+    naive = result_codec.skeleton(fields).get("naive") or {}
+    return result_codec.unpack(fields, READS) | {
+        "naive": {"relative_error": naive.get("relative_error")}
+    }
 
 
 def _send(child: str, queue: str) -> None:
