@@ -70,11 +70,12 @@ def parse(data: Any) -> Planned:
         except model.SpecError as exc:
             errors += [e | where for e in exc.errors]
             continue
-        too_big = model.result_too_big(spec, settings.max_result_bytes)
+        size = model.estimate_result(spec)
+        too_big = model.result_too_big(spec, settings.max_result_bytes, size)
         if too_big:
             errors.append(too_big | where)
             continue
-        planned.append((point, spec, model.estimate_result(spec)))
+        planned.append((point, spec, size))
     if errors:
         points = sorted({e["point"] for e in errors})
         detail = f"{len(points)} of {count} points break the limits or the spec: points {points}"
