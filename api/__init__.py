@@ -34,7 +34,8 @@ from . import (
 )
 from .jobs import Services
 from .public_url import public_url
-from .views import site, v1
+from .sweep_views import v1  # the sweep routes join the blueprint before it is registered
+from .views import site
 from .wakeups import Wakeups
 from .workers import Workers
 

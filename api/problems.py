@@ -34,6 +34,11 @@ TYPES: dict[Slug, tuple[str, str]] = {
         "(JOB_TTL after it ended), it was deleted, or it belongs to another API "
         "key.",
     ),
+    Slug.SWEEP_NOT_FOUND: (
+        "Sweep not found",
+        "No sweep has this id: it was never made, it expired (JOB_TTL), it was deleted, or "
+        "it belongs to another API key.",
+    ),
     Slug.JOB_NOT_SUCCEEDED: (
         "Job has not succeeded",
         "Practice (exercises, answers, a job's "

@@ -138,6 +138,8 @@ class FieldError(BaseModel):
     message: str
     limit: float | None = None
     estimate: dict[str, int] | None = Field(None, description="The naive cost estimate.")
+    point: int | None = Field(None, description="A sweep's point that breaks the rule.")
+    coordinates: dict[str, Any] | None = Field(None, description="That point's grid values.")
 
 
 class ProblemDocument(BaseModel):

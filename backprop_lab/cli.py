@@ -26,7 +26,7 @@ import requests
 
 from worker.settings import Settings
 
-from . import lti_cli, practice, report
+from . import lti_cli, practice, report, sweep_command
 from .client import DEFAULT_URL, ApiError, Client
 from .commands import api_command, executable, gunicorn_config, worker_command
 from .progress import ProgressBar
@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("keys", cmd_keys, "the service's signing keys (in the Redis at REDIS_URL)")
     p.add_argument("action", choices=("rotate", "list"), help="make a new current key, or list")
     lti_cli.add_parser(sub)
+    sweep_command.add(command, _client, read_spec)
     return parser
 
 

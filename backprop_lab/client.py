@@ -31,6 +31,7 @@ import requests
 
 from .progress import ProgressBar
 from .sse import CHUNK, lines_of, parse_events
+from .sweeping import SweepResult, arrays_of, run_sweep
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -366,6 +367,48 @@ class Client:
         except requests.ConnectionError:
             return False
         return response.status_code == 200
+
+    # sweeps (backprop_lab/sweeping.py)
+    def sweep(
+        self,
+        base: Mapping[str, Any],
+        grid: Mapping[str, list[Any]],
+        timeout: float | None = None,
+        progress: Progress | bool | None = None,
+    ) -> SweepResult:
+        """Run a sweep to its end: the table as NumPy arrays and the fit (`SweepResult`);
+        `progress=True` draws a bar of points on stderr."""
+        bar = ProgressBar(unit="points") if progress is True else None
+        try:
+            return run_sweep(self, base, grid, timeout, progress=bar or progress or None)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def submit_sweep(self, base: Mapping[str, Any], grid: Mapping[str, list[Any]]) -> dict:
+        return self._request("POST", "/v1/sweeps", json={"base": dict(base), "grid": dict(grid)})
+
+    def get_sweep(self, sweep_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/v1/sweeps/{sweep_id}")
+
+    def cancel_sweep(self, sweep_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/v1/sweeps/{sweep_id}/cancel")
+
+    def delete_sweep(self, sweep_id: str) -> None:
+        self._request("DELETE", f"/v1/sweeps/{sweep_id}")
+
+    def sweep_arrays(self, sweep_id: str) -> dict[str, Any]:
+        """The sweep's table, column name -> NumPy array (from table.npz)."""
+        return arrays_of(self._raw(f"/v1/sweeps/{sweep_id}/table.npz").content)
+
+    def sweep_csv(self, sweep_id: str) -> str:
+        return self._raw(f"/v1/sweeps/{sweep_id}/table.csv").text
+
+    def _raw(self, path: str) -> requests.Response:
+        response = self.session.get(self.url + path, timeout=self.timeout)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _problem(response), _retry_after(response))
+        return response
 
     def examples(self) -> Any:
         """The ready job specs the service offers."""

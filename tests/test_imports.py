@@ -194,6 +194,7 @@ def test_importing_the_api_does_not_configure_the_worker():
         "worker.score_records",  # a finished LTI round's score, written before it is queued
         "worker.scripts",
         "worker.settings",
+        "worker.sweeps",
         "worker.tool_keys",  # the signing keys, which the API signs with too
     }
     assert seen["threads"] is None  # the BLAS variables are the worker's business

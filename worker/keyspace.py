@@ -10,6 +10,7 @@
     holds:<holder>           sorted set: one owner's held requests, by lease end (api/holds.py)
     cache:<key>              string: the job whose stored result is kept for a result key
     cache:running:<key>      string: the job computing that key now (worker/cache.py)
+    sweep:<id>, sweep:<id>:* hash: a sweep; its pending, in-flight and sent children
 
 The Lua scripts (worker/lua/) are given the keys they know before they run, and PREFIX for the
 ones they learn while running (another job's record, an owner's index, a class's histogram),
@@ -65,3 +66,13 @@ def cache_entry(result_key: str) -> str:
 
 def cache_running(result_key: str) -> str:
     return f"{PREFIX}cache:running:{result_key}"
+
+
+def sweep(sweep_id: str) -> str:
+    """hash: a sweep's record (worker/sweeps.py); its children are job records"""
+    return f"{PREFIX}sweep:{sweep_id}"
+
+
+def sweep_part(sweep_id: str, part: str) -> str:
+    """a sweep's `pending` list, `inflight` sorted set and `sent` set (worker/sweeps.py)"""
+    return f"{PREFIX}sweep:{sweep_id}:{part}"

@@ -16,6 +16,7 @@ class Slug(StrEnum):
     MALFORMED_JSON = "malformed-json"
     JOB_NOT_FOUND = "job-not-found"
     JOB_NOT_SUCCEEDED = "job-not-succeeded"
+    SWEEP_NOT_FOUND = "sweep-not-found"
     EXERCISE_NOT_FOUND = "exercise-not-found"
     NO_RESULT = "no-result"
     RESULT_EXPIRED = "result-expired"

@@ -32,6 +32,7 @@ _JSON_FIELDS = ("progress", "spec", "result", "error", "layers", "methods", "res
 _INTERNAL = (
     *("ttl", "cancel", "owner", "reserve", "stored", "inflight", "started", "worker"),
     *("cache_use", "cache_key"),  # how the job takes part in the result cache (worker/cache.py)
+    "sweep",  # the sweep a child job belongs to (worker/sweeps.py)
 )
 DEFAULT_CLAIM_SECONDS = 330  # a job's hard time limit by default (JOB_SOFT_TIME_LIMIT + 30)
 
@@ -138,13 +139,14 @@ class JobStore:
         job_id: str | None = None,
         holder: str | None = None,
         cache_use: str | None = None,
+        sweep: str | None = None,
     ) -> dict[str, Any]:
         """Record a queued job; `layers` and `methods` (from the validated spec) let a listing
         say what each job is without reading its spec. Its result may take `size["reserved"]`
         stored bytes: StoreFull is raised when that does not fit beside the reserves of the
         jobs in flight. `holder` names whose in-flight count it was admitted to (admit);
         `cache_use` how it takes part in the result cache ("serve", "store" or None:
-        worker/cache.py)."""
+        worker/cache.py); `sweep` the sweep it is a child of."""
         job_id, created = job_id or new_id(), time.time()
         reserve = (size or {}).get("reserved", 0)
         record = {
@@ -166,6 +168,7 @@ class JobStore:
         internal = (
             {"ttl": self.ttl, "reserve": reserve}
             | ({"cache_use": cache_use} if cache_use else {})
+            | ({"sweep": sweep} if sweep else {})
             | ({"owner": owner} if owner else {})
             | ({"inflight": keyspace.inflight(job_class, holder)} if holder else {})
         )

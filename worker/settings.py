@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     #                                                 at most this; above it, batch
     batch_quota: Count = 4  # an owner's (API key, else address) batch jobs queued or running
     interactive_quota: Count = 200  # ... and interactive ones: a class behind one address
+    max_sweep_points: Count = 200  # points (child jobs) of one sweep's grid
+    sweep_in_flight: Count = 2  # a sweep's children released (queued or running) at a time
 
     # -- who may call, and how often (API)
     cors_origins: CommaList = ("*",)

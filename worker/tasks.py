@@ -21,11 +21,12 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 import model
 
-from . import split
+from . import split, sweeps
 from .names import JOIN_PARTS, RUN_JOB, RUN_PART
 from .problems import Slug, problem
 from .records import JobStore
@@ -74,6 +75,7 @@ class JobTask(Task):
         job_id = kwargs.get("job_id") or args[0]
         end = failed(Slug.TIME_LIMIT, "Time limit", f"the worker stopped the job: {exc!r}")
         self.jobs.finish(job_id, end.status, error=end.error)
+        release_sweep(self, job_id)
 
 
 @cache
@@ -217,7 +219,9 @@ def end_task_as_recorded(task: JobTask, job_id: str, status: str) -> str:
     """End the task as the job ended, so that a monitor (Flower) counts what happened: its
     record's end is read back (a part or a cancel may have ended it first) and the task is
     SUCCESS for succeeded, FAILURE with the reason for failed, REVOKED for cancelled or
-    deleted. `status` is what this task recorded (record_end), or why it ran nothing."""
+    deleted. `status` is what this task recorded (record_end), or why it ran nothing. A
+    sweep's child releases the sweep's next children first."""
+    release_sweep(task, job_id)
     try:
         record = task.jobs.get(job_id, result=False)  # its status and error, not its result
     except RedisError:  # the end was recorded; Redis went away since: go by what we know
@@ -234,6 +238,19 @@ def end_task_as_recorded(task: JobTask, job_id: str, status: str) -> str:
             task.send_event("task-revoked", terminated=False, signum=None, expired=False)
         raise Ignore()  # no SUCCESS after the REVOKED
     return status
+
+
+def release_sweep(task: JobTask, job_id: str) -> None:
+    """If the job is a sweep's child, send the sweep's children that may run now
+    (worker/sweeps.py). Best effort: a release lost to an outage is made by the next one."""
+
+    def send(child: str, queue: str) -> None:
+        task.app.send_task(RUN_JOB, args=[child], task_id=child, queue=queue)
+
+    try:
+        sweeps.after_job(task.jobs.redis, task.settings.job_ttl, job_id, send)
+    except (RedisError, OperationalError) as exc:
+        log.warning("job %s: its sweep's next children wait for the next release (%s)", job_id, exc)
 
 
 def _send_parts(

@@ -190,3 +190,14 @@ export function answerExercise(jobId, exerciseId, answer) {
 export function flashcards(jobId = null) {
   return call(jobId ? `v1/flashcards?job=${encodeURIComponent(jobId)}` : "v1/flashcards");
 }
+
+// Sweeps (growth.js): one job per point of a grid over a base spec.
+export function submitSweep(base, grid) {
+  return call("v1/sweeps", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ base, grid }),
+  });
+}
+export const getSweep = (id) => call(`v1/sweeps/${encodeURIComponent(id)}`);
+export const sweepTable = (id) => call(`v1/sweeps/${encodeURIComponent(id)}/table`);

@@ -7,6 +7,7 @@ import { clear, drawImage, fmt, html, pixelColour } from "./draw.js";
 import * as memory from "./job-memory.js";
 import { drawNetwork, layerName, lessonFrom, showDetail } from "./network.js";
 import * as practice from "./practice.js";
+import * as growth from "./growth.js";
 import * as training from "./training.js";
 import * as urlState from "./url-state.js";
 import { costBars, drawBatch, drawConsistency, drawCost } from "./views.js";
@@ -354,6 +355,7 @@ function showTab(tab, { push = true } = {}) {
   if (tab.id === "tab-cost") renderCost();
   if (tab.id === "tab-practice") practice.show();
   if (tab.id === "tab-training") training.show();
+  if (tab.id === "tab-growth") growth.show();
   if (tab.id === "tab-batch") {
     if (state.batchStale && !state.running) submitJob("batch");
     else renderBatch();
@@ -454,6 +456,7 @@ async function start() {
   }
   catalog.presetOptions($("preset"));
   training.setUp();
+  growth.setUp();
   describeWidths();
   for (const id of ["run", "random-digit"]) $(id).disabled = false;
   const tiny = specs.find((s) => s.network && String(s.network.layers) === "2,3,2");

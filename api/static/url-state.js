@@ -5,7 +5,7 @@
 // dropped here (a view that does not exist, a digit that is not a whole number) or by the page
 // (a preset the service does not offer).
 
-export const VIEWS = ["network", "batch", "cost", "practice", "training"];
+export const VIEWS = ["network", "batch", "cost", "practice", "training", "growth"];
 const KIND = /^[a-z][a-z-]*$/;
 const MOST_EXERCISES = 20; // the service's ?count limit (GET v1/jobs/<id>/exercises)
 

@@ -189,12 +189,12 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
     )
     # without rate limits only a submit (the quota of jobs in flight, the held ?waits) and an
     # event stream (the held streams) can be refused with 429
-    assert [
+    assert sorted(
         (path, method)
         for path, ops in plain["paths"].items()
         for method, op in ops.items()
         if "429" in op["responses"]
-    ] == [("/v1/jobs", "post"), ("/v1/jobs/{job_id}/events", "get")]
+    ) == [("/v1/jobs", "post"), ("/v1/jobs/{job_id}/events", "get"), ("/v1/sweeps", "post")]
 
     doc = make_client(redis_url, api_keys=keys, rate_limit="1/second").get("/openapi.json")
     doc = doc.get_json()
@@ -203,7 +203,7 @@ def test_openapi_documents_keys_and_limits_as_configured(redis_url, keys):
         for method, op in ops.items():
             # /v1/flashcards with ?job=; /metrics: the operators' numbers
             # and a platform's embed tokens and learner scores
-            job = path.startswith("/v1/jobs") or path in (
+            job = path.startswith(("/v1/jobs", "/v1/sweeps")) or path in (
                 "/v1/flashcards",
                 "/metrics",
                 "/v1/embed-tokens",

@@ -12,13 +12,14 @@ from tests.support.browser import DONE, Page, needs_chromium, right_answer
 
 pytestmark = needs_chromium
 
-VIEWS = ("network", "batch", "cost", "practice", "training")
+VIEWS = ("network", "batch", "cost", "practice", "training", "growth")
 READY = {
     "network": "#net .neuron",
     "batch": "#batch[data-job-id]",
     "cost": "#cost rect",
     "practice": "#practice-prompt[data-exercise-id]",
     "training": "#train-run:not([disabled])",
+    "growth": "#growth-run:not([disabled])",
 }
 
 
@@ -45,7 +46,17 @@ def use_training(p) -> None:
     p.wait_for_selector("#train-status:has-text('held-out accuracy')")
 
 
-USE = {"network": use_network, "practice": use_practice, "training": use_training}
+def use_growth(p) -> None:
+    p.click("#growth-run")
+    p.wait_for_selector("#growth-status[data-state=done]")
+
+
+USE = {
+    "network": use_network,
+    "practice": use_practice,
+    "training": use_training,
+    "growth": use_growth,
+}
 
 
 def violations(page: Page) -> dict[str, list[dict]]:
@@ -147,7 +158,8 @@ def test_the_keyboard_alone_runs_a_job_moves_between_views_and_answers(browser, 
             p.keyboard.press("ArrowRight")
             shown.append(p.evaluate("document.activeElement.id"))
             assert p.is_visible(f"#panel-{shown[-1].removeprefix('tab-')}")
-        assert shown == ["tab-batch", "tab-cost", "tab-practice", "tab-training"]
+        assert shown == ["tab-batch", "tab-cost", "tab-practice", "tab-training", "tab-growth"]
+        p.keyboard.press("ArrowLeft")
         p.keyboard.press("ArrowLeft")
         assert p.evaluate("document.activeElement.id") == "tab-practice"
         p.wait_for_selector("#practice-prompt[data-exercise-id]")

@@ -29,6 +29,8 @@ def test_every_script_opens_with_named_locals_for_its_keys_and_argv():
         "part_progress",
         "progress",
         "start",
+        "sweep_cancel",
+        "sweep_release",
     ]
     for name in NAMES:
         signature = scripts.signature(name)  # raises for a script that reads KEYS[i] itself
