@@ -27,6 +27,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--lease", type=float, default=5.0, help="WORKER_LEASE_SECONDS")
     parser.add_argument("--job-ttl", type=int, default=300, help="JOB_TTL: records expire")
     parser.add_argument("--drain", type=float, default=240.0, help="seconds to wait for ends")
+    parser.add_argument(
+        "--settle", type=float, default=0.0, help="seconds to wait for Redis' memory to return"
+    )
     parser.add_argument("--out", type=Path, help="the report as JSON")
     return parser.parse_args()
 
@@ -59,8 +62,11 @@ def main() -> int:
             print(f"t={ledger.now():7.1f} s  load and faults over; waiting for every job to end")
             collector.drain(args.drain)
             end = ledger.now()
-            sampler.sample()
             sampler.stop.set()
+            sampler.thread.join()
+            sampler.sample()
+            if args.settle:
+                sampler.settle(args.settle, sampler.baseline())
             found = account.verdicts(ledger)
             summary = report.show(ledger, faults.log, found, sampler, end)
     if args.out:

@@ -52,20 +52,28 @@ def jobs_by_kind(ledger: Ledger, found: dict) -> list[list]:
     return rows
 
 
+MARKS = {"start": 0.0, "2 min": 120.0, "10 min": 600.0}  # and the end; 2 min: warmed up
+
+
 def memory(sampler: Sampler, end: float) -> list[list]:
-    marks = {"start": 0.0, "10 min": 600.0, "end": end}
+    """Per process (and Redis' own count): memory and files at the marks, and the growth of
+    memory from 2 minutes to the end."""
     rows = []
     for role in sorted({r["role"] for r in sampler.rows}):
-        cells = []
-        for t in marks.values():
+        cells, warm, last = [], None, None
+        for name, t in [*MARKS.items(), ("end", end)]:
             row = sampler.at(role, t) if t <= end else None
             if row is None:
                 cells.append("-")
-            elif role == "redis-info":
-                cells.append(f"{row['used'] / 2**20:.1f} MiB, {row['clients']} conn")
+                continue
+            size = row["used"] if role == "redis-info" else row["rss"]
+            warm, last = (size if name == "2 min" else warm), size
+            if role == "redis-info":
+                cells.append(f"{size / 2**20:.1f} MiB, {row['clients']} conn")
             else:
-                cells.append(f"{row['rss'] / 2**20:.0f} MiB, {row['fds']} fds")
-        rows.append([role, *cells])
+                cells.append(f"{size / 2**20:.0f} MiB, {row['fds']} fds")
+        growth = f"{(last / warm - 1) * 100:+.0f} %" if warm and last else "-"
+        rows.append([role, *cells, growth])
     return rows
 
 
@@ -82,7 +90,10 @@ def show(ledger: Ledger, faults: list, found: dict, sampler: Sampler, end: float
         ["page jobs", "count", "p50", "p95"],
         [[name, v["count"], seconds(v["p50"]), seconds(v["p95"])] for name, v in lat.items()],
     )
-    print_table(["process (memory, files)", "start", "10 min", "end"], memory(sampler, end))
+    marks = ["process (memory, files)", *MARKS, "end", "2 min to end"]
+    print_table(marks, memory(sampler, end))
+    if sampler.settled is not None:
+        print(f"Redis' used memory {sampler.settled / 2**20:.1f} MiB once the records expired")
     for kind, rows in found.items():
         for job_id, job_kind, what in rows:
             print(f"{kind.upper()}: {job_id} ({job_kind}): {what}")
@@ -93,6 +104,7 @@ def show(ledger: Ledger, faults: list, found: dict, sampler: Sampler, end: float
         "refused": {f"{k} {r}": n for (k, r), n in ledger.refused.items()},
         "latency": lat,
         "memory": memory(sampler, end),
+        "redis_settled": sampler.settled,
         **{kind: rows for kind, rows in found.items()},
         "samples": sampler.rows,
     }

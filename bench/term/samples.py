@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,23 @@ class Sampler:
         self.rows: list[dict] = []  # t, role, rss, fds; role "redis-info": used, clients
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
+        self.settled: int | None = None  # Redis' used memory once the records expired
+
+    def settle(self, seconds: float, baseline: int) -> None:
+        """Wait up to `seconds` for Redis' used memory to come back within 2 MiB of
+        `baseline` (the records and results expire: JOB_TTL), sampling on."""
+        deadline = self.now() + seconds
+        while self.now() < deadline:
+            self.sample()
+            used = self.rows[-1].get("used") if self.rows[-1]["role"] == "redis-info" else None
+            if used is not None and used <= baseline + 2 * 2**20:
+                break
+            time.sleep(self.every)
+        self.settled = next((r["used"] for r in reversed(self.rows) if "used" in r), None)
+
+    def baseline(self) -> int:
+        """Redis' used memory at the first sample."""
+        return next(r["used"] for r in self.rows if "used" in r)
 
     def run(self) -> None:
         while True:
