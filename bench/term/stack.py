@@ -27,7 +27,7 @@ class Redis:
 
     def start(self) -> None:
         with (self.folder / "redis.out").open("ab") as out:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603  the embedded redis-server, fixed argv
                 embedded.server_command(self.port, self.folder),
                 stdout=out,
                 stderr=subprocess.STDOUT,
