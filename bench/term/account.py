@@ -80,9 +80,9 @@ class Collector:
 
 
 def clock(key: str) -> bool:
-    """Does the key hold how long something took (`timing`, `step_timing`, `seconds`)? No two
-    runs agree on those."""
-    return "timing" in key or key == "seconds"
+    """Does the key hold how long something took (`timing`, `step_timing`, `seconds`) or where
+    it ran (`provenance`: the process, its threads)? No two runs agree on those."""
+    return "timing" in key or key in ("seconds", "provenance")
 
 
 def without_timing(value):
