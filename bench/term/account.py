@@ -140,6 +140,7 @@ def verdicts(ledger: Ledger) -> dict[str, list[tuple[str, str, str]]]:
         problem = check(entry)
         if problem is None:
             continue
+        problem += f" (submitted at {entry.submitted:.0f} s, answered {entry.answer})"
         if "never ended" in problem or entry.gone is not None:
             found["lost"].append((entry.id, entry.kind, problem))
         elif "ends recorded" in problem:

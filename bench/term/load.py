@@ -33,6 +33,7 @@ class Entry:
     kind: str  # page, naive, train, big, stream, cancel, delete
     spec: dict
     submitted: float  # seconds since the start of the run
+    answer: int  # 202, or 200 (with ?wait: it had ended)
     cancel: bool = False  # the client asked to cancel it
     delete: bool = False  # ... to delete it once it has ended and been read
     final: dict | None = None  # the job as read once it had ended (the result in full)
@@ -66,7 +67,7 @@ class Ledger:
             with self.lock:
                 self.refused[(kind, str(reply.status_code))] += 1
             return None, reply
-        entry = Entry(reply.json()["id"], kind, spec, t)
+        entry = Entry(reply.json()["id"], kind, spec, t, reply.status_code)
         with self.lock:
             self.jobs[entry.id] = entry
         return entry, reply
