@@ -143,6 +143,7 @@ def test_reads_compose_production_redis_requires_a_password_every_component_give
     command = services["redis"]["command"]
     assert command[0] == "redis-server"  # the image's entrypoint then drops root
     assert command[command.index("--requirepass") + 1] == password
+    assert command[command.index("--appendfsync") + 1] == "always"  # as the base file's
     assert services["redis"]["environment"]["REDISCLI_AUTH"] == password  # the healthcheck's
     assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     for name in ("api", *WORKERS, "flower"):
