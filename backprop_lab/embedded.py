@@ -65,7 +65,8 @@ def prepare_data_dir(data_dir: Path) -> None:
 
 
 def server_command(port: int, data_dir: Path) -> list[str]:
-    """redis-server on 127.0.0.1:port, append-only persistence in data_dir, logging there."""
+    """redis-server on 127.0.0.1:port, append-only persistence in data_dir (each write on disk
+    before it is answered), logging there."""
     return [
         str(server_binary()),
         "--bind",
@@ -76,6 +77,8 @@ def server_command(port: int, data_dir: Path) -> list[str]:
         str(data_dir),
         "--appendonly",
         "yes",
+        "--appendfsync",
+        "always",  # an accepted job survives a crash of the server (docs/durability.md)
         "--save",
         "",
         "--maxmemory-policy",

@@ -28,10 +28,10 @@ def test_reads_compose_services():
     assert all("profiles" not in SERVICES[name] for name in ("redis", "api", *WORKERS))
 
 
-def test_reads_compose_redis_is_append_only_on_a_named_volume_with_a_healthcheck():
+def test_reads_compose_redis_is_append_only_fsynced_on_a_named_volume_with_a_healthcheck():
     redis = SERVICES["redis"]
     assert redis["image"].split(":") == ["redis", "7"]
-    assert " ".join(redis["command"]).endswith("--appendonly yes")
+    assert "--appendonly yes --appendfsync always" in " ".join(redis["command"])
     volume, target = redis["volumes"][0].split(":")
     assert target == "/data" and volume in COMPOSE["volumes"]
     assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
@@ -143,6 +143,7 @@ def test_reads_compose_production_redis_requires_a_password_every_component_give
     command = services["redis"]["command"]
     assert command[0] == "redis-server"  # the image's entrypoint then drops root
     assert command[command.index("--requirepass") + 1] == password
+    assert command[command.index("--appendfsync") + 1] == "always"  # as the base file's
     assert services["redis"]["environment"]["REDISCLI_AUTH"] == password  # the healthcheck's
     assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     for name in ("api", *WORKERS, "flower"):

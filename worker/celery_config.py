@@ -14,8 +14,9 @@ back differs:
 - Redis hands it out again only after the `visibility_timeout`, which must be longer than the
   hard time limit, set for the broker and the result store alike (Celery ignores the one
   without the other). VISIBILITY_TIMEOUT shortens it (the tests kill workers), and the broker
-  then looks for such messages every third of it; recovery.py shortcuts the wait when a lone
-  worker restarts.
+  then looks for such messages every third of it. Sooner than that, every worker keeps a lease
+  and restores the messages of the workers whose lease lapsed (leases.py, leased_redis.py);
+  recovery.py also hands out at once what was taken before a lone worker restarted.
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def broker_options(url: str, visibility: dict[str, float]) -> dict[str, Any]:
     """The broker's own settings: Redis' visibility timeout, or RabbitMQ's durability."""
     if is_redis(url):
-        return {"broker_url": url, "broker_transport_options": visibility}
+        return {
+            "broker_url": url,
+            "broker_transport": "worker.leased_redis:Transport",  # each message's holder
+            "broker_transport_options": visibility,
+        }
     # Persistent messages (Celery's default, stated: a lost job would follow from a change) in
     # durable queues (kombu's default); the API answers 202 only once RabbitMQ has confirmed
     # that it holds the message.

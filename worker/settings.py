@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     visibility_timeout: float | None = None  # see worker/celery_config.py; None: 2 x hard + 60
     naive_split_passes: Count = 10_000  # a naive job of this many passes runs as parts
     naive_parts: Count = 4  # ... cut into this many parts (worker/split.py)
+    worker_lease_seconds: float = 5.0  # Redis broker: a dead worker's messages go back after
+    #                                   this (worker/leases.py)
     batch_nice: int = 10  # a batch-only worker's CPU priority step (worker/priority.py)
 
     # -- answers (API): see api/compression.py

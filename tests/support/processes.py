@@ -88,11 +88,18 @@ def redis_executable() -> str:
 
 
 def start_redis(
-    port: int, folder: Path, appendonly: bool = False, bind: str = "127.0.0.1", password: str = ""
+    port: int,
+    folder: Path,
+    appendonly: bool = False,
+    bind: str = "127.0.0.1",
+    password: str = "",
+    appendfsync: str = "everysec",
 ) -> subprocess.Popen:
     """A redis-server on `bind`:`port` (addresses separated by spaces), its files in `folder`;
     with `appendonly`, every write is logged there (as in production) and survives a restart
-    on the same folder; with `password`, clients must give it (requirepass)."""
+    on the same folder; `appendfsync` is when the log reaches the disk (Redis' default:
+    every second; production: `always`, before each answer); with `password`, clients must
+    give it (requirepass)."""
     process = subprocess.Popen(
         [
             redis_executable(),
@@ -104,6 +111,8 @@ def start_redis(
             "",
             "--appendonly",
             "yes" if appendonly else "no",
+            "--appendfsync",
+            appendfsync,
             "--dir",
             str(folder),
             *(["--requirepass", password] if password else []),
@@ -148,7 +157,7 @@ def purge_queues(redis_url: str, queue_prefix: str = "") -> None:
     client = redis.Redis.from_url(redis_url)
     for name in names(queue_prefix).values():
         client.delete(*client.keys(f"{name}*") or [name])
-    client.delete("unacked", "unacked_index", "unacked_mutex")
+    client.delete("unacked", "unacked_index", "unacked_mutex", "unacked_owner")
 
 
 @contextmanager

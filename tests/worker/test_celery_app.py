@@ -8,8 +8,9 @@ from tests.support.processes import THREAD_VARIABLES, fresh_python
 from worker.names import JOIN_PARTS, RUN_JOB, RUN_PART
 
 HOOKS = {
-    "worker_init": ["at_worker_start", "choose", "note_start"],
+    "worker_init": ["at_worker_start", "choose", "keep_lease", "note_start"],
     "worker_ready": ["restore_at_ready"],
+    "worker_shutdown": ["give_up_lease"],
     "worker_process_init": ["lower_batch_priority"],
 }
 
@@ -50,6 +51,7 @@ def state():
              "current": current_app.main}}
 
 import worker.celery, worker.tasks, worker.priority, worker.recovery, worker.redis_check
+import worker.leases
 imported = state()
 app = worker.celery.app
 print(json.dumps({{"imported": imported, "made": state(), "settings": app.settings.redis_url}}))
