@@ -3,7 +3,7 @@
 On a Redis broker a message a worker has taken waits in kombu's `unacked` hash (delivery tag ->
 message), indexed by time in `unacked_index`, until the worker acknowledges it; kombu hands it
 out again only after the visibility timeout (minutes: it must outlast the longest job). This
-transport adds, in the same pipeline as kombu's own writes, the holder of each tag:
+transport adds, in the same transaction as kombu's own writes, the holder of each tag:
 
     unacked_owner            hash: delivery tag -> the holder (a worker's lease name)
     unacked_lease:<holder>   string with an expiry: the holder is alive (worker/leases.py)
@@ -24,7 +24,8 @@ from __future__ import annotations
 import time
 
 from kombu.transport import redis as kombu_redis
-from kombu.utils.json import loads
+from kombu.transport import virtual as kombu_virtual
+from kombu.utils.json import dumps, loads
 from redis.exceptions import WatchError
 
 OWNERS = "unacked_owner"
@@ -38,11 +39,17 @@ def lease_key(name: str | bytes) -> str:
 
 class QoS(kombu_redis.QoS):
     def append(self, message, delivery_tag):
-        name = holder["name"]
-        if name is not None:
-            with self.channel.conn_or_acquire() as client:
-                client.hset(OWNERS, delivery_tag, name)  # before kombu's: never unowned
-        super().append(message, delivery_tag)
+        """kombu's writes of an unacked message and its holder, in one transaction: one round
+        trip after the BRPOP that took it (the window in which a worker's death loses it)."""
+        delivery = message.delivery_info
+        raw = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
+        with self.pipe_or_acquire() as pipe:
+            pipe.zadd(self.unacked_index_key, {delivery_tag: time.time()})
+            pipe.hset(self.unacked_key, delivery_tag, raw)
+            if holder["name"] is not None:
+                pipe.hset(OWNERS, delivery_tag, holder["name"])
+            pipe.execute()
+        kombu_virtual.QoS.append(self, message, delivery_tag)  # kombu's own bookkeeping
 
     def _remove_from_indices(self, delivery_tag, pipe=None):
         return super()._remove_from_indices(delivery_tag, pipe).hdel(OWNERS, delivery_tag)
