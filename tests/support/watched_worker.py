@@ -6,6 +6,9 @@ outside added and nothing of the work changed:
   had done, so a test can count the passes a part did after the job ended;
 - with BREAK_PARTS=1 in its environment, a part this worker runs fails (a RuntimeError from
   its next look for a stop) once a test sets BREAK, a fault the test injects when it chooses;
+- with DIE_AFTER_TAKE=1, the worker SIGKILLs itself and its pool right after it has taken a
+  message from its queue, before the message is written as unacked: the window that a death
+  can hit between kombu's taking and its writing (worker/leased_redis.py);
 - the task `tests.blas_kernels` answers the BLAS kernels the worker computes with, and
   `tests.runtime` those with the NumPy version, BLAS threads and host of the process that ran it.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import redis
 from celery.app.utils import find_app
@@ -46,6 +50,16 @@ def watched_naive_part(spec, start, stop, base_cost=None, progress=None, should_
 
 
 model.naive_part = watched_naive_part
+
+
+def die_after_take(qos, message, delivery_tag) -> None:
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+if os.environ.get("DIE_AFTER_TAKE") == "1":
+    from worker import leased_redis
+
+    leased_redis.QoS.append = die_after_take
 
 
 @app.task(name="tests.blas_kernels")
