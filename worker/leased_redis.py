@@ -97,14 +97,24 @@ class QoS(kombu_redis.QoS):
                     restored += self._restore_taken(client, key, name)
         return restored
 
-    def _restore_taken(self, client, key: bytes, name: str) -> list[str]:
+    def taken_by(self, name: str) -> list[bytes]:
+        with self.channel.conn_or_acquire() as client:
+            return client.lrange(taken_key(name), 0, -1)
+
+    def restore_taken(self, name: str) -> list[str]:
+        """Put back a live holder's own taken messages: those a reply lost left there (Redis
+        gone after the BLMOVE ran and before its answer came), seen unchanged for a lease."""
+        with self.channel.conn_or_acquire() as client:
+            return self._restore_taken(client, taken_key(name).encode(), name, alive=True)
+
+    def _restore_taken(self, client, key: bytes, name: str, alive: bool = False) -> list[str]:
         """Put a dead holder's taken messages back in their queues, atomically: if the holder
-        renews its lease meanwhile, nothing is put back."""
+        renews its lease meanwhile, nothing is put back (unless it is `alive`, and asks)."""
         with client.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(key, lease_key(name))
-                    if pipe.exists(lease_key(name)):
+                    if not alive and pipe.exists(lease_key(name)):
                         return []
                     raws = pipe.lrange(key, 0, -1)
                     pipe.multi()

@@ -8,6 +8,10 @@ worker's messages go back to their queues within about WORKER_LEASE_SECONDS of i
 any number of other workers alive, instead of after the visibility timeout (which still
 applies to a message no lease names, e.g. one taken by a worker of an older version).
 
+A worker also hands out again its own taken messages (worker/leased_redis.py) that stayed
+there unchanged for a whole lease: a BLMOVE that ran in Redis while its answer was lost (Redis
+gone in between) leaves the message in the taker's list and nowhere else.
+
 A checker restores only after its own lease has been renewed without a failure for a whole
 lease: after a broker outage every lease has lapsed, and the live workers must have had the time
 to renew theirs before anyone counts them dead.
@@ -41,6 +45,7 @@ def lease_name(hostname: str) -> str:
 def keep(app: Celery, name: str, seconds: float, stop: threading.Event) -> None:
     """Renew `name`'s lease and restore the dead holders' messages until `stop` is set."""
     connection, since = None, None
+    mine, mine_since = [], 0.0  # this worker's own taken messages, and since when unchanged
     while True:
         try:
             if connection is None:
@@ -53,6 +58,13 @@ def keep(app: Celery, name: str, seconds: float, stop: threading.Event) -> None:
                 restored = qos.restore_dead()
                 if restored:
                     log.warning("handed out again %d message(s) of dead workers", len(restored))
+            taken = qos.taken_by(name)  # a message stays there for milliseconds, unless lost
+            if not taken or taken != mine:
+                mine, mine_since = taken, time.monotonic()
+            elif time.monotonic() - mine_since >= seconds:
+                log.warning("handed out again %d message(s) a lost reply left", len(mine))
+                qos.restore_taken(name)
+                mine = []
         except Exception as exc:  # the broker is away: try again, and wait a lease to restore
             log.warning("worker lease: %s", exc)
             if connection is not None:

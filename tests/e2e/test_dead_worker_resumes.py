@@ -183,3 +183,32 @@ def test_a_worker_killed_between_taking_a_message_and_writing_it_unacked_loses_n
     expected = model.run(spec)
     assert job["result"]["cost"] == expected["cost"]
     assert restored(tmp_path.parent) - before == 1
+
+
+def test_a_live_workers_message_left_in_its_taken_list_by_a_lost_reply_goes_back(
+    redis_url, queue_prefix, tmp_path
+):
+    """A BLMOVE that ran in Redis while its answer was lost leaves the message in the live
+    taker's list and nowhere else; the taker's lease thread puts it back in its queue once it
+    has stayed there unchanged for a lease. The message is made by a submit to queues no worker
+    takes, and moved into the live worker's list by hand: the state such a lost reply leaves."""
+    prefix, elsewhere = f"{queue_prefix}lost-reply-", f"{queue_prefix}lost-reply-queue-"
+    broker = redis.Redis.from_url(redis_url)
+    leases = set(broker.scan_iter(match=leased_redis.LEASE + "*"))
+    with ExitStack() as stack:
+        stack.enter_context(
+            worker_process(redis_url, prefix, tmp_path, "-taker", classes=("interactive",))
+        )
+        (lease,) = wait_until(
+            lambda: set(broker.scan_iter(match=leased_redis.LEASE + "*")) - leases, "its lease"
+        )
+        name = lease.decode()[len(leased_redis.LEASE) :]
+        url = stack.enter_context(api_server(redis_url, elsewhere))
+        job_id = requests.post(f"{url}/v1/jobs", json=example("tiny-2-3-2"), timeout=10)
+        job_id = job_id.json()["id"]
+        queue = f"{elsewhere}interactive"
+        raw = broker.lmove(queue, leased_redis.taken_key(name), "RIGHT", "LEFT")
+        assert job_id.encode() in raw and broker.llen(queue) == 0
+        wait_until(lambda: broker.llen(queue) == 1, "the message back in its queue")
+        assert broker.llen(leased_redis.taken_key(name)) == 0
+        assert job_id.encode() in broker.lindex(queue, 0)
