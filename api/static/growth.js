@@ -10,7 +10,7 @@ import { clear, svg, text } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const LESSON = 784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10; // 13,002 parameters
-const WIDTH = 640;
+const DEFAULT_WIDTH = 640; // when the figure is hidden; else the figure's own width, so text stays 11 px
 const HEIGHT = 360;
 const PAD = { left: 64, right: 16, top: 16, bottom: 44 };
 const COLOURS = { backprop: "#1f5fbf", naive: "#c0392b" };
@@ -88,7 +88,9 @@ function decades(low, high) {
 
 export function draw(node, sweep, table) {
   clear(node);
-  node.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
+  const width = Math.floor(node.parentElement.clientWidth) || DEFAULT_WIDTH;
+  node.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
+  node.setAttribute("width", width);
   node.dataset.sweepId = sweep.id;
   const points = pointsOf(table);
   const all = [...points.backprop, ...points.naive];
@@ -97,7 +99,7 @@ export function draw(node, sweep, table) {
   const ys = all.map((p) => Math.log10(p[1]));
   const [x0, x1] = [Math.floor(Math.min(...xs)), Math.ceil(Math.max(...xs))];
   const [y0, y1] = [Math.floor(Math.min(...ys)), Math.ceil(Math.max(...ys))];
-  const X = (lx) => PAD.left + ((lx - x0) / Math.max(x1 - x0, 1)) * (WIDTH - PAD.left - PAD.right);
+  const X = (lx) => PAD.left + ((lx - x0) / Math.max(x1 - x0, 1)) * (width - PAD.left - PAD.right);
   const Y = (ly) => HEIGHT - PAD.bottom - ((ly - y0) / Math.max(y1 - y0, 1)) * (HEIGHT - PAD.top - PAD.bottom);
   const axes = svg("g", { class: "axes", stroke: "#888", "font-size": 11 }, node);
   for (const e of decades(x0, x1)) {
@@ -108,12 +110,14 @@ export function draw(node, sweep, table) {
     svg("line", { x1: X(x0), x2: X(x1), y1: Y(e), y2: Y(e), "stroke-opacity": 0.2 }, axes);
     text(axes, PAD.left - 6, Y(e) + 4, `10^${e} s`, { "text-anchor": "end", stroke: "none" });
   }
-  text(axes, (PAD.left + WIDTH) / 2, HEIGHT - 8, "parameters P (log)", { "text-anchor": "middle", stroke: "none" });
+  text(axes, (PAD.left + width) / 2, HEIGHT - 8, "parameters P (log)", { "text-anchor": "middle", stroke: "none" });
   const clip = svg("clipPath", { id: "growth-clip" }, svg("defs", {}, node));
   svg("rect", { x: X(x0), y: Y(y1), width: X(x1) - X(x0), height: Y(y0) - Y(y1) }, clip);
   const lesson = svg("g", { class: "lesson", "data-parameters": LESSON }, node);
   svg("line", { x1: X(Math.log10(LESSON)), x2: X(Math.log10(LESSON)), y1: Y(y0), y2: Y(y1), stroke: "#555", "stroke-dasharray": "4 3" }, lesson);
-  text(lesson, X(Math.log10(LESSON)) + 4, Y(y0) - 6, "the lesson's 784-16-16-10 (13,002)", { "font-size": 11 });
+  // under the two exponents, away from the points and lines along the bottom
+  const note = text(lesson, X(Math.log10(LESSON)) + 4, PAD.top + 48, "the lesson's", { "font-size": 11, stroke: "white", "stroke-width": 3, "paint-order": "stroke" });
+  svg("tspan", { x: X(Math.log10(LESSON)) + 4, dy: 13 }, note).textContent = "784-16-16-10 (13,002)";
   for (const [method, pts] of Object.entries(points)) {
     const group = svg("g", { class: `method ${method}`, "data-method": method, fill: COLOURS[method] }, node);
     const law = (sweep.fit || {})[method];

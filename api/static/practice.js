@@ -172,7 +172,9 @@ function present({ focus = false } = {}) {
   Object.assign($("practice-prompt").dataset, { exerciseId: exercise.id, jobId: exercise.jobId, kind: exercise.kind });
   const data = $("practice-data");
   clear(data);
-  for (const [name, value] of numbers(exercise)) data.append(html("dt", { text: name }), html("dd", { text: String(value) }));
+  // each number of a list unbroken (Chromium breaks "-4.46834e-4" after its "e-"); lines break at ", "
+  const unbroken = (value) => String(value).split(", ").flatMap((n, i) => [...(i ? [", "] : []), html("span", { class: "n", text: n })]);
+  for (const [name, value] of numbers(exercise)) data.append(html("dt", { text: name }), html("dd", {}, ...unbroken(value)));
   const form = $("practice-answer");
   clear(form);
   form.dataset.type = exercise.answer.type;

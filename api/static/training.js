@@ -206,12 +206,13 @@ function drawWishes(node, rows, width) {
 }
 
 function drawAveraging(node, job, width) {
-  frame(node, width);
+  frame(node, width, HEIGHT + 14); // the axis title under the size labels, not on the last one
   node.dataset.jobId = job.id;
   const block = job.result.averaging;
   const x = scale(0, Math.log10(SIZES[SIZES.length - 1]), PAD.left + 10, width - PAD.right - 10);
   const y = scale(-0.2, 1, HEIGHT - PAD.bottom, PAD.top);
-  axes(node, width, HEIGHT, [[y(0), "0"], [y(0.5), "0.5"], [y(1), "1"]], "cosine", "batch size (log)");
+  axes(node, width, HEIGHT, [[y(0), "0"], [y(0.5), "0.5"], [y(1), "1"]], "cosine", "");
+  text(node, width - PAD.right, HEIGHT + 8, "batch size (log)", { class: "tick", "text-anchor": "end" });
   block.sizes[0].layers.forEach((_, l) => {
     svg("polyline", { class: `layer-line layer-${l + 1}`, fill: "none",
       points: block.sizes.map((s) => `${x(Math.log10(s.batch_size)).toFixed(1)},${y(s.layers[l] ?? 0).toFixed(1)}`).join(" ") }, node);

@@ -47,5 +47,21 @@ def test_the_growth_view_plots_the_default_sweep_and_its_fit(wide, base_url):
         label = wide.page.text_content(f"#growth g.{method} text.exponent")
         assert label.startswith(f"{method}: k = {k:.2f}")
     assert wide.page.get_attribute("#growth g.lesson", "data-parameters") == "13002"
+    # drawn at its own size (its 11 px text neither blown up nor shrunk), and the lesson's
+    # label clear of every point
+    viewbox = wide.page.get_attribute("#growth", "viewBox").split()
+    assert float(viewbox[2]) == wide.page.eval_on_selector(
+        "#growth", "e => e.getBoundingClientRect().width"
+    )
+    overlaps = wide.page.eval_on_selector(
+        "#growth",
+        """svg => {
+          const label = svg.querySelector("g.lesson text").getBoundingClientRect();
+          return [...svg.querySelectorAll("circle.point")].map(c => c.getBoundingClientRect())
+            .filter(r => r.left < label.right && r.right > label.left
+              && r.top < label.bottom && r.bottom > label.top).length;
+        }""",
+    )
+    assert overlaps == 0
     screenshot(wide, "growth.png")
     assert wide.errors == []

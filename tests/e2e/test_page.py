@@ -167,6 +167,20 @@ def test_narrow_frame_runs_the_tiny_network(narrow):
     assert narrow.errors == []
 
 
+def test_narrow_tabs_show_their_whole_names(narrow):
+    narrow.open()
+    names = narrow.page.eval_on_selector_all(".tabs [role=tab]", "els => els.map(e => e.id)")
+    assert len(names) == 6
+    for name in names:  # the chosen tab is bold, so each is checked chosen
+        narrow.page.click(f"#{name}")
+        cut = narrow.page.eval_on_selector_all(
+            ".tabs [role=tab]",
+            "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)",
+        )
+        assert cut == [], name
+    assert narrow.errors == []
+
+
 def test_a_refused_spec_shows_the_problem_fields(wide):
     wide.open()
     wide.page.check("input[name=net][value=custom]")

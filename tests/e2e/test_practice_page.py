@@ -102,6 +102,39 @@ def test_flashcards_flip_and_move_with_the_keyboard(browser, base_url):
         page.close()
 
 
+def test_a_narrow_exercise_splits_none_of_its_numbers(browser, base_url):
+    page = Page(browser, base_url, 360, 740)
+    try:  # trace-back shows 16 shares under a long name
+        page.page.goto(
+            f"{base_url}/?preset=lesson-trained&digit=680&kinds=trace-back&count=1&view=practice"
+        )
+        page.page.wait_for_selector(PRACTICE)
+        split = page.page.eval_on_selector_all(
+            "#practice-data dd",
+            """dds => dds.flatMap(dd => {
+              const walk = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT), cut = [];
+              for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                for (const m of node.textContent.matchAll(/[^,\\s]+/g)) {
+                  const range = document.createRange();
+                  range.setStart(node, m.index);
+                  range.setEnd(node, m.index + m[0].length);
+                  if (range.getClientRects().length > 1) cut.push(m[0]);
+                }
+              }
+              return cut;
+            })""",
+        )
+        assert page.page.inner_text("#practice-kind").endswith("Trace a wish backward")
+        assert split == []
+        wider = page.page.eval_on_selector_all(
+            "#practice-data dd", "dds => dds.filter(d => d.scrollWidth > d.clientWidth).length"
+        )
+        assert wider == 0
+        assert page.errors == []
+    finally:
+        page.close()
+
+
 @pytest.fixture
 def host(base_url):
     """A course page on another origin (its own port), framing the page in embed mode."""

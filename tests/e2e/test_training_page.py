@@ -93,5 +93,14 @@ def test_training_view_draws_the_curves_and_the_shrinking_wishes(wide):
         "return r.top >= box.top && r.right <= box.right; }); }",
     )
     assert inside
+    overlapping = wide.page.eval_on_selector(  # e.g. the axis title on the size 1000
+        "#averaging",
+        "svg => { const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent)"
+        ".map(t => [t.textContent, t.getBoundingClientRect()]); "
+        "return boxes.flatMap(([a, r], i) => boxes.slice(i + 1).filter(([, q]) => "
+        "r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)"
+        ".map(([b]) => [a, b])); }",
+    )
+    assert overlapping == []
     screenshot(wide, "page-training.png")
     assert wide.errors == []
