@@ -56,6 +56,11 @@ class Hold:
             pipe.execute()
 
 
+def holder_name(holder: str) -> str:
+    """What a holder (api.clients.rate_key: "key:..." or "address:...") is, for a message."""
+    return "API key" if holder.startswith("key:") else "address"
+
+
 def take(client: Redis, kind: str, holder: str, limit: int, horizon: float) -> Hold:
     """A hold of `kind` for `holder`, or the 429 Problem when `limit` are held already."""
     hold = Hold(client, kind, holder, horizon)
@@ -69,7 +74,7 @@ def take(client: Redis, kind: str, holder: str, limit: int, horizon: float) -> H
         expires=now + horizon,
     )
     if not taken:
-        who = "API key" if holder.startswith("key:") else "address"
+        who = holder_name(holder)
         raise Problem(
             429,
             "Too Many Held Requests",

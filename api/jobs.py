@@ -23,7 +23,7 @@ from worker.settings import Settings
 
 from . import classes
 from .errors import Problem, invalid
-from .holds import HOLD_MARGIN, holding
+from .holds import HOLD_MARGIN, holder_name, holding
 from .wakeups import Wakeups
 from .workers import Workers
 
@@ -155,7 +155,7 @@ def admit(job_id: str, job_class: str, holder: str) -> None:
     limit = settings.batch_quota if job_class == "batch" else settings.interactive_quota
     admitted, count = services().store.admit(job_id, job_class, holder, limit)
     if not admitted:
-        who = "API key" if holder.startswith("key:") else "address"
+        who = holder_name(holder)
         raise Problem(
             429,
             "Too Many Jobs",
